@@ -1,0 +1,50 @@
+# Throughline — `make run` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install system-deps migrate run test bench lint
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) system-deps
+
+# Graphviz renders diagrams; PostgreSQL server binaries let the tests run on both databases.
+# Installed with apt-get when missing and we are root; otherwise we say what to install.
+system-deps:
+	@need=""; command -v dot >/dev/null 2>&1 || need="$$need graphviz"; \
+	if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then \
+	  need="$$need postgresql"; fi; \
+	if [ -n "$$need" ]; then \
+	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing system packages:$$need"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null || \
+	    echo "apt-get could not install:$$need" >&2; \
+	  else echo "Please install these system packages:$$need (e.g. sudo apt-get install$$need)" >&2; fi; \
+	fi
+
+migrate: install
+	$(FLASK) db upgrade --directory migrations
+
+run: migrate
+	$(FLASK) demo setup
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+bench: migrate
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+lint: install
+	$(BIN)/ruff check .

@@ -1,0 +1,40 @@
+"""Throughline: discovery and architecture-mapping workbench for omnichannel commerce."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from config import Config
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app: configuration, extensions, blueprints, CLI, error handlers."""
+    from app.cli import register_cli
+    from app.database import configure_engine
+    from app.extensions import csrf, db, htmx, login_manager, migrate
+    from app.services.accounts import configure_hasher
+    from app.web import register_web
+
+    config = Config().update(overrides)
+    app = Flask(
+        __name__,
+        instance_path=config.INSTANCE_PATH,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(config)
+
+    configure_hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"])
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    htmx.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    register_web(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,16 @@
+"""`flask --app app …` commands, thin over the services."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every command group to the app."""
+    from app.cli.demo import demo_cli
+    from app.cli.engagement import engagement_cli
+    from app.cli.users import create_user_command
+
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(engagement_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,50 @@
+"""Helpers shared by the CLI commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from app.extensions import db
+from app.services import engagements
+from app.services.accounts import normalise_email
+from app.services.errors import ServiceError, ValidationError
+from models import Engagement, User
+
+
+def resolve_engagement(ident: str) -> Engagement:
+    """ENGAGEMENT argument (id or name) -> Engagement, or a clean CLI error."""
+    try:
+        return engagements.resolve(db.session, ident)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def user_by_email(email: str | None) -> User | None:
+    """--owner EMAIL -> User (None when no email was given), or a clean CLI error."""
+    if not email:
+        return None
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    return user
+
+
+def fail(exc: ServiceError) -> None:
+    """Print a service error the way a person can act on it, then exit non-zero."""
+    if isinstance(exc, ValidationError):
+        for where, messages in exc.errors.items():
+            for message in messages:
+                click.echo(f"error: {where}: {message}", err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+def emit_json(payload: Any) -> None:
+    """Machine output for --json."""
+    click.echo(json.dumps(payload, indent=2, sort_keys=True, default=str))

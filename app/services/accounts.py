@@ -1,0 +1,138 @@
+"""Users, logins and memberships."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.services.errors import NotFound, ValidationError
+from models import Engagement, LoginSession, Membership, User
+from models.vocab import MEMBER_ROLES
+
+_hasher = PasswordHasher()
+# Verifying against a real hash when the user is unknown keeps login timing uniform.
+_DUMMY_HASH = _hasher.hash("not-a-password")
+MIN_PASSWORD = 8
+
+
+def configure_hasher(time_cost: int, memory_kib: int) -> None:
+    """Set argon2 cost (config ARGON2_TIME_COST / ARGON2_MEMORY_KIB); existing hashes upgrade at next login."""
+    global _hasher, _DUMMY_HASH
+    if (_hasher.time_cost, _hasher.memory_cost) != (time_cost, memory_kib):
+        _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        _DUMMY_HASH = _hasher.hash("not-a-password")
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively."""
+    return email.strip().lower()
+
+
+def create_user(session: Session, email: str, name: str, password: str, is_admin: bool = False) -> User:
+    """Create a user with an argon2-hashed password."""
+    email = normalise_email(email)
+    errors: dict[str, str] = {}
+    if "@" not in email or len(email) > 254:
+        errors["email"] = "Enter a valid email address."
+    elif session.scalar(select(User.id).where(User.email == email)):
+        errors["email"] = "A user with this email already exists."
+    if not name.strip():
+        errors["name"] = "Name is required."
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = f"Password must have at least {MIN_PASSWORD} characters."
+    if errors:
+        raise ValidationError(errors)
+    user = User(email=email, name=name.strip(), password_hash=_hasher.hash(password), is_admin=is_admin)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """Return the active user with these credentials, or None."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def start_login(session: Session, user: User) -> str:
+    """Open a new server-side login session and return its id (a new id at every login)."""
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(id=token, user_id=user.id))
+    session.commit()
+    user.login_token = token
+    return token
+
+
+def end_login(session: Session, token: str | None) -> None:
+    """Close a login session so its cookie is worthless from now on."""
+    if token:
+        session.execute(delete(LoginSession).where(LoginSession.id == token))
+        session.commit()
+
+
+def user_for_login(session: Session, token: str) -> User | None:
+    """The active user behind a login session id."""
+    user = session.scalar(
+        select(User).join(LoginSession, LoginSession.user_id == User.id).where(
+            LoginSession.id == token, User.is_active.is_(True)
+        )
+    )
+    if user is not None:
+        user.login_token = token
+    return user
+
+
+def set_membership(session: Session, engagement: Engagement, email: str, role: str) -> Membership:
+    """Give a user (by email) a role in an engagement, or change it."""
+    if role not in MEMBER_ROLES:
+        raise ValidationError({"role": f"Role must be one of {', '.join(MEMBER_ROLES)}."})
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise ValidationError({"email": "No user has this email address."})
+    membership = session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.engagement_id == engagement.id)
+    )
+    if membership is None:
+        membership = Membership(user_id=user.id, engagement_id=engagement.id, role=role)
+        session.add(membership)
+    else:
+        if membership.role == "owner" and role != "owner":
+            _ensure_another_owner(session, engagement.id, membership.id)
+        membership.role = role
+    session.commit()
+    return membership
+
+
+def remove_membership(session: Session, engagement: Engagement, membership_id: int) -> None:
+    """Take a user out of an engagement; the last owner cannot be removed."""
+    membership = session.get(Membership, membership_id)
+    if membership is None or membership.engagement_id != engagement.id:
+        raise NotFound("No such member.")
+    if membership.role == "owner":
+        _ensure_another_owner(session, engagement.id, membership.id)
+    session.delete(membership)
+    session.commit()
+
+
+def _ensure_another_owner(session: Session, engagement_id: int, membership_id: int) -> None:
+    others = session.scalar(
+        select(Membership.id).where(
+            Membership.engagement_id == engagement_id,
+            Membership.role == "owner",
+            Membership.id != membership_id,
+        )
+    )
+    if others is None:
+        raise ValidationError({"role": "An engagement needs at least one owner."})

@@ -1,0 +1,177 @@
+"""Engagements: create with seeded vocabularies, find for a user, dashboard figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.services.errors import Forbidden, NotFound, ValidationError
+from models import (
+    Channel,
+    DataEntity,
+    Element,
+    Engagement,
+    Membership,
+    Scenario,
+    User,
+    name_key,
+    scenario_members,
+)
+from models.vocab import BASELINE_SCENARIO, DEFAULT_CHANNELS, DEFAULT_ENTITIES, WRITE_ROLES
+
+
+def create_engagement(
+    session: Session,
+    name: str,
+    *,
+    client: str = "",
+    description: str = "",
+    start_date: date | None = None,
+    end_date: date | None = None,
+    owner: User | None = None,
+    seed: bool = True,
+    commit: bool = True,
+) -> Engagement:
+    """Create an engagement with its current-state scenario, default channels and entities."""
+    _validate(name, client, start_date, end_date)
+    engagement = Engagement(
+        name=name.strip(), client=client.strip(), description=description, start_date=start_date, end_date=end_date
+    )
+    session.add(engagement)
+    session.flush()
+    session.add(
+        Scenario(
+            engagement_id=engagement.id,
+            name=BASELINE_SCENARIO,
+            name_key=name_key(BASELINE_SCENARIO),
+            is_baseline=True,
+            description="The client's landscape as it is today.",
+        )
+    )
+    if seed:
+        for label, facing in DEFAULT_CHANNELS:
+            session.add(
+                Channel(engagement_id=engagement.id, name=label, name_key=name_key(label), customer_facing=facing)
+            )
+        for label, critical in DEFAULT_ENTITIES:
+            session.add(
+                DataEntity(engagement_id=engagement.id, name=label, name_key=name_key(label), time_critical=critical)
+            )
+    if owner is not None:
+        session.add(Membership(user_id=owner.id, engagement_id=engagement.id, role="owner"))
+    session.flush()
+    if commit:
+        session.commit()
+    return engagement
+
+
+def update_engagement(session: Session, engagement: Engagement, **fields) -> Engagement:
+    """Change an engagement's name, client, description or dates."""
+    merged = {
+        "name": engagement.name,
+        "client": engagement.client,
+        "start_date": engagement.start_date,
+        "end_date": engagement.end_date,
+        **fields,
+    }
+    _validate(merged["name"], merged["client"], merged["start_date"], merged["end_date"])
+    for key, value in fields.items():
+        setattr(engagement, key, value.strip() if key in ("name", "client") else value)
+    session.commit()
+    return engagement
+
+
+def delete_engagement(session: Session, engagement: Engagement) -> None:
+    """Delete an engagement and everything in it."""
+    session.execute(delete(Engagement).where(Engagement.id == engagement.id))
+    session.commit()
+
+
+def _validate(name: str, client: str, start: date | None, end: date | None) -> None:
+    errors: dict[str, str] = {}
+    if not name or not name.strip():
+        errors["name"] = "Name is required."
+    elif len(name.strip()) > 200:
+        errors["name"] = "At most 200 characters."
+    if client and len(client.strip()) > 200:
+        errors["client"] = "At most 200 characters."
+    if start and end and end < start:
+        errors["end_date"] = "The end date is before the start date."
+    if errors:
+        raise ValidationError(errors)
+
+
+def memberships_of(session: Session, user: User) -> list[Membership]:
+    """The user's memberships with their engagements, most recently changed engagement first."""
+    return list(
+        session.scalars(
+            select(Membership)
+            .join(Engagement)
+            .where(Membership.user_id == user.id)
+            .order_by(Engagement.updated_at.desc(), Engagement.id.desc())
+        )
+    )
+
+
+def membership_for(session: Session, user_id: int, engagement_id: int) -> Membership:
+    """The user's membership of an engagement; NotFound when there is none (never reveal existence)."""
+    membership = session.scalar(
+        select(Membership).where(Membership.user_id == user_id, Membership.engagement_id == engagement_id)
+    )
+    if membership is None:
+        raise NotFound("No such engagement.")
+    return membership
+
+
+def require_writer(membership: Membership) -> None:
+    """Reviewers and viewers read; only owners and editors change things."""
+    if membership.role not in WRITE_ROLES:
+        raise Forbidden("Your role in this engagement is read-only.")
+
+
+def resolve(session: Session, ident: str) -> Engagement:
+    """Find an engagement by id or by name (case-insensitive) for the command line."""
+    if ident.isdigit():
+        engagement = session.get(Engagement, int(ident))
+        if engagement is not None:
+            return engagement
+    matches = session.scalars(select(Engagement).where(func.lower(Engagement.name) == ident.strip().lower())).all()
+    if not matches:
+        raise NotFound(f"No engagement with id or name {ident!r}.")
+    if len(matches) > 1:
+        ids = ", ".join(str(e.id) for e in matches)
+        raise ValidationError({"engagement": f"Several engagements are called {ident!r} (ids {ids}); use an id."})
+    return matches[0]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Counts shown on an engagement's dashboard."""
+
+    per_kind: dict[str, int]
+    per_scenario: list[tuple[Scenario, dict[str, int]]]
+
+
+def dashboard(session: Session, engagement: Engagement) -> Dashboard:
+    """Element counts per kind, and per scenario for the kinds that live in scenarios."""
+    per_kind = dict(
+        session.execute(
+            select(Element.kind, func.count()).where(Element.engagement_id == engagement.id).group_by(Element.kind)
+        ).all()
+    )
+    rows = session.execute(
+        select(scenario_members.c.scenario_id, Element.kind, func.count())
+        .join(Element, Element.id == scenario_members.c.element_id)
+        .where(Element.engagement_id == engagement.id)
+        .group_by(scenario_members.c.scenario_id, Element.kind)
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for scenario_id, kind, n in rows:
+        counts.setdefault(scenario_id, {})[kind] = n
+    scenarios = session.scalars(
+        select(Scenario).where(Scenario.engagement_id == engagement.id).order_by(Scenario.id)
+    ).all()
+    return Dashboard(per_kind=per_kind, per_scenario=[(s, counts.get(s.id, {})) for s in scenarios])

@@ -1,0 +1,91 @@
+"""Scenarios: the current state and proposed designs."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.services.errors import NotFound, ValidationError
+from models import Engagement, Scenario, name_key, scenario_members
+
+
+def get_scenario(session: Session, engagement_id: int, scenario_id: int) -> Scenario:
+    """One scenario of the engagement, or NotFound."""
+    scenario = session.scalar(
+        select(Scenario).where(Scenario.id == scenario_id, Scenario.engagement_id == engagement_id)
+    )
+    if scenario is None:
+        raise NotFound("No such scenario in this engagement.")
+    return scenario
+
+
+def list_scenarios(session: Session, engagement_id: int) -> list[Scenario]:
+    """The engagement's scenarios, current state first."""
+    return list(
+        session.scalars(
+            select(Scenario)
+            .where(Scenario.engagement_id == engagement_id)
+            .order_by(Scenario.is_baseline.desc(), Scenario.id)
+        )
+    )
+
+
+def save_scenario(
+    session: Session,
+    engagement: Engagement,
+    name: str,
+    description: str = "",
+    *,
+    scenario: Scenario | None = None,
+    copy_from: Scenario | None = None,
+    commit: bool = True,
+) -> Scenario:
+    """Create a scenario (optionally as a copy of another's members) or rename/describe one."""
+    name = " ".join((name or "").split())
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "Name is required."
+    elif len(name) > 200:
+        errors["name"] = "At most 200 characters."
+    else:
+        clash = session.scalar(
+            select(Scenario.id).where(
+                Scenario.engagement_id == engagement.id,
+                Scenario.name_key == name_key(name),
+                Scenario.id != (scenario.id if scenario else -1),
+            )
+        )
+        if clash:
+            errors["name"] = "A scenario with this name already exists."
+    if copy_from is not None and copy_from.engagement_id != engagement.id:
+        errors["copy_from"] = "Unknown scenario."
+    if len(description or "") > 20_000:
+        errors["description"] = "At most 20000 characters."
+    if errors:
+        raise ValidationError(errors)
+    if scenario is None:
+        scenario = Scenario(engagement_id=engagement.id, is_baseline=False)
+        session.add(scenario)
+    scenario.name, scenario.name_key, scenario.description = name, name_key(name), description or ""
+    session.flush()
+    if copy_from is not None:
+        member_ids = session.scalars(
+            select(scenario_members.c.element_id).where(scenario_members.c.scenario_id == copy_from.id)
+        ).all()
+        if member_ids:
+            session.execute(
+                insert(scenario_members), [{"scenario_id": scenario.id, "element_id": i} for i in member_ids]
+            )
+    if commit:
+        session.commit()
+    return scenario
+
+
+def delete_scenario(session: Session, engagement: Engagement, scenario: Scenario) -> None:
+    """Delete a proposal; the current state cannot be deleted (its elements stay in the catalog)."""
+    if scenario.engagement_id != engagement.id:
+        raise NotFound("No such scenario in this engagement.")
+    if scenario.is_baseline:
+        raise ValidationError({"scenario": "The current-state scenario cannot be deleted."})
+    session.delete(scenario)
+    session.commit()

@@ -1,0 +1,20 @@
+"""Blueprints, one per area, and the cross-cutting web set-up (security headers, errors, templates)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    """Register every blueprint and the web-wide hooks."""
+    from app.web import auth, catalog, decisions, engagements, flows, requirements, scenarios
+    from app.web.errors import register_error_handlers
+    from app.web.hooks import register_hooks
+    from app.web.templating import register_templating
+
+    register_hooks(app)
+    register_error_handlers(app)
+    register_templating(app)
+    for module in (auth, engagements, scenarios, catalog, flows, requirements, decisions):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(engagements.scoped)

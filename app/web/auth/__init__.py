@@ -1,0 +1,58 @@
+"""Login and logout."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from app.extensions import db
+from app.services.accounts import authenticate, end_login, start_login
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; on success start a fresh server-side session."""
+    if current_user.is_authenticated:
+        return redirect(url_for("engagements.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.email.data, form.password.data)
+        if user is not None:
+            target = session.get("next")
+            session.clear()  # nothing from before login survives into the new session
+            start_login(db.session, user)
+            login_user(user)
+            return redirect(_safe_next(target) or url_for("engagements.index"))
+        form.password.errors.append("Email or password is wrong.")
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the login session on the server and clear the cookie."""
+    if current_user.is_authenticated:
+        end_login(db.session, current_user.get_id())
+    logout_user()
+    session.clear()
+    flash("You are logged out.")
+    return redirect(url_for("auth.login"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site paths: never redirect to another host after login.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None

@@ -1,0 +1,7 @@
+"""Decisions area: MADR-style architecture decision records."""
+
+from app.web.crud import register_element_routes
+from app.web.tenancy import engagement_blueprint
+
+bp = engagement_blueprint("decisions", __name__)
+register_element_routes(bp, "decision")

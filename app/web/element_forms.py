@@ -1,0 +1,101 @@
+"""WTForms classes built from the element field specs, so forms and services share one definition."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+
+from app.services.fields import KINDS, Field, Kind
+from models import Element, Scenario
+
+
+def _id_or_none(value: Any) -> int | None:
+    if value in ("", None):
+        return None
+    return int(value)
+
+
+def _wtf_field(f: Field):
+    required = [InputRequired()] if f.required else [Optional()]
+    if f.type == "longtext":
+        return TextAreaField(f.title, validators=[Optional()])
+    if f.type in ("text", "email"):
+        return StringField(f.title, validators=[*required, Length(max=f.max_len)])
+    if f.type == "choice":
+        choices = ([] if f.required else [("", "—")]) + list(f.choices.items())
+        return SelectField(f.title, choices=choices, validators=required)
+    if f.type == "bool":
+        return BooleanField(f.title, default=f.default)
+    if f.type == "float":
+        return FloatField(f.title, validators=[Optional()])
+    if f.type == "date":
+        return DateField(f.title, validators=[Optional()])
+    if f.type == "ref":
+        # Choices are checked by the service (it also checks the engagement), not by WTForms.
+        return SelectField(f.title, coerce=_id_or_none, validate_choice=False, validators=required)
+    if f.type in ("refs", "participants"):
+        return SelectMultipleField(f.title, coerce=int, validate_choice=False, validators=required)
+    if f.type == "tags":
+        return StringField(f.title, description="Separate tags with ;", validators=[Optional(), Length(max=2000)])
+    raise ValueError(f.type)
+
+
+@cache
+def form_class(kind: str) -> type[FlaskForm]:
+    """The FlaskForm class for one element kind."""
+    spec = KINDS[kind]
+    attrs: dict[str, Any] = {f.name: _wtf_field(f) for f in spec.fields}
+    attrs["version"] = HiddenField()
+    return type(f"{spec.model.__name__}Form", (FlaskForm,), attrs)
+
+
+def build_form(session: Session, engagement_id: int, spec: Kind, element: Element | None = None, **kw) -> FlaskForm:
+    """A bound form for creating or editing, with reference choices from this engagement only."""
+    data = None
+    if element is not None and "formdata" not in kw:
+        from app.services.fields import snapshot
+
+        data = snapshot(element, spec)
+        if "tags" in data:
+            data["tags"] = "; ".join(data["tags"])
+        data["version"] = element.version
+    form = form_class(spec.kind)(data=data, **kw)
+    for f in spec.fields:
+        if f.type in ("ref", "refs", "participants"):
+            options = _options(session, engagement_id, f.target, exclude=element.id if element is not None else None)
+            field = form[f.name]
+            field.choices = ([("", "—")] if f.type == "ref" else []) + options
+    return form
+
+
+def _options(session: Session, engagement_id: int, model, exclude: int | None) -> list[tuple[int, str]]:
+    if model is Scenario:
+        rows = session.execute(
+            select(Scenario.id, Scenario.name).where(Scenario.engagement_id == engagement_id).order_by(Scenario.id)
+        ).all()
+        return [(r.id, r.name) for r in rows]
+    order = model.name_key if model.__name__ in ("System", "Stakeholder", "Channel", "DataEntity") else model.id
+    rows = session.execute(
+        select(model.id, model.name, model.ref).where(model.engagement_id == engagement_id).order_by(order)
+    ).all()
+    return [(r.id, f"{r.ref} {r.name}" if r.ref else r.name) for r in rows if r.id != exclude]
+
+
+def payload(form: FlaskForm, spec: Kind) -> dict[str, Any]:
+    """Form data -> service payload."""
+    return {f.name: form[f.name].data for f in spec.fields}

@@ -1,0 +1,233 @@
+"""Engagements: the list, create, dashboard, settings, members, bundle download and upload."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.extensions import db
+from app.services import accounts, bundle, engagements
+from app.services.errors import ValidationError
+from app.web.render import render
+from app.web.tenancy import engagement_blueprint
+from models import Change, Membership, User
+from models.vocab import MEMBER_ROLES
+
+bp = Blueprint("engagements", __name__)
+scoped = engagement_blueprint("engagement", __name__)
+
+
+class EngagementForm(FlaskForm):
+    """Name, client, description and dates of an engagement."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    client = StringField("Client", validators=[Optional(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
+    start_date = DateField("Start date", validators=[Optional()])
+    end_date = DateField("End date", validators=[Optional()])
+
+
+class MemberForm(FlaskForm):
+    """Add a user to the engagement, or change their role."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    role = SelectField("Role", choices=list(MEMBER_ROLES.items()))
+
+
+class BundleForm(FlaskForm):
+    """Upload of a JSON bundle."""
+
+    file = FileField("Bundle (.json)", validators=[FileRequired()])
+
+
+def _fields(form: EngagementForm) -> dict:
+    return {
+        "client": form.client.data or "",
+        "description": form.description.data or "",
+        "start_date": form.start_date.data,
+        "end_date": form.end_date.data,
+    }
+
+
+def _attach(form: FlaskForm, exc: ValidationError) -> None:
+    for name, messages in exc.errors.items():
+        field = form[name] if name in form else None
+        if field is not None:
+            field.errors = [*field.errors, *messages]
+        else:
+            form.form_errors.extend(f"{name}: {m}" for m in messages)
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The engagements the user is a member of, and a form to create one."""
+    form = EngagementForm(formdata=None)
+    return render_template(
+        "engagements/index.html",
+        memberships=engagements.memberships_of(db.session, current_user),
+        form=form,
+        bundle_form=BundleForm(formdata=None),
+    )
+
+
+@bp.route("/engagements/new", methods=["POST"])
+@login_required
+def create():
+    """Create an engagement owned by the current user."""
+    form = EngagementForm()
+    if form.validate():
+        try:
+            engagement = engagements.create_engagement(
+                db.session, form.name.data, owner=current_user, **_fields(form)
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            _attach(form, exc)
+        else:
+            flash(f"Engagement “{engagement.name}” created.")
+            return redirect(url_for("engagement.dashboard", eid=engagement.id))
+    return (
+        render_template(
+            "engagements/index.html",
+            memberships=engagements.memberships_of(db.session, current_user),
+            form=form,
+            bundle_form=BundleForm(formdata=None),
+        ),
+        422,
+    )
+
+
+@bp.route("/engagements/import", methods=["POST"])
+@login_required
+def import_bundle():
+    """Import a JSON bundle as a new engagement owned by the current user; all or nothing."""
+    form = BundleForm()
+    errors: list[str] = []
+    if form.validate():
+        try:
+            document = bundle.parse_bundle(form.file.data.read())
+            engagement = bundle.import_bundle(db.session, document, owner=current_user)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = [f"{where}: {m}" for where, ms in exc.errors.items() for m in ms][:20]
+        else:
+            flash(f"Imported “{engagement.name}”.")
+            return redirect(url_for("engagement.dashboard", eid=engagement.id))
+    else:
+        errors = [m for ms in form.errors.values() for m in ms]
+    return (
+        render_template(
+            "engagements/index.html",
+            memberships=engagements.memberships_of(db.session, current_user),
+            form=EngagementForm(formdata=None),
+            bundle_form=form,
+            import_errors=errors,
+        ),
+        422,
+    )
+
+
+@scoped.route("/")
+def dashboard():
+    """Counts per kind and per scenario."""
+    return render_template("engagements/dashboard.html", stats=engagements.dashboard(db.session, g.engagement))
+
+
+@scoped.route("/settings", methods=["GET", "POST"])
+def settings():
+    """Edit the engagement's name, client, description and dates."""
+    form = EngagementForm(obj=g.engagement)
+    if request.method == "POST" and form.validate():
+        try:
+            engagements.update_engagement(db.session, g.engagement, name=form.name.data, **_fields(form))
+        except ValidationError as exc:
+            db.session.rollback()
+            _attach(form, exc)
+        else:
+            flash("Engagement saved.")
+            return redirect(url_for("engagement.dashboard"))
+    status = 422 if request.method == "POST" else 200
+    return render("engagements/settings.html", None, status, form=form)
+
+
+@scoped.route("/delete", methods=["POST"])
+def delete():
+    """Delete the whole engagement (owners only); the name must be typed to confirm."""
+    _require_owner()
+    if (request.form.get("confirm_name") or "").strip() != g.engagement.name:
+        flash("Type the engagement's exact name to delete it.", "error")
+        return redirect(url_for("engagement.settings"))
+    name = g.engagement.name
+    engagements.delete_engagement(db.session, g.engagement)
+    flash(f"Engagement “{name}” deleted.")
+    return redirect(url_for("engagements.index"))
+
+
+@scoped.route("/members", methods=["GET", "POST"])
+def members():
+    """Who has access, with which role; owners add, change and remove members."""
+    form = MemberForm()
+    if request.method == "POST":
+        _require_owner()
+        if form.validate():
+            try:
+                accounts.set_membership(db.session, g.engagement, form.email.data, form.role.data)
+            except ValidationError as exc:
+                db.session.rollback()
+                _attach(form, exc)
+            else:
+                flash("Member saved.")
+                return redirect(url_for("engagement.members"))
+    rows = db.session.scalars(
+        select(Membership).join(User).where(Membership.engagement_id == g.engagement.id).order_by(User.email)
+    ).all()
+    status = 422 if request.method == "POST" else 200
+    return render("engagements/members.html", None, status, form=form, rows=rows)
+
+
+@scoped.route("/members/<int:membership_id>/remove", methods=["POST"])
+def member_remove(membership_id: int):
+    """Remove a member (owners only; never the last owner)."""
+    _require_owner()
+    try:
+        accounts.remove_membership(db.session, g.engagement, membership_id)
+        flash("Member removed.")
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("; ".join(m for ms in exc.errors.values() for m in ms), "error")
+    return redirect(url_for("engagement.members"))
+
+
+@scoped.route("/history")
+def history():
+    """The engagement's change log, newest first."""
+    changes = db.session.scalars(
+        select(Change).where(Change.engagement_id == g.engagement.id).order_by(Change.id.desc()).limit(200)
+    ).all()
+    return render("engagements/history.html", None, changes=changes)
+
+
+@scoped.route("/bundle.json")
+def export_bundle():
+    """Download the whole engagement as a JSON bundle."""
+    document = bundle.export_bundle(db.session, g.engagement)
+    body = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False)
+    filename = bundle.filename_for(g.engagement)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _require_owner() -> None:
+    if g.membership.role != "owner":
+        abort(403)

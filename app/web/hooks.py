@@ -1,0 +1,58 @@
+"""Request hooks: read-only transactions for safe methods, login loading, security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request, session
+
+from app.database import DEFERRED
+from app.extensions import db, login_manager
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def register_hooks(app: Flask) -> None:
+    """Install the hooks on the app."""
+
+    @app.before_request
+    def _read_only_transaction():
+        # Reads need no write lock on SQLite; every other request takes it up front (see app/database.py).
+        if request.method in SAFE_METHODS and request.endpoint != "static" and not db.session().in_transaction():
+            db.session.connection(execution_options={DEFERRED: True})
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        response.vary.add("HX-Request")
+        return response
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in."
+    login_manager.session_protection = None  # the server-side login session is the protection
+
+    @login_manager.user_loader
+    def _load_user(token: str):
+        from app.services.accounts import user_for_login
+
+        return user_for_login(db.session, token)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        from flask import redirect, url_for
+
+        if request.headers.get("HX-Request") == "true":
+            resp = Response("Your session has ended; please log in again.", status=401)
+            resp.headers["HX-Redirect"] = url_for("auth.login")
+            return resp
+        session["next"] = request.full_path if request.method == "GET" else None
+        return redirect(url_for("auth.login"))

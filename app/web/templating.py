@@ -1,0 +1,55 @@
+"""Template globals and filters: vocabulary labels and display of element fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+
+from app.services.fields import KINDS
+from models import vocab
+
+
+def display(element: Any, field) -> Any:
+    """A field's value for display: labels for codes, names for references, joined lists."""
+    if field.type == "tags":
+        return ", ".join(element.tags)
+    if field.type == "participants":
+        return ", ".join(s.name for s in element.stakeholders_in(field.attr))
+    value = getattr(element, field.attr or field.name)
+    if field.type == "choice":
+        return field.choices.get(value, value or "")
+    if field.type == "refs":
+        return ", ".join(o.name for o in value)
+    if field.type == "ref":
+        return value.label if value is not None else ""
+    if field.type == "bool":
+        return "Yes" if value else "No"
+    if field.type == "float":
+        return "" if value is None else f"{value:g}"
+    return "" if value is None else value
+
+
+def register_templating(app: Flask) -> None:
+    """Expose vocabularies and helpers to every template."""
+    from app.web.crud import AREA_OF
+
+    app.jinja_env.globals.update(vocab=vocab, KINDS=KINDS, AREA_OF=AREA_OF)
+    app.jinja_env.filters["display"] = display
+
+    @app.context_processor
+    def _engagement_context():
+        return {
+            "engagement": g.get("engagement"),
+            "membership": g.get("membership"),
+            "can_write": g.get("can_write", False),
+        }
+
+    @app.template_filter("seconds")
+    def _seconds(value: float | None) -> str:
+        if value is None:
+            return "—"
+        for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+            if value >= size:
+                return f"{value / size:g} {unit}"
+        return f"{value:g} s"

@@ -1,0 +1,65 @@
+"""Configuration from environment variables, with safe defaults for a laptop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = Path(os.environ.get("THROUGHLINE_INSTANCE", ROOT / "instance"))
+
+
+def _secret_key(debug: bool) -> str:
+    """Return SECRET_KEY from the environment, or a key generated once and kept under instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if not debug and os.environ.get("THROUGHLINE_ENV") == "production":
+        raise RuntimeError("SECRET_KEY must be set in production (THROUGHLINE_ENV=production).")
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings read once when the app is created."""
+
+    def __init__(self) -> None:
+        self.ENV = os.environ.get("THROUGHLINE_ENV", "development")
+        self.DEBUG = os.environ.get("FLASK_DEBUG", "0") == "1"
+        self.TESTING = False
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE / 'throughline.sqlite'}"
+        )
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; plain postgresql:// would look for psycopg2.
+            self.SQLALCHEMY_DATABASE_URI = self.SQLALCHEMY_DATABASE_URI.replace(
+                "postgresql://", "postgresql+psycopg://", 1
+            )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "30000"))
+        self.SECRET_KEY = _secret_key(self.DEBUG)
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        # Browsers treat 127.0.0.1/localhost as secure origins, so Secure cookies work on a laptop too.
+        self.SESSION_COOKIE_SECURE = not self.DEBUG
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_TIME_LIMIT = None  # a workshop lasts all day; the token is tied to the session anyway
+        self.WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
+        self.INSTANCE_PATH = str(INSTANCE)
+        # argon2id cost; the defaults are the library's (RFC 9106 low-memory profile).
+        self.ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))
+        self.ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", "65536"))
+
+    def update(self, overrides: dict | None) -> Config:
+        """Apply test or CLI overrides."""
+        for key, value in (overrides or {}).items():
+            setattr(self, key, value)
+        return self

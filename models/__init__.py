@@ -1,0 +1,37 @@
+"""SQLAlchemy 2 typed models. No Flask imports here: services, the CLI and tests use them directly."""
+
+from models.accounts import LoginSession, Membership, User
+from models.base import Base, name_key
+from models.catalog import Channel, DataEntity, Stakeholder, System
+from models.elements import Element, Tag, element_channels
+from models.engagement import Engagement, Scenario, scenario_members
+from models.history import Change
+from models.integration import DataFlow, Ownership, flow_entities
+from models.requirements import Decision, DecisionParticipant, Requirement
+from models.trace import TraceLink
+
+__all__ = [
+    "Base",
+    "Change",
+    "Channel",
+    "DataEntity",
+    "DataFlow",
+    "Decision",
+    "DecisionParticipant",
+    "Element",
+    "Engagement",
+    "LoginSession",
+    "Membership",
+    "Ownership",
+    "Requirement",
+    "Scenario",
+    "Stakeholder",
+    "System",
+    "Tag",
+    "TraceLink",
+    "User",
+    "element_channels",
+    "flow_entities",
+    "name_key",
+    "scenario_members",
+]
