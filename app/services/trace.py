@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.services.errors import NotFound, ValidationError
 from models import Change, Element, Engagement, TraceLink
-from models.vocab import TRACE_RULES
+from models.vocab import TRACE_KINDS, TRACE_RULES
 
 
 def add_link(
@@ -46,7 +46,7 @@ def add_link(
         errors["target_id"] = "These two are already linked."
     if errors:
         raise ValidationError(errors)
-    link = TraceLink(engagement_id=engagement.id, kind=kind, source_id=source_id, target_id=target_id)
+    link = TraceLink(engagement_id=engagement.id, kind=kind, source=source, target=target)
     session.add(link)
     session.flush()
     _log(session, engagement.id, link, "link", user_id)
@@ -91,7 +91,7 @@ def _log(session: Session, engagement_id: int, link: TraceLink, action: str, use
             kind="link",
             action=action,
             user_id=user_id,
-            summary=f"{link.kind}: {link.source_id} -> {link.target_id}",
+            summary=f"{link.source.label} {TRACE_KINDS[link.kind]} {link.target.label}"[:300],
             before=payload if action == "unlink" else None,
             after=payload if action == "link" else None,
         )

@@ -13,9 +13,11 @@ from app.services import trace
 from app.services.errors import Conflict, ValidationError
 from app.services.fields import KINDS, Kind
 from app.web.element_forms import build_form, payload
+from app.web.form_errors import attach_errors
 from app.web.render import render
 from models import (
     DataFlow,
+    Decision,
     Element,
     Ownership,
     Requirement,
@@ -87,7 +89,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
                     db.session, g.engagement, kind, payload(form, spec), user_id=current_user.id
                 )
             except ValidationError as exc:
-                _attach(form, exc)
+                attach_errors(form, exc)
             else:
                 flash(f"{spec.label} “{element.label}” created.")
                 return _after_save(element)
@@ -127,7 +129,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
                     user_id=current_user.id,
                 )
             except ValidationError as exc:
-                _attach(form, exc)
+                attach_errors(form, exc)
             except Conflict:
                 db.session.rollback()
                 element = svc.get_element(db.session, g.engagement.id, kind, element_id)
@@ -137,7 +139,13 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
                 return _after_save(element)
         status = 409 if conflict else (422 if request.method == "POST" else 200)
         return render(
-            "elements/form.html", "elements/_form.html", status, spec=spec, form=form, element=element, conflict=conflict
+            "elements/form.html",
+            "elements/_form.html",
+            status,
+            spec=spec,
+            form=form,
+            element=element,
+            conflict=conflict,
         )
 
     def delete_view(element_id: int):
@@ -202,15 +210,6 @@ def _prefill(form, spec: Kind) -> None:
             form[f.name].data = [i for i in map(_int, request.args.getlist(f.name)) if i]
 
 
-def _attach(form, exc: ValidationError) -> None:
-    for name, messages in exc.errors.items():
-        target = form[name].errors if name in form else form.form_errors
-        if isinstance(target, tuple):
-            target = list(target)
-            form[name].errors = target
-        target.extend(messages)
-
-
 def _after_save(element: Element):
     return redirect(url_for(endpoint(element.kind, "detail"), element_id=element.id))
 
@@ -256,6 +255,10 @@ def _related(element: Element) -> dict[str, list]:
         related["Owns systems"] = db.session.scalars(select(System).where(System.owner_id == element.id)).all()
         related["Source of requirements"] = db.session.scalars(
             select(Requirement).where(Requirement.source_id == element.id)
+        ).all()
+    elif element.kind == "decision":
+        related["Superseded by"] = db.session.scalars(
+            select(Decision).where(Decision.supersedes_id == element.id).order_by(Decision.number)
         ).all()
     elif element.kind == "channel":
         related["Served by systems"] = db.session.scalars(

@@ -10,6 +10,16 @@ from app.services.fields import KINDS
 from models import vocab
 
 
+def human_seconds(value: float | None) -> str:
+    """12 h, 1 d, 5 min, 2 s — latencies as people say them."""
+    if value is None:
+        return "—"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if value >= size:
+            return f"{value / size:.3g} {unit}"
+    return f"{value:g} s"
+
+
 def display(element: Any, field) -> Any:
     """A field's value for display: labels for codes, names for references, joined lists."""
     if field.type == "tags":
@@ -26,7 +36,9 @@ def display(element: Any, field) -> Any:
     if field.type == "bool":
         return "Yes" if value else "No"
     if field.type == "float":
-        return "" if value is None else f"{value:g}"
+        if value is None:
+            return ""
+        return human_seconds(value) if field.name.endswith("seconds") else f"{value:g}"
     return "" if value is None else value
 
 
@@ -45,11 +57,4 @@ def register_templating(app: Flask) -> None:
             "can_write": g.get("can_write", False),
         }
 
-    @app.template_filter("seconds")
-    def _seconds(value: float | None) -> str:
-        if value is None:
-            return "—"
-        for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-            if value >= size:
-                return f"{value / size:g} {unit}"
-        return f"{value:g} s"
+    app.jinja_env.filters["seconds"] = human_seconds

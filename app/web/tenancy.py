@@ -22,9 +22,10 @@ def engagement_blueprint(name: str, import_name: str) -> Blueprint:
 
     @bp.url_defaults
     def _add_eid(endpoint, values):
-        if "eid" not in values and g.get("engagement") is not None:
-            if current_app.url_map.is_endpoint_expecting(endpoint, "eid"):
-                values["eid"] = g.engagement.id
+        engagement = g.get("engagement")
+        expects = current_app.url_map.is_endpoint_expecting(endpoint, "eid")
+        if "eid" not in values and engagement is not None and expects:
+            values["eid"] = engagement.id
 
     bp.before_request(load_engagement)
     return bp

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.extensions import db
 from app.services import accounts, bundle, engagements
 from app.services.errors import ValidationError
+from app.web.form_errors import attach_errors
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint
 from models import Change, Membership, User
@@ -56,15 +57,6 @@ def _fields(form: EngagementForm) -> dict:
     }
 
 
-def _attach(form: FlaskForm, exc: ValidationError) -> None:
-    for name, messages in exc.errors.items():
-        field = form[name] if name in form else None
-        if field is not None:
-            field.errors = [*field.errors, *messages]
-        else:
-            form.form_errors.extend(f"{name}: {m}" for m in messages)
-
-
 @bp.route("/")
 @login_required
 def index():
@@ -90,7 +82,7 @@ def create():
             )
         except ValidationError as exc:
             db.session.rollback()
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             flash(f"Engagement “{engagement.name}” created.")
             return redirect(url_for("engagement.dashboard", eid=engagement.id))
@@ -150,7 +142,7 @@ def settings():
             engagements.update_engagement(db.session, g.engagement, name=form.name.data, **_fields(form))
         except ValidationError as exc:
             db.session.rollback()
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             flash("Engagement saved.")
             return redirect(url_for("engagement.dashboard"))
@@ -182,7 +174,7 @@ def members():
                 accounts.set_membership(db.session, g.engagement, form.email.data, form.role.data)
             except ValidationError as exc:
                 db.session.rollback()
-                _attach(form, exc)
+                attach_errors(form, exc)
             else:
                 flash("Member saved.")
                 return redirect(url_for("engagement.members"))

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.extensions import db
 from app.services import scenarios as svc
 from app.services.errors import ValidationError
+from app.web.form_errors import attach_errors
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint
 from models import Element, Scenario, scenario_members
@@ -62,8 +63,7 @@ def scenario_new():
             )
         except ValidationError as exc:
             db.session.rollback()
-            for name, messages in exc.errors.items():
-                (form[name].errors if name in form else form.form_errors).extend(messages)
+            attach_errors(form, exc)
         else:
             flash(f"Scenario “{scenario.name}” created.")
             return redirect(url_for("scenarios.scenario_detail", scenario_id=scenario.id))
@@ -97,8 +97,7 @@ def scenario_edit(scenario_id: int):
             svc.save_scenario(db.session, g.engagement, form.name.data, form.description.data or "", scenario=scenario)
         except ValidationError as exc:
             db.session.rollback()
-            for name, messages in exc.errors.items():
-                (form[name].errors if name in form else form.form_errors).extend(messages)
+            attach_errors(form, exc)
         else:
             flash("Scenario saved.")
             return redirect(url_for("scenarios.scenario_detail", scenario_id=scenario.id))
