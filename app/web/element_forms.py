@@ -37,8 +37,8 @@ def _wtf_field(f: Field):
     if f.type in ("text", "email"):
         return StringField(f.title, validators=[*required, Length(max=f.max_len)])
     if f.type == "choice":
-        choices = ([] if f.required else [("", "—")]) + list(f.choices.items())
-        return SelectField(f.title, choices=choices, validators=required)
+        blank = [] if f.required or f.default is not None else [("", "—")]
+        return SelectField(f.title, choices=blank + list(f.choices.items()), default=f.default, validators=required)
     if f.type == "bool":
         return BooleanField(f.title, default=f.default)
     if f.type == "float":
