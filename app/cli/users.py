@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 from app.cli.common import fail
 from app.extensions import db
@@ -11,6 +12,7 @@ from app.services.errors import ServiceError
 
 
 @click.command("create-user")
+@with_appcontext  # an app context outside `flask` too (app.test_cli_runner), like the AppGroup commands
 @click.option("--email", prompt=True)
 @click.option("--name", prompt=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)

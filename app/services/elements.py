@@ -81,9 +81,10 @@ def save_element(
     if not creating:
         element.version += 1
     try:
-        session.flush()
+        # A savepoint: a constraint that a concurrent writer won must not undo the caller's earlier work.
+        with session.begin_nested():
+            session.flush()
     except IntegrityError as exc:
-        session.rollback()
         raise ValidationError({"name" if spec.named else "__all__": _integrity_message(spec, exc)}) from None
     record_change(session, engagement.id, element, "create" if creating else "update", before, after, user_id)
     if commit:

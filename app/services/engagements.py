@@ -138,7 +138,9 @@ def resolve(session: Session, ident: str) -> Engagement:
         engagement = session.get(Engagement, int(ident))
         if engagement is not None:
             return engagement
-    matches = session.scalars(select(Engagement).where(func.lower(Engagement.name) == ident.strip().lower())).all()
+    # casefold in Python: SQLite's lower() only folds ASCII.
+    wanted = name_key(ident)
+    matches = [e for e in session.scalars(select(Engagement).order_by(Engagement.id)) if name_key(e.name) == wanted]
     if not matches:
         raise NotFound(f"No engagement with id or name {ident!r}.")
     if len(matches) > 1:

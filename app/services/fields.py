@@ -132,7 +132,7 @@ KINDS: dict[str, Kind] = {
                 Field("area", "choice", choices=STAKEHOLDER_AREAS, default="other"),
                 Field("influence", "choice", choices=LEVELS, default="medium"),
                 Field("interest", "choice", choices=LEVELS, default="medium"),
-                Field("email", "email", default=""),
+                Field("email", "email", default="", max_len=254),
             ),
         ),
         Kind(

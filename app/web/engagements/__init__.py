@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -211,7 +209,7 @@ def history():
 def export_bundle():
     """Download the whole engagement as a JSON bundle."""
     document = bundle.export_bundle(db.session, g.engagement)
-    body = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False)
+    body = bundle.dumps_bundle(document)
     filename = bundle.filename_for(g.engagement)
     return Response(
         body,

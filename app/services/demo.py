@@ -1,0 +1,54 @@
+"""The demo engagement (Northwind Living), shipped as a bundle and loaded on first start."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.services.accounts import create_user
+from app.services.bundle import import_bundle, parse_bundle
+from app.services.errors import ValidationError
+from models import Engagement, User
+
+DEMO_BUNDLE = Path(__file__).resolve().parent.parent / "demo" / "demo_bundle.json"
+DEMO_EMAIL = "demo@throughline.local"
+DEMO_NAME = "Demo Consultant"
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    """What the first start prints once: the only time the demo password is ever shown."""
+
+    email: str
+    password: str
+    engagement_id: int
+
+
+def load_demo(session: Session, owner: User | None = None) -> Engagement:
+    """Import the demo engagement as a new engagement (each call makes another copy)."""
+    return import_bundle(session, parse_bundle(DEMO_BUNDLE.read_bytes()), owner=owner)
+
+
+def ensure_demo(session: Session) -> DemoCredentials | None:
+    """On an empty database, create the demo user and engagement; None when already set up."""
+    if session.scalar(select(Engagement.id).limit(1)) is not None:
+        return None
+    if session.scalar(select(User.id).where(User.email == DEMO_EMAIL)) is not None:
+        return None  # set up before, then its engagements were deleted: do not bring them back
+    password = secrets.token_urlsafe(12)
+    try:
+        user = create_user(session, DEMO_EMAIL, DEMO_NAME, password)
+    except ValidationError:
+        return None  # another process started at the same moment and won
+    try:
+        engagement = load_demo(session, owner=user)
+    except BaseException:
+        # Without its engagement the demo user would only make the next start think setup happened.
+        session.delete(user)
+        session.commit()
+        raise
+    return DemoCredentials(email=DEMO_EMAIL, password=password, engagement_id=engagement.id)
