@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps
@@ -31,6 +32,8 @@ class Engagement(Timestamps, Base):
     # Counters for REQ-n / ADR-n: refs are never reused, even after a delete.
     next_requirement_number: Mapped[int] = mapped_column(default=1)
     next_decision_number: Mapped[int] = mapped_column(default=1)
+    # Per-engagement preferences (e.g. analysis rule switches and weights), as a plain JSON document.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     scenarios: Mapped[list[Scenario]] = relationship(
         back_populates="engagement", cascade="all, delete-orphan", order_by="Scenario.id"
@@ -57,3 +60,8 @@ class Scenario(Timestamps, Base):
     members: Mapped[list[Element]] = relationship(  # noqa: F821
         secondary=scenario_members, back_populates="scenarios"
     )
+
+    @property
+    def label(self) -> str:
+        """Human label, like Element.label (decisions refer to a scenario through a generic `ref` field)."""
+        return self.name

@@ -27,6 +27,17 @@ class TraceLink(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("elements.id", ondelete="CASCADE"), index=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("elements.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    # Versions of both ends when the link was created or last reviewed; if either end has moved on since,
+    # the link is suspect (as in Doorstop) until someone reviews it again.
+    source_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    target_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    reviewed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def suspect(self) -> bool:
+        """True when either end changed after the link was last reviewed."""
+        return self.source.version != self.source_version or self.target.version != self.target_version
 
     source: Mapped[Element] = relationship(foreign_keys=[source_id])
     target: Mapped[Element] = relationship(foreign_keys=[target_id])

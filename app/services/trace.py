@@ -46,7 +46,14 @@ def add_link(
         errors["target_id"] = "These two are already linked."
     if errors:
         raise ValidationError(errors)
-    link = TraceLink(engagement_id=engagement.id, kind=kind, source=source, target=target)
+    link = TraceLink(
+        engagement_id=engagement.id,
+        kind=kind,
+        source=source,
+        target=target,
+        source_version=source.version,
+        target_version=target.version,
+    )
     session.add(link)
     session.flush()
     _log(session, engagement.id, link, "link", user_id)
