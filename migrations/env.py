@@ -116,7 +116,8 @@ def run_migrations_online():
                 if broken:
                     raise RuntimeError(f"Migration left rows with dangling foreign keys: {broken[:5]}")
         if sqlite:
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+            # Never hand a connection with foreign keys off back to the pool.
+            connection.invalidate()
 
 
 if context.is_offline_mode():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,11 +13,13 @@ from app.services.fields import KINDS, Kind, apply, clean, snapshot
 from models import (
     Change,
     DataFlow,
+    DecisionParticipant,
     Element,
     Engagement,
     Ownership,
     Scenario,
     TraceLink,
+    flow_entities,
     name_key,
 )
 from models.vocab import OWNERSHIP_ROLES
@@ -74,7 +76,7 @@ def save_element(
             element.ref = f"{spec.ref_prefix}-{number}"
         session.add(element)
     apply(element, spec, values)
-    _derive_name(element, spec)
+    derive_name(element, spec)
     after = snapshot(element, spec)
     if not creating and after == before:
         return element  # a save that changes nothing records nothing
@@ -94,22 +96,58 @@ def save_element(
 
 def delete_element(
     session: Session, engagement: Engagement, element: Element, *, user_id: int | None = None, commit: bool = True
-) -> list[Element]:
-    """Delete an element and what cannot exist without it (a system's flows and ownerships)."""
+) -> Change:
+    """Delete an element and what cannot exist without it; return the change that can undo it all."""
     if element.engagement_id != engagement.id:
         raise NotFound("Not in this engagement.")
-    removed: list[Element] = []
+    cascade = []
     for dep in dependants_of(session, element):
-        removed.extend(delete_element(session, engagement, dep, user_id=user_id, commit=False))
-    before = snapshot(element)
-    before["links"] = _links_of(session, element.id)
-    record_change(session, engagement.id, element, "delete", before, None, user_id)
+        dep_change = delete_element(session, engagement, dep, user_id=user_id, commit=False)
+        cascade.append(dep_change.before)
+    before = deletion_record(session, element)
+    before["_cascade"] = cascade
+    change = record_change(session, engagement.id, element, "delete", before, None, user_id)
     session.delete(element)
     session.flush()
-    removed.append(element)
     if commit:
         session.commit()
-    return removed
+    return change
+
+
+def deletion_record(session: Session, element: Element) -> dict[str, Any]:
+    """Everything needed to bring an element back: fields, identity, trace links and inbound references."""
+    record = snapshot(element)
+    record["_id"] = element.id
+    record["_kind"] = element.kind
+    record["_ref"] = element.ref
+    record["_number"] = getattr(element, "number", None)
+    record["_links"] = _links_of(session, element.id)
+    record["_inbound"] = _inbound_references(session, element)
+    return record
+
+
+def _inbound_references(session: Session, element: Element) -> list[dict[str, Any]]:
+    """Other elements whose optional fields point at this one (they lose the reference on delete)."""
+    found: list[dict[str, Any]] = []
+    target_model = type(element)
+    for spec in KINDS.values():
+        for f in spec.fields:
+            if f.target is not target_model or f.required:
+                continue
+            if f.type == "ref":
+                column = getattr(spec.model, f.name)
+                ids = session.scalars(select(spec.model.id).where(column == element.id)).all()
+            elif f.type == "participants":
+                ids = session.scalars(
+                    select(DecisionParticipant.decision_id).where(
+                        DecisionParticipant.stakeholder_id == element.id, DecisionParticipant.role == f.attr
+                    )
+                ).all()
+            else:
+                relation = getattr(spec.model, f.attr or f.name)
+                ids = session.scalars(select(spec.model.id).where(relation.any(id=element.id))).all()
+            found.extend({"kind": spec.kind, "id": other, "field": f.name} for other in ids)
+    return found
 
 
 def dependants_of(session: Session, element: Element) -> list[Element]:
@@ -132,7 +170,21 @@ def dependants_of(session: Session, element: Element) -> list[Element]:
             )
         )
     if element.kind == "entity":
-        return list(session.scalars(select(Ownership).where(Ownership.entity_id == element.id)))
+        # Ownerships of the entity, and flows that carry nothing else (a flow must carry something).
+        carried = select(flow_entities.c.flow_id).where(flow_entities.c.entity_id == element.id)
+        other = select(flow_entities.c.flow_id).where(flow_entities.c.entity_id != element.id)
+        return list(
+            session.scalars(
+                select(Element)
+                .where(
+                    or_(
+                        Element.id.in_(select(Ownership.id).where(Ownership.entity_id == element.id)),
+                        and_(Element.id.in_(carried), Element.id.not_in(other)),
+                    )
+                )
+                .order_by(Element.id)
+            )
+        )
     return []
 
 
@@ -207,21 +259,17 @@ def _baseline(session: Session, engagement_id: int) -> Scenario:
 
 
 def _next_number(session: Session, engagement: Engagement, spec: Kind) -> int:
-    column = (
-        Engagement.next_requirement_number if spec.kind == "requirement" else Engagement.next_decision_number
-    )
+    column = Engagement.next_requirement_number if spec.kind == "requirement" else Engagement.next_decision_number
     # One UPDATE ... RETURNING: two writers can never get the same number.
     number = session.execute(
-        update(Engagement)
-        .where(Engagement.id == engagement.id)
-        .values({column: column + 1})
-        .returning(column)
+        update(Engagement).where(Engagement.id == engagement.id).values({column: column + 1}).returning(column)
     ).scalar_one()
     session.expire(engagement, [column.key])
     return number - 1
 
 
-def _derive_name(element: Element, spec: Kind) -> None:
+def derive_name(element: Element, spec: Kind) -> None:
+    """Keep name_key in step with the name, and label flows and ownerships by what they join."""
     if spec.named:
         element.name_key = name_key(element.name)
     elif isinstance(element, DataFlow):
@@ -247,19 +295,17 @@ def _links_of(session: Session, element_id: int) -> list[dict[str, Any]]:
     return [{"kind": r.kind, "source_id": r.source_id, "target_id": r.target_id} for r in rows]
 
 
-def record_change(session, engagement_id, element, action, before, after, user_id) -> None:
+def record_change(session, engagement_id, element, action, before, after, user_id) -> Change:
     """Append an entry to the change log."""
-    session.add(
-        Change(
-            engagement_id=engagement_id,
-            element_id=element.id,
-            kind=element.kind,
-            action=action,
-            user_id=user_id,
-            summary=element.label[:300],
-            before=before,
-            after=after,
-        )
+    change = Change(
+        engagement_id=engagement_id,
+        element_id=element.id,
+        kind=element.kind,
+        action=action,
+        user_id=user_id,
+        summary=element.label[:300],
+        before=before,
+        after=after,
     )
-
-
+    session.add(change)
+    return change

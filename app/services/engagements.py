@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.services.errors import Forbidden, NotFound, ValidationError
@@ -177,3 +177,32 @@ def dashboard(session: Session, engagement: Engagement) -> Dashboard:
         select(Scenario).where(Scenario.engagement_id == engagement.id).order_by(Scenario.id)
     ).all()
     return Dashboard(per_kind=per_kind, per_scenario=[(s, counts.get(s.id, {})) for s in scenarios])
+
+
+def search(session: Session, engagement: Engagement, q: str, limit: int = 15) -> list[Element]:
+    """Elements whose name or ref contains `q` (case-insensitive), exact ref and prefix matches first."""
+    needle = q.strip().casefold()
+    if not needle:
+        return []
+    like = f"%{needle}%"
+    rows = session.scalars(
+        select(Element)
+        .where(
+            Element.engagement_id == engagement.id,
+            or_(func.lower(Element.name).like(like), func.lower(Element.ref).like(like)),
+        )
+        .order_by(Element.kind, Element.name)
+        .limit(200)
+    ).all()
+
+    def rank(element: Element) -> tuple:
+        name = element.name.casefold()
+        return (
+            (element.ref or "").casefold() != needle,
+            not name.startswith(needle),
+            element.kind in ("flow", "ownership"),  # catalogue objects before the relations between them
+            len(name),
+            element.id,
+        )
+
+    return sorted(rows, key=rank)[:limit]

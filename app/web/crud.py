@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from app.extensions import db
 from app.services import elements as svc
 from app.services import trace
 from app.services.errors import Conflict, ValidationError
 from app.services.fields import KINDS, Kind
+from app.services.history import field_diff, users_by_id
 from app.web.element_forms import build_form, payload
 from app.web.form_errors import attach_errors
-from app.web.render import render
+from app.web.listing import columns, filter_options, inline_fields, list_page
+from app.web.render import render, wants_fragment
 from models import (
     DataFlow,
     Decision,
@@ -24,29 +25,9 @@ from models import (
     System,
     element_channels,
     flow_entities,
-    scenario_members,
 )
 from models.vocab import TRACE_RULES
 
-# Columns shown in each kind's list, after its name.
-LIST_COLUMNS = {
-    "system": ("category", "vendor", "lifecycle", "owner_id", "channel_ids"),
-    "channel": ("customer_facing", "description"),
-    "entity": ("time_critical", "description"),
-    "stakeholder": ("role", "team", "area", "influence"),
-    "flow": ("pattern", "latency_seconds", "worst_latency_seconds", "via_id"),
-    "ownership": ("system_id", "role", "entity_id"),
-    "requirement": ("type", "priority", "status", "source_id"),
-    "decision": ("status", "decided_on", "scenario_id"),
-}
-# Relationships each list page needs, loaded in one go (no N+1).
-EAGER = {
-    "system": ("owner", "channels"),
-    "flow": ("source", "target", "via", "entities"),
-    "ownership": ("system", "entity"),
-    "requirement": ("source",),
-    "decision": ("scenario",),
-}
 SLUGS = {
     "system": "systems",
     "channel": "channels",
@@ -74,31 +55,56 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
     AREA_OF[kind] = bp.name
 
     def list_view():
-        items = _query_list(spec)
+        listing = list_page(db.session, g.engagement, spec)
+        context = {"spec": spec, "listing": listing, "columns": columns(spec)}
+        if wants_fragment() and request.args.get("offset"):
+            return render_template("elements/_rows.html", **context)
+        if wants_fragment():
+            return render_template("elements/_table.html", **context)
         return render(
-            "elements/list.html", "elements/_table.html", spec=spec, items=items, columns=_columns(spec), q=_q()
+            "elements/list.html",
+            None,
+            filters=filter_options(db.session, g.engagement, spec),
+            add_form=_row_form(spec) if _has_add_row(spec) else None,
+            **context,
         )
 
+    def row_view(element_id: int):
+        element = svc.get_element(db.session, g.engagement.id, kind, element_id)
+        return render_template("elements/_row.html", spec=spec, item=element, columns=columns(spec))
+
     def new_view():
-        form = build_form(db.session, g.engagement.id, spec)
+        inline = request.form.get("_inline") == "1"
+        form = _row_form(spec, formdata=request.form) if inline else build_form(db.session, g.engagement.id, spec)
         if request.method == "GET":
             _prefill(form, spec)
         if request.method == "POST" and form.validate():
             try:
-                element = svc.save_element(
-                    db.session, g.engagement, kind, payload(form, spec), user_id=current_user.id
-                )
+                element = svc.save_element(db.session, g.engagement, kind, payload(form, spec), user_id=current_user.id)
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
+                if inline:
+                    body = render_template(
+                        "elements/_add_row.html",
+                        spec=spec,
+                        add_form=_row_form(spec, formdata=None),
+                        columns=columns(spec),
+                    ) + render_template(
+                        "elements/_row.html", spec=spec, item=element, columns=columns(spec), fresh=True
+                    )
+                    return _with_toast(body, f"{spec.label} “{element.label}” added.")
                 flash(f"{spec.label} “{element.label}” created.")
                 return _after_save(element)
         status = 422 if request.method == "POST" else 200
+        if inline:
+            return render_template("elements/_add_row.html", spec=spec, add_form=form, columns=columns(spec)), 422
         return render("elements/form.html", "elements/_form.html", status, spec=spec, form=form, element=None)
 
     def detail_view(element_id: int):
         element = svc.get_element(db.session, g.engagement.id, kind, element_id)
         link_kinds = [k for k, (src, _t) in TRACE_RULES.items() if src == kind]
+        changes = svc.history_of(db.session, g.engagement.id, element.id)[:50]
         return render(
             "elements/detail.html",
             None,
@@ -108,14 +114,17 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
             links=trace.links_of(db.session, g.engagement.id, element.id),
             link_kinds=link_kinds,
             link_targets=_link_targets(element, link_kinds),
-            history=svc.history_of(db.session, g.engagement.id, element.id)[:50],
+            history=changes,
+            users=users_by_id(db.session, changes),
+            diff=field_diff,
         )
 
     def edit_view(element_id: int):
         element = svc.get_element(db.session, g.engagement.id, kind, element_id)
-        form = build_form(
-            db.session, g.engagement.id, spec, element, **({} if request.method == "POST" else {"formdata": None})
-        )
+        inline = request.values.get("_inline") == "1"
+        only = inline_fields(spec) if inline else None
+        formdata = {} if request.method == "POST" else {"formdata": None}
+        form = build_form(db.session, g.engagement.id, spec, element, only=only, **formdata)
         conflict = None
         if request.method == "POST" and form.validate():
             try:
@@ -127,6 +136,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
                     element,
                     version=_int(form.version.data),
                     user_id=current_user.id,
+                    partial=inline,
                 )
             except ValidationError as exc:
                 attach_errors(form, exc)
@@ -135,9 +145,16 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
                 element = svc.get_element(db.session, g.engagement.id, kind, element_id)
                 conflict = element
             else:
+                if inline:
+                    return render_template("elements/_row.html", spec=spec, item=element, columns=columns(spec))
                 flash(f"{spec.label} “{element.label}” saved.")
                 return _after_save(element)
         status = 409 if conflict else (422 if request.method == "POST" else 200)
+        if inline:
+            template = "elements/_row_form.html"
+            return render_template(
+                template, spec=spec, item=element, form=form, columns=columns(spec), conflict=conflict
+            ), status
         return render(
             "elements/form.html",
             "elements/_form.html",
@@ -154,20 +171,21 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
             dependants = svc.dependants_of(db.session, element)
             return render("elements/delete.html", None, spec=spec, element=element, dependants=dependants)
         label = element.label
-        removed = svc.delete_element(db.session, g.engagement, element, user_id=current_user.id)
-        extra = f" (and {len(removed) - 1} dependent objects)" if len(removed) > 1 else ""
-        flash(f"{spec.label} “{label}” deleted{extra}.")
+        change = svc.delete_element(db.session, g.engagement, element, user_id=current_user.id)
+        cascade = len(change.before.get("_cascade", []))
+        message = f"{spec.label} “{label}” deleted" + (f" with {cascade} dependent objects." if cascade else ".")
+        if wants_fragment():
+            return _with_toast("", message, undo=change.id)
+        flash(message)
+        session["undo"] = change.id
         return redirect(url_for(endpoint(kind, "list")))
 
     bp.add_url_rule(f"/{slug}", f"{kind}_list", list_view)
     bp.add_url_rule(f"/{slug}/new", f"{kind}_new", new_view, methods=["GET", "POST"])
     bp.add_url_rule(f"/{slug}/<int:element_id>", f"{kind}_detail", detail_view)
+    bp.add_url_rule(f"/{slug}/<int:element_id>/row", f"{kind}_row", row_view)
     bp.add_url_rule(f"/{slug}/<int:element_id>/edit", f"{kind}_edit", edit_view, methods=["GET", "POST"])
     bp.add_url_rule(f"/{slug}/<int:element_id>/delete", f"{kind}_delete", delete_view, methods=["GET", "POST"])
-
-
-def _q() -> str:
-    return (request.args.get("q") or "").strip()[:200]
 
 
 def _int(value) -> int | None:
@@ -177,27 +195,17 @@ def _int(value) -> int | None:
         return None
 
 
-def _query_list(spec: Kind):
-    model = spec.model
-    stmt = select(model).where(model.engagement_id == g.engagement.id)
-    for rel in EAGER.get(spec.kind, ()):
-        stmt = stmt.options(selectinload(getattr(model, rel)))
-    stmt = stmt.options(selectinload(model.scenarios), selectinload(model.tag_rows))
-    q = _q()
-    if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(Element.name_key.like(like), model.name.ilike(like), model.ref.ilike(like)))
-    scenario_id = _int(request.args.get("scenario"))
-    if scenario_id and spec.in_scenarios:
-        stmt = stmt.where(
-            model.id.in_(select(scenario_members.c.element_id).where(scenario_members.c.scenario_id == scenario_id))
-        )
-    stmt = stmt.order_by(model.name_key if spec.named else model.id)
-    return db.session.scalars(stmt).all()
+def _has_add_row(spec: Kind) -> bool:
+    return spec.kind not in ("flow", "ownership")
 
 
-def _columns(spec: Kind):
-    return [spec.field(name) for name in LIST_COLUMNS[spec.kind]]
+def _row_form(spec: Kind, **kw):
+    return build_form(db.session, g.engagement.id, spec, only=inline_fields(spec), **kw)
+
+
+def _with_toast(body: str, message: str, undo: int | None = None):
+    """A fragment plus an out-of-band toast (with an undo button for deletes)."""
+    return make_response(body + render_template("components/_toast.html", message=message, undo=undo))
 
 
 def _prefill(form, spec: Kind) -> None:
@@ -268,5 +276,3 @@ def _related(element: Element) -> dict[str, list]:
             .order_by(System.name_key)
         ).all()
     return related
-
-

@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.services.fields import KINDS, Field, Kind
+from app.services.fields import KINDS, Field, Kind, snapshot
 from models import Element, Scenario
 
 
@@ -56,34 +56,44 @@ def _wtf_field(f: Field):
 
 
 @cache
-def form_class(kind: str) -> type[FlaskForm]:
-    """The FlaskForm class for one element kind."""
+def form_class(kind: str, only: tuple[str, ...] | None = None) -> type[FlaskForm]:
+    """The FlaskForm class for one element kind (or for some of its fields, for inline rows)."""
     spec = KINDS[kind]
-    attrs: dict[str, Any] = {f.name: _wtf_field(f) for f in spec.fields}
+    attrs: dict[str, Any] = {f.name: _wtf_field(f) for f in spec.fields if only is None or f.name in only}
     attrs["version"] = HiddenField()
     return type(f"{spec.model.__name__}Form", (FlaskForm,), attrs)
 
 
-def build_form(session: Session, engagement_id: int, spec: Kind, element: Element | None = None, **kw) -> FlaskForm:
+def build_form(
+    session: Session,
+    engagement_id: int,
+    spec: Kind,
+    element: Element | None = None,
+    only: tuple[str, ...] | None = None,
+    **kw,
+) -> FlaskForm:
     """A bound form for creating or editing, with reference choices from this engagement only."""
     data = None
-    if element is not None and "formdata" not in kw:
-        from app.services.fields import snapshot
-
+    if element is not None:
         data = snapshot(element, spec)
         if "tags" in data:
             data["tags"] = "; ".join(data["tags"])
         data["version"] = element.version
-    form = form_class(spec.kind)(data=data, **kw)
+    form = form_class(spec.kind, only)(data=data, **kw)
+    loaded: dict[type, list[tuple[int, str]]] = {}
     for f in spec.fields:
-        if f.type in ("ref", "refs", "participants"):
-            options = _options(session, engagement_id, f.target, exclude=element.id if element is not None else None)
+        if f.name in form and f.type in ("ref", "refs", "participants"):
+            if f.target not in loaded:
+                loaded[f.target] = reference_options(session, engagement_id, f.target)
+            exclude = element.id if element is not None else None
+            options = [o for o in loaded[f.target] if o[0] != exclude]
             field = form[f.name]
             field.choices = ([("", "—")] if f.type == "ref" else []) + options
     return form
 
 
-def _options(session: Session, engagement_id: int, model, exclude: int | None) -> list[tuple[int, str]]:
+def reference_options(session: Session, engagement_id: int, model, exclude: int | None = None) -> list[tuple[int, str]]:
+    """(id, label) of the engagement's objects a reference field may point at."""
     if model is Scenario:
         rows = session.execute(
             select(Scenario.id, Scenario.name).where(Scenario.engagement_id == engagement_id).order_by(Scenario.id)
@@ -97,5 +107,5 @@ def _options(session: Session, engagement_id: int, model, exclude: int | None) -
 
 
 def payload(form: FlaskForm, spec: Kind) -> dict[str, Any]:
-    """Form data -> service payload."""
-    return {f.name: form[f.name].data for f in spec.fields}
+    """Form data -> service payload (only the fields the form has)."""
+    return {f.name: form[f.name].data for f in spec.fields if f.name in form}

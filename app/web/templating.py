@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, session
 
 from app.services.fields import KINDS
 from models import vocab
@@ -52,6 +52,8 @@ def register_templating(app: Flask) -> None:
     @app.context_processor
     def _engagement_context():
         return {
+            # A delete done without htmx offers its undo once, on the next page.
+            "pending_undo": session.pop("undo", None) if g.get("engagement") is not None else None,
             "engagement": g.get("engagement"),
             "membership": g.get("membership"),
             "can_write": g.get("can_write", False),

@@ -16,7 +16,7 @@ from app.services.errors import ValidationError
 from app.web.form_errors import attach_errors
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint
-from models import Change, Membership, User
+from models import Membership, User
 from models.vocab import MEMBER_ROLES
 
 bp = Blueprint("engagements", __name__)
@@ -196,13 +196,12 @@ def member_remove(membership_id: int):
     return redirect(url_for("engagement.members"))
 
 
-@scoped.route("/history")
-def history():
-    """The engagement's change log, newest first."""
-    changes = db.session.scalars(
-        select(Change).where(Change.engagement_id == g.engagement.id).order_by(Change.id.desc()).limit(200)
-    ).all()
-    return render("engagements/history.html", None, changes=changes)
+@scoped.route("/search")
+def search():
+    """Jump to any object by name or ref (the global search box)."""
+    q = (request.args.get("q") or "").strip()[:200]
+    results = engagements.search(db.session, g.engagement, q) if q else []
+    return render("engagements/search.html", "engagements/_search_results.html", q=q, results=results)
 
 
 @scoped.route("/bundle.json")

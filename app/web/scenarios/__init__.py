@@ -46,9 +46,7 @@ def scenario_list():
             .group_by(scenario_members.c.scenario_id)
         ).all()
     )
-    return render(
-        "scenarios/list.html", None, scenarios=svc.list_scenarios(db.session, g.engagement.id), counts=counts
-    )
+    return render("scenarios/list.html", None, scenarios=svc.list_scenarios(db.session, g.engagement.id), counts=counts)
 
 
 @bp.route("/scenarios/new", methods=["GET", "POST"])
