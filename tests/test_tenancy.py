@@ -30,7 +30,7 @@ def _scoped_rules():
 
 
 SCOPED_RULES = _scoped_rules()
-OBJECT_ARGS = ("element_id", "scenario_id", "membership_id", "link_id")
+OBJECT_ARGS = ("element_id", "scenario_id", "membership_id", "link_id", "change_id")
 OBJECT_RULES = [p for p in SCOPED_RULES if any(f"<int:{a}>" in p.values[0] for a in OBJECT_ARGS)]
 
 
@@ -56,11 +56,15 @@ def foreign(session, make_user):
     link = trace.add_link(session, eng, "addresses", requirement.id, decision.id)
     scenario = save_scenario(session, eng, "Target")
     membership = session.scalar(select(Membership).where(Membership.engagement_id == eng.id))
+    deletion = elements.delete_element(session, eng, elements.save_element(session, eng, "channel", {"name": "Kiosk"}))
     by_kind = {
         "system": system_a, "channel": channel, "entity": entity, "stakeholder": stakeholder, "flow": flow,
         "ownership": ownership, "requirement": requirement, "decision": decision,
     }
-    return {"engagement": eng, "by_kind": by_kind, "scenario": scenario, "membership": membership, "link": link}
+    return {
+        "engagement": eng, "by_kind": by_kind, "scenario": scenario, "membership": membership, "link": link,
+        "change": deletion,
+    }
 
 
 def _url(rule: str, endpoint: str, eid: int, foreign: dict) -> str:
@@ -71,6 +75,7 @@ def _url(rule: str, endpoint: str, eid: int, foreign: dict) -> str:
         "scenario_id": foreign["scenario"].id,
         "membership_id": foreign["membership"].id,
         "link_id": foreign["link"].id,
+        "change_id": foreign["change"].id,
     }
     url = rule
     for name, value in values.items():
@@ -91,6 +96,12 @@ def test_objects_of_another_engagement_are_404_inside_ones_own(browser, engageme
     url = _url(rule, endpoint, engagement.id, foreign)
     resp = browser.post(url, data={}) if method == "POST" else browser.get(url)
     assert resp.status_code == 404
+
+
+def test_an_undo_cannot_restore_another_engagements_deletion_through_ones_own(browser, session, engagement, foreign):
+    resp = browser.post(f"/e/{engagement.id}/history/{foreign['change'].id}/undo")
+    assert resp.status_code == 404
+    assert session.scalar(select(Element).where(Element.name == "Kiosk")) is None
 
 
 def test_htmx_fragments_of_another_engagement_are_404_too(browser, foreign):

@@ -7,7 +7,18 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     """Register every blueprint and the web-wide hooks."""
-    from app.web import auth, catalog, decisions, engagements, flows, history, requirements, scenarios
+    from app.web import (
+        auth,
+        capture,
+        catalog,
+        decisions,
+        engagements,
+        flows,
+        history,
+        matrices,
+        requirements,
+        scenarios,
+    )
     from app.web.errors import register_error_handlers
     from app.web.hooks import register_hooks
     from app.web.templating import register_templating
@@ -15,6 +26,6 @@ def register_web(app: Flask) -> None:
     register_hooks(app)
     register_error_handlers(app)
     register_templating(app)
-    for module in (auth, engagements, scenarios, catalog, flows, requirements, decisions, history):
+    for module in (auth, engagements, scenarios, catalog, flows, requirements, decisions, history, matrices, capture):
         app.register_blueprint(module.bp)
     app.register_blueprint(engagements.scoped)

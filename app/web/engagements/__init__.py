@@ -11,7 +11,7 @@ from wtforms import DateField, EmailField, SelectField, StringField, TextAreaFie
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.extensions import db
-from app.services import accounts, bundle, engagements
+from app.services import accounts, bundle, engagements, traceability
 from app.services.errors import ValidationError
 from app.web.form_errors import attach_errors
 from app.web.render import render
@@ -128,7 +128,11 @@ def import_bundle():
 @scoped.route("/")
 def dashboard():
     """Counts per kind and per scenario."""
-    return render_template("engagements/dashboard.html", stats=engagements.dashboard(db.session, g.engagement))
+    return render_template(
+        "engagements/dashboard.html",
+        stats=engagements.dashboard(db.session, g.engagement),
+        coverage=traceability.coverage(db.session, g.engagement),
+    )
 
 
 @scoped.route("/settings", methods=["GET", "POST"])

@@ -1,0 +1,162 @@
+"""Traceability: the requirements × decisions matrix, coverage figures and suspect links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from app.services.errors import NotFound
+from models import Decision, Element, Engagement, Requirement, TraceLink, element_channels
+
+
+@dataclass
+class TraceMatrix:
+    """Requirements (rows) × decisions (columns) with the links between them and what decisions affect."""
+
+    requirements: list[Requirement]
+    decisions: list[Decision]
+    addresses: dict[tuple[int, int], TraceLink] = field(default_factory=dict)
+    affects: dict[int, list[TraceLink]] = field(default_factory=dict)
+    satisfied_by: dict[int, list[TraceLink]] = field(default_factory=dict)
+
+    def decisions_for(self, requirement_id: int) -> list[int]:
+        """Decisions that address a requirement."""
+        return [d for (r, d) in self.addresses if r == requirement_id]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How well requirements and decisions trace to each other."""
+
+    requirements: int
+    without_decision: list[Requirement]
+    must_unaddressed: list[Requirement]
+    decisions_without_requirement: list[Decision]
+    suspect_links: int
+
+
+def matrix(
+    session: Session,
+    engagement: Engagement,
+    *,
+    priority: str = "",
+    status: str = "",
+    channel_id: int | None = None,
+) -> TraceMatrix:
+    """The matrix, requirements filtered by priority, status and channel."""
+    stmt = select(Requirement).where(Requirement.engagement_id == engagement.id)
+    if priority:
+        stmt = stmt.where(Requirement.priority == priority)
+    if status:
+        stmt = stmt.where(Requirement.status == status)
+    if channel_id:
+        stmt = stmt.where(
+            Requirement.id.in_(select(element_channels.c.element_id).where(element_channels.c.channel_id == channel_id))
+        )
+    requirements = list(session.scalars(stmt.order_by(Requirement.number)))
+    decisions = list(
+        session.scalars(select(Decision).where(Decision.engagement_id == engagement.id).order_by(Decision.number))
+    )
+    links = session.scalars(
+        select(TraceLink)
+        .where(TraceLink.engagement_id == engagement.id)
+        .options(selectinload(TraceLink.source), selectinload(TraceLink.target))
+    )
+    result = TraceMatrix(requirements, decisions)
+    for link in links:
+        if link.kind == "addresses":
+            result.addresses[(link.source_id, link.target_id)] = link
+        elif link.kind == "affects":
+            result.affects.setdefault(link.source_id, []).append(link)
+        elif link.kind == "satisfied_by":
+            result.satisfied_by.setdefault(link.source_id, []).append(link)
+    return result
+
+
+def _suspect_condition():
+    source, target = aliased(Element), aliased(Element)
+    return source, target, or_(source.version != TraceLink.source_version, target.version != TraceLink.target_version)
+
+
+def suspect_links(session: Session, engagement_id: int) -> list[TraceLink]:
+    """Links whose source or target changed after the link was last reviewed."""
+    source, target, changed = _suspect_condition()
+    return list(
+        session.scalars(
+            select(TraceLink)
+            .join(source, source.id == TraceLink.source_id)
+            .join(target, target.id == TraceLink.target_id)
+            .where(TraceLink.engagement_id == engagement_id, changed)
+            .order_by(TraceLink.id)
+            .options(selectinload(TraceLink.source), selectinload(TraceLink.target))
+        )
+    )
+
+
+def suspect_count(session: Session, engagement_id: int) -> int:
+    """Number of suspect links (for the dashboard)."""
+    source, target, changed = _suspect_condition()
+    return (
+        session.scalar(
+            select(func.count(TraceLink.id))
+            .join(source, source.id == TraceLink.source_id)
+            .join(target, target.id == TraceLink.target_id)
+            .where(TraceLink.engagement_id == engagement_id, changed)
+        )
+        or 0
+    )
+
+
+def review_link(session: Session, engagement: Engagement, link_id: int, *, user_id: int | None = None) -> TraceLink:
+    """Mark a link reviewed: it is no longer suspect until one of its ends changes again."""
+    link = session.scalar(select(TraceLink).where(TraceLink.id == link_id, TraceLink.engagement_id == engagement.id))
+    if link is None:
+        raise NotFound("No such link in this engagement.")
+    link.source_version = link.source.version
+    link.target_version = link.target.version
+    link.reviewed_at = datetime.now(UTC)
+    link.reviewed_by_id = user_id
+    session.commit()
+    return link
+
+
+def coverage(session: Session, engagement: Engagement) -> Coverage:
+    """Requirements with no decision, must-haves with no accepted decision, decisions with no requirement."""
+    addressed = select(TraceLink.source_id).where(
+        TraceLink.engagement_id == engagement.id, TraceLink.kind == "addresses"
+    )
+    accepted = (
+        select(TraceLink.source_id)
+        .join(Decision, Decision.id == TraceLink.target_id)
+        .where(TraceLink.kind == "addresses", Decision.status == "accepted", TraceLink.engagement_id == engagement.id)
+    )
+    live = and_(Requirement.engagement_id == engagement.id, Requirement.status != "dropped")
+    total = session.scalar(select(func.count(Requirement.id)).where(live)) or 0
+    without = list(
+        session.scalars(select(Requirement).where(live, Requirement.id.not_in(addressed)).order_by(Requirement.number))
+    )
+    must = list(
+        session.scalars(
+            select(Requirement)
+            .where(live, Requirement.priority == "must", Requirement.id.not_in(accepted))
+            .order_by(Requirement.number)
+        )
+    )
+    orphans = list(
+        session.scalars(
+            select(Decision)
+            .where(
+                Decision.engagement_id == engagement.id,
+                Decision.id.not_in(
+                    select(TraceLink.target_id).where(
+                        TraceLink.engagement_id == engagement.id, TraceLink.kind == "addresses"
+                    )
+                ),
+            )
+            .order_by(Decision.number)
+        )
+    )
+    return Coverage(total, without, must, orphans, suspect_count(session, engagement.id))

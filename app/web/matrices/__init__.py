@@ -1,0 +1,144 @@
+"""Matrices: data ownership (entities × systems per scenario) and traceability (requirements × decisions)."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.services import ownership_matrix, trace, traceability
+from app.services.errors import ValidationError
+from app.services.scenarios import get_scenario, list_scenarios
+from app.web.render import render, wants_fragment
+from app.web.tenancy import engagement_blueprint
+from models import Channel, TraceLink
+from models.vocab import PRIORITIES, REQUIREMENT_STATUSES
+
+bp = engagement_blueprint("matrices", __name__)
+
+
+def _scenario():
+    scenarios = list_scenarios(db.session, g.engagement.id)
+    wanted = request.values.get("scenario", type=int)
+    return next((s for s in scenarios if s.id == wanted), scenarios[0]), scenarios
+
+
+@bp.route("/ownership-matrix")
+def ownership():
+    """Entities × systems of one scenario; entities without exactly one system of record are flagged."""
+    scenario, scenarios = _scenario()
+    matrix = ownership_matrix.build(db.session, g.engagement, scenario)
+    return render("matrices/ownership.html", "matrices/_ownership_table.html", matrix=matrix, scenarios=scenarios)
+
+
+@bp.route("/ownership-matrix/<int:scenario_id>/cell", methods=["POST"])
+def ownership_cell(scenario_id: int):
+    """Set one cell's role; answers with the entity's row so its highlight follows."""
+    scenario = get_scenario(db.session, g.engagement.id, scenario_id)
+    system_id = request.form.get("system_id", type=int) or 0
+    entity_id = request.form.get("entity_id", type=int) or 0
+    error = None
+    try:
+        ownership_matrix.set_cell(
+            db.session, g.engagement, scenario, system_id, entity_id, request.form.get("role", ""),
+            user_id=current_user.id,
+        )
+    except ValidationError as exc:
+        db.session.rollback()
+        error = "; ".join(m for ms in exc.errors.values() for m in ms)
+    matrix = ownership_matrix.build(db.session, g.engagement, scenario)
+    if not wants_fragment():
+        if error:
+            flash(error, "error")
+        return redirect(url_for("matrices.ownership", scenario=scenario.id))
+    entity = next((e for e in matrix.entities if e.id == entity_id), None)
+    if entity is None:
+        return render_template("components/_toast_body.html", message=error or "Unknown entity.", error=True), 422
+    return render_template("matrices/_ownership_row.html", matrix=matrix, entity=entity, error=error), (
+        422 if error else 200
+    )
+
+
+@bp.route("/traceability")
+def traceability_view():
+    """Requirements × decisions, what each decision affects, coverage figures and suspect links."""
+    filters = {
+        "priority": request.args.get("priority", "") if request.args.get("priority") in PRIORITIES else "",
+        "status": request.args.get("status", "") if request.args.get("status") in REQUIREMENT_STATUSES else "",
+        "channel_id": request.args.get("channel", type=int),
+    }
+    matrix = traceability.matrix(db.session, g.engagement, **filters)
+    channels = db.session.scalars(
+        select(Channel).where(Channel.engagement_id == g.engagement.id).order_by(Channel.name_key)
+    ).all()
+    return render(
+        "matrices/traceability.html",
+        "matrices/_trace_table.html",
+        matrix=matrix,
+        filters=filters,
+        channels=channels,
+        coverage=traceability.coverage(db.session, g.engagement),
+        suspects=traceability.suspect_links(db.session, g.engagement.id),
+    )
+
+
+@bp.route("/traceability/toggle", methods=["POST"])
+def trace_toggle():
+    """Link or unlink a requirement and a decision from the matrix."""
+    requirement_id = request.form.get("requirement_id", type=int) or 0
+    decision_id = request.form.get("decision_id", type=int) or 0
+    link = db.session.scalar(
+        select(TraceLink).where(
+            TraceLink.engagement_id == g.engagement.id,
+            TraceLink.kind == "addresses",
+            TraceLink.source_id == requirement_id,
+            TraceLink.target_id == decision_id,
+        )
+    )
+    error = None
+    try:
+        if link is None:
+            link = trace.add_link(
+                db.session, g.engagement, "addresses", requirement_id, decision_id, user_id=current_user.id
+            )
+        else:
+            trace.remove_link(db.session, g.engagement, link.id, user_id=current_user.id)
+            link = None
+    except ValidationError as exc:
+        db.session.rollback()
+        error = "; ".join(m for ms in exc.errors.values() for m in ms)
+    if not wants_fragment():
+        if error:
+            flash(error, "error")
+        return redirect(url_for("matrices.traceability_view"))
+    if error:
+        return render_template("components/_toast_body.html", message=error, error=True), 422
+    response = render_template(
+        "matrices/_trace_cell.html", requirement_id=requirement_id, decision_id=decision_id, link=link
+    )
+    return response, 200, {"HX-Trigger": "coverage-changed"}
+
+
+@bp.route("/traceability/coverage")
+def trace_coverage():
+    """The coverage panel alone (refreshed after a link changes)."""
+    return render_template(
+        "matrices/_coverage.html",
+        coverage=traceability.coverage(db.session, g.engagement),
+        suspects=traceability.suspect_links(db.session, g.engagement.id),
+    )
+
+
+@bp.route("/links/<int:link_id>/review", methods=["POST"])
+def review(link_id: int):
+    """Mark a suspect link reviewed."""
+    link = traceability.review_link(db.session, g.engagement, link_id, user_id=current_user.id)
+    if wants_fragment():
+        return render_template(
+            "matrices/_coverage.html",
+            coverage=traceability.coverage(db.session, g.engagement),
+            suspects=traceability.suspect_links(db.session, g.engagement.id),
+        )
+    flash(f"Link “{link.source.label} → {link.target.label}” reviewed.")
+    return redirect(request.referrer or url_for("matrices.traceability_view"))
