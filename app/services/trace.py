@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.services.errors import NotFound, ValidationError
 from models import Change, Element, Engagement, TraceLink
@@ -85,6 +85,7 @@ def links_of(session: Session, engagement_id: int, element_id: int) -> list[Trac
                 or_(TraceLink.source_id == element_id, TraceLink.target_id == element_id),
             )
             .order_by(TraceLink.kind, TraceLink.id)
+            .options(selectinload(TraceLink.source), selectinload(TraceLink.target))
         )
     )
 
