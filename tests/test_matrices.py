@@ -108,3 +108,23 @@ def test_the_traceability_page_and_dashboard_show_coverage(browser, engagement):
     assert page.status_code == 200 and "Suspect links" in page.get_data(as_text=True)
     dash = browser.get(f"/e/{engagement.id}/").get_data(as_text=True)
     assert "suspect links" in dash and "must-haves with no accepted decision" in dash
+
+
+def test_links_can_be_added_from_either_end(browser, session, engagement, model):
+    req = elements.save_element(session, engagement, "requirement", {"title": "Stock on web"})
+    adr = elements.save_element(session, engagement, "decision", {"title": "Central OMS"})
+    base = f"/e/{engagement.id}/links"
+    from_decision = browser.post(base, data={"element_kind": "decision", "element_id": adr.id,
+                                             "kind": "in:addresses", "other_id": req.id})
+    assert from_decision.status_code == 302
+    from_system = browser.post(base, data={"element_kind": "system", "element_id": model["oms"].id,
+                                           "kind": "in:affects", "other_id": adr.id})
+    assert from_system.status_code == 302
+    links = {(link.kind, link.source_id, link.target_id) for link in session.scalars(select(TraceLink))}
+    assert links == {("addresses", req.id, adr.id), ("affects", adr.id, model["oms"].id)}
+    wrong = browser.post(base, data={"element_kind": "system", "element_id": model["oms"].id,
+                                     "kind": "in:addresses", "other_id": req.id})
+    assert wrong.status_code == 302
+    assert len(list(session.scalars(select(TraceLink)))) == 2
+    page = browser.get(f"/e/{engagement.id}/systems/{model['oms'].id}").get_data(as_text=True)
+    assert "affected by" in page and "Central OMS" in page

@@ -26,7 +26,7 @@ from models import (
     element_channels,
     flow_entities,
 )
-from models.vocab import TRACE_RULES
+from models.vocab import TRACE_KINDS, TRACE_RULES
 
 SLUGS = {
     "system": "systems",
@@ -103,7 +103,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
 
     def detail_view(element_id: int):
         element = svc.get_element(db.session, g.engagement.id, kind, element_id)
-        link_kinds = [k for k, (src, _t) in TRACE_RULES.items() if src == kind]
+        link_options = _link_options(kind)
         changes = svc.history_of(db.session, g.engagement.id, element.id)[:50]
         return render(
             "elements/detail.html",
@@ -112,8 +112,8 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
             element=element,
             related=_related(element),
             links=trace.links_of(db.session, g.engagement.id, element.id),
-            link_kinds=link_kinds,
-            link_targets=_link_targets(element, link_kinds),
+            link_options=link_options,
+            link_candidates=_link_candidates(element, link_options),
             history=changes,
             users=users_by_id(db.session, changes),
             diff=field_diff,
@@ -222,8 +222,25 @@ def _after_save(element: Element):
     return redirect(url_for(endpoint(element.kind, "detail"), element_id=element.id))
 
 
-def _link_targets(element: Element, link_kinds: list[str]) -> list[Element]:
-    kinds = sorted({t for k in link_kinds for t in TRACE_RULES[k][1]})
+def _link_options(kind: str) -> list[tuple[str, str, str]]:
+    """(value, label, other kinds) for the link form: links this kind starts, and links that end at it."""
+    options = []
+    for link_kind, (source_kind, target_kinds) in TRACE_RULES.items():
+        if source_kind == kind:
+            options.append((f"out:{link_kind}", TRACE_KINDS[link_kind], ",".join(sorted(target_kinds))))
+        if kind in target_kinds:
+            label = {
+                "addresses": "addresses",
+                "affects": "affected by",
+                "satisfied_by": "satisfies",
+                "refines": "refined by",
+            }
+            options.append((f"in:{link_kind}", label[link_kind], source_kind))
+    return options
+
+
+def _link_candidates(element: Element, options: list[tuple[str, str, str]]) -> list[Element]:
+    kinds = sorted({k for _v, _l, others in options for k in others.split(",")})
     if not kinds:
         return []
     return db.session.scalars(

@@ -15,23 +15,19 @@ register_element_routes(bp, "requirement")
 
 @bp.route("/links", methods=["POST"])
 def link_add():
-    """Add a trace link from a requirement or decision detail page."""
-    source_id = _int(request.form.get("source_id"))
-    source_kind = request.form.get("source_kind", "requirement")
+    """Add a trace link from any detail page, in either direction ("out:kind" or "in:kind")."""
+    here_id = _int(request.form.get("element_id")) or 0
+    here_kind = request.form.get("element_kind", "requirement")
+    direction, _, kind = (request.form.get("kind") or "").partition(":")
+    other_id = _int(request.form.get("other_id")) or 0
+    source_id, target_id = (here_id, other_id) if direction == "out" else (other_id, here_id)
     try:
-        trace.add_link(
-            db.session,
-            g.engagement,
-            request.form.get("kind", ""),
-            source_id or 0,
-            _int(request.form.get("target_id")) or 0,
-            user_id=current_user.id,
-        )
+        trace.add_link(db.session, g.engagement, kind, source_id, target_id, user_id=current_user.id)
         flash("Link added.")
     except ValidationError as exc:
         db.session.rollback()
         flash("Link not added: " + "; ".join(m for ms in exc.errors.values() for m in ms), "error")
-    return _back(source_kind, source_id)
+    return _back(here_kind, here_id)
 
 
 @bp.route("/links/<int:link_id>/delete", methods=["POST"])
@@ -39,7 +35,7 @@ def link_delete(link_id: int):
     """Remove a trace link."""
     trace.remove_link(db.session, g.engagement, link_id, user_id=current_user.id)
     flash("Link removed.")
-    return _back(request.form.get("source_kind", "requirement"), _int(request.form.get("source_id")))
+    return _back(request.form.get("element_kind", "requirement"), _int(request.form.get("element_id")))
 
 
 def _back(kind: str, element_id: int | None):
