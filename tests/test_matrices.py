@@ -128,3 +128,14 @@ def test_links_can_be_added_from_either_end(browser, session, engagement, model)
     assert len(list(session.scalars(select(TraceLink)))) == 2
     page = browser.get(f"/e/{engagement.id}/systems/{model['oms'].id}").get_data(as_text=True)
     assert "affected by" in page and "Central OMS" in page
+
+
+def test_the_link_picker_filters_candidates_by_kind_and_text(browser, session, engagement, model):
+    req = elements.save_element(session, engagement, "requirement", {"title": "Stock on web"})
+    elements.save_element(session, engagement, "decision", {"title": "Central OMS"})
+    elements.save_element(session, engagement, "decision", {"title": "Keep the ERP"})
+    url = f"/e/{engagement.id}/links/candidates?element_kind=requirement&element_id={req.id}&kind=out:addresses&q=oms"
+    body = browser.get(url, htmx=True).get_data(as_text=True)
+    assert "Central OMS" in body and "Keep the ERP" not in body and "Fluent OMS" not in body
+    systems = browser.get(url.replace("out:addresses", "out:satisfied_by"), htmx=True).get_data(as_text=True)
+    assert "Fluent OMS" in systems and "Central OMS" not in systems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.services import elements as svc
@@ -103,7 +103,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
 
     def detail_view(element_id: int):
         element = svc.get_element(db.session, g.engagement.id, kind, element_id)
-        link_options = _link_options(kind)
+        link_options = link_options_for(kind)
         changes = svc.history_of(db.session, g.engagement.id, element.id)[:50]
         return render(
             "elements/detail.html",
@@ -113,7 +113,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
             related=_related(element),
             links=trace.links_of(db.session, g.engagement.id, element.id),
             link_options=link_options,
-            link_candidates=_link_candidates(element, link_options),
+            link_candidates=link_candidates(element, link_options),
             history=changes,
             users=users_by_id(db.session, changes),
             diff=field_diff,
@@ -222,7 +222,7 @@ def _after_save(element: Element):
     return redirect(url_for(endpoint(element.kind, "detail"), element_id=element.id))
 
 
-def _link_options(kind: str) -> list[tuple[str, str, str]]:
+def link_options_for(kind: str) -> list[tuple[str, str, str]]:
     """(value, label, other kinds) for the link form: links this kind starts, and links that end at it."""
     options = []
     for link_kind, (source_kind, target_kinds) in TRACE_RULES.items():
@@ -239,15 +239,18 @@ def _link_options(kind: str) -> list[tuple[str, str, str]]:
     return options
 
 
-def _link_candidates(element: Element, options: list[tuple[str, str, str]]) -> list[Element]:
+def link_candidates(element: Element, options: list[tuple[str, str, str]], q: str = "", limit: int = 50):
+    """Elements the link form may offer (first `limit`, name or ref containing `q`)."""
     kinds = sorted({k for _v, _l, others in options for k in others.split(",")})
     if not kinds:
         return []
-    return db.session.scalars(
-        select(Element)
-        .where(Element.engagement_id == element.engagement_id, Element.kind.in_(kinds), Element.id != element.id)
-        .order_by(Element.kind, Element.ref, Element.name_key, Element.id)
-    ).all()
+    stmt = select(Element).where(
+        Element.engagement_id == element.engagement_id, Element.kind.in_(kinds), Element.id != element.id
+    )
+    if q:
+        like = f"%{q.casefold()}%"
+        stmt = stmt.where(or_(func.lower(Element.name).like(like), func.lower(Element.ref).like(like)))
+    return db.session.scalars(stmt.order_by(Element.kind, Element.ref, Element.name_key, Element.id).limit(limit)).all()
 
 
 def _related(element: Element) -> dict[str, list]:

@@ -1,12 +1,14 @@
 """Requirements area: requirements and the trace links that start from requirements or decisions."""
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
 from app.services import trace
+from app.services.elements import get_element
 from app.services.errors import ValidationError
-from app.web.crud import endpoint, register_element_routes
+from app.services.fields import KINDS
+from app.web.crud import endpoint, link_candidates, link_options_for, register_element_routes
 from app.web.tenancy import engagement_blueprint
 
 bp = engagement_blueprint("requirements", __name__)
@@ -28,6 +30,19 @@ def link_add():
         db.session.rollback()
         flash("Link not added: " + "; ".join(m for ms in exc.errors.values() for m in ms), "error")
     return _back(here_kind, here_id)
+
+
+@bp.route("/links/candidates")
+def link_candidates_view():
+    """Options for the link form's element picker, filtered as the person types."""
+    kind = request.args.get("element_kind", "")
+    if kind not in KINDS:
+        return "", 400
+    element = get_element(db.session, g.engagement.id, kind, _int(request.args.get("element_id")) or 0)
+    wanted = request.args.get("kind", "")
+    options = [o for o in link_options_for(kind) if o[0] == wanted] or link_options_for(kind)
+    q = (request.args.get("q") or "").strip()[:200]
+    return render_template("elements/_link_options.html", candidates=link_candidates(element, options, q))
 
 
 @bp.route("/links/<int:link_id>/delete", methods=["POST"])
