@@ -139,3 +139,20 @@ def test_the_link_picker_filters_candidates_by_kind_and_text(browser, session, e
     assert "Central OMS" in body and "Keep the ERP" not in body and "Fluent OMS" not in body
     systems = browser.get(url.replace("out:addresses", "out:satisfied_by"), htmx=True).get_data(as_text=True)
     assert "Fluent OMS" in systems and "Central OMS" not in systems
+
+
+def test_large_landscapes_show_only_relevant_matrix_columns(session, engagement, model, monkeypatch):
+    monkeypatch.setattr(ownership_matrix, "ALL_COLUMNS_UP_TO", 1)
+    monkeypatch.setattr(traceability, "ALL_COLUMNS_UP_TO", 1)
+    ownership_matrix.set_cell(session, engagement, model["baseline"], model["erp"].id, model["inventory"].id, "sor")
+    owners = ownership_matrix.build(session, engagement, model["baseline"])
+    assert [s.name for s in owners.systems] == ["SAP S/4"] and owners.total_systems == 2
+    with_oms = ownership_matrix.build(session, engagement, model["baseline"], category="oms")
+    assert sorted(s.name for s in with_oms.systems) == ["Fluent OMS", "SAP S/4"]
+
+    req = elements.save_element(session, engagement, "requirement", {"title": "Stock on web"})
+    linked = elements.save_element(session, engagement, "decision", {"title": "Central OMS"})
+    elements.save_element(session, engagement, "decision", {"title": "Unrelated"})
+    trace.add_link(session, engagement, "addresses", req.id, linked.id)
+    page = traceability.matrix(session, engagement)
+    assert [d.name for d in page.decisions] == ["Central OMS"] and page.total_decisions == 2

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.services.elements import delete_element, save_element
 from app.services.errors import ValidationError
 from models import DataEntity, Engagement, Ownership, Scenario, System, scenario_members
 from models.vocab import OWNERSHIP_ROLES
+
+# Past this many systems, columns are the systems that own something (plus a chosen category).
+ALL_COLUMNS_UP_TO = 40
 
 
 @dataclass
@@ -21,6 +24,7 @@ class OwnershipMatrix:
     entities: list[DataEntity]
     systems: list[System]
     cells: dict[tuple[int, int], list[Ownership]] = field(default_factory=dict)
+    total_systems: int = 0
 
     def roles(self, entity_id: int, system_id: int) -> list[str]:
         """Role codes in one cell."""
@@ -42,26 +46,30 @@ def _members(scenario_id: int):
     return select(scenario_members.c.element_id).where(scenario_members.c.scenario_id == scenario_id)
 
 
-def build(session: Session, engagement: Engagement, scenario: Scenario) -> OwnershipMatrix:
-    """Load the matrix for one scenario in three queries."""
+def build(session: Session, engagement: Engagement, scenario: Scenario, category: str = "") -> OwnershipMatrix:
+    """Load the matrix for one scenario in a few queries; large landscapes show only relevant columns."""
     entities = list(
         session.scalars(
             select(DataEntity).where(DataEntity.engagement_id == engagement.id).order_by(DataEntity.name_key)
         )
     )
-    systems = list(
+    ownerships = list(
         session.scalars(
-            select(System)
-            .where(System.engagement_id == engagement.id, System.id.in_(_members(scenario.id)))
-            .order_by(System.category, System.name_key)
+            select(Ownership)
+            .where(Ownership.engagement_id == engagement.id, Ownership.id.in_(_members(scenario.id)))
+            .options(selectinload(Ownership.scenarios))
         )
     )
-    ownerships = session.scalars(
-        select(Ownership)
-        .where(Ownership.engagement_id == engagement.id, Ownership.id.in_(_members(scenario.id)))
-        .options(selectinload(Ownership.scenarios))
-    )
-    matrix = OwnershipMatrix(scenario, entities, systems)
+    in_scenario = and_(System.engagement_id == engagement.id, System.id.in_(_members(scenario.id)))
+    total = session.scalar(select(func.count(System.id)).where(in_scenario)) or 0
+    stmt = select(System).where(in_scenario)
+    if total > ALL_COLUMNS_UP_TO:
+        owning = {o.system_id for o in ownerships}
+        stmt = stmt.where(
+            or_(System.id.in_(owning), System.category == category) if category else System.id.in_(owning)
+        )
+    systems = list(session.scalars(stmt.order_by(System.category, System.name_key)))
+    matrix = OwnershipMatrix(scenario, entities, systems, total_systems=total)
     for own in ownerships:
         matrix.cells.setdefault((own.entity_id, own.system_id), []).append(own)
     return matrix

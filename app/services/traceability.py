@@ -11,6 +11,10 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from app.services.errors import NotFound
 from models import Decision, Element, Engagement, Requirement, TraceLink, element_channels
 
+PAGE_SIZE = 100
+# Past this many decisions, columns are the decisions linked to the requirements on the page.
+ALL_COLUMNS_UP_TO = 60
+
 
 @dataclass
 class TraceMatrix:
@@ -18,6 +22,9 @@ class TraceMatrix:
 
     requirements: list[Requirement]
     decisions: list[Decision]
+    total_requirements: int = 0
+    total_decisions: int = 0
+    offset: int = 0
     addresses: dict[tuple[int, int], TraceLink] = field(default_factory=dict)
     affects: dict[int, list[TraceLink]] = field(default_factory=dict)
     satisfied_by: dict[int, list[TraceLink]] = field(default_factory=dict)
@@ -45,8 +52,9 @@ def matrix(
     priority: str = "",
     status: str = "",
     channel_id: int | None = None,
+    offset: int = 0,
 ) -> TraceMatrix:
-    """The matrix, requirements filtered by priority, status and channel."""
+    """One page of the matrix, requirements filtered by priority, status and channel."""
     stmt = select(Requirement).where(Requirement.engagement_id == engagement.id)
     if priority:
         stmt = stmt.where(Requirement.priority == priority)
@@ -56,20 +64,36 @@ def matrix(
         stmt = stmt.where(
             Requirement.id.in_(select(element_channels.c.element_id).where(element_channels.c.channel_id == channel_id))
         )
-    requirements = list(session.scalars(stmt.order_by(Requirement.number)))
-    decisions = list(
-        session.scalars(select(Decision).where(Decision.engagement_id == engagement.id).order_by(Decision.number))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    requirements = list(session.scalars(stmt.order_by(Requirement.number).offset(offset).limit(PAGE_SIZE)))
+    row_ids = [r.id for r in requirements]
+    total_decisions = (
+        session.scalar(select(func.count(Decision.id)).where(Decision.engagement_id == engagement.id)) or 0
     )
-    links = session.scalars(
-        select(TraceLink)
-        .where(TraceLink.engagement_id == engagement.id)
-        .options(selectinload(TraceLink.source), selectinload(TraceLink.target))
+    links = list(
+        session.scalars(
+            select(TraceLink)
+            .where(
+                TraceLink.engagement_id == engagement.id,
+                or_(
+                    and_(TraceLink.kind.in_(("addresses", "satisfied_by")), TraceLink.source_id.in_(row_ids)),
+                    TraceLink.kind == "affects",
+                ),
+            )
+            .options(selectinload(TraceLink.source), selectinload(TraceLink.target))
+        )
     )
-    result = TraceMatrix(requirements, decisions)
+    decision_stmt = select(Decision).where(Decision.engagement_id == engagement.id)
+    if total_decisions > ALL_COLUMNS_UP_TO:
+        linked = {link.target_id for link in links if link.kind == "addresses"}
+        decision_stmt = decision_stmt.where(Decision.id.in_(linked))
+    decisions = list(session.scalars(decision_stmt.order_by(Decision.number)))
+    shown = {d.id for d in decisions}
+    result = TraceMatrix(requirements, decisions, total, total_decisions, offset)
     for link in links:
         if link.kind == "addresses":
             result.addresses[(link.source_id, link.target_id)] = link
-        elif link.kind == "affects":
+        elif link.kind == "affects" and link.source_id in shown:
             result.affects.setdefault(link.source_id, []).append(link)
         elif link.kind == "satisfied_by":
             result.satisfied_by.setdefault(link.source_id, []).append(link)

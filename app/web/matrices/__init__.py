@@ -13,7 +13,7 @@ from app.services.scenarios import get_scenario, list_scenarios
 from app.web.render import render, wants_fragment
 from app.web.tenancy import engagement_blueprint
 from models import Channel, TraceLink
-from models.vocab import PRIORITIES, REQUIREMENT_STATUSES
+from models.vocab import PRIORITIES, REQUIREMENT_STATUSES, SYSTEM_CATEGORIES
 
 bp = engagement_blueprint("matrices", __name__)
 
@@ -28,8 +28,15 @@ def _scenario():
 def ownership():
     """Entities × systems of one scenario; entities without exactly one system of record are flagged."""
     scenario, scenarios = _scenario()
-    matrix = ownership_matrix.build(db.session, g.engagement, scenario)
-    return render("matrices/ownership.html", "matrices/_ownership_table.html", matrix=matrix, scenarios=scenarios)
+    category = request.args.get("category", "") if request.args.get("category") in SYSTEM_CATEGORIES else ""
+    matrix = ownership_matrix.build(db.session, g.engagement, scenario, category)
+    return render(
+        "matrices/ownership.html",
+        "matrices/_ownership_table.html",
+        matrix=matrix,
+        scenarios=scenarios,
+        category=category,
+    )
 
 
 @bp.route("/ownership-matrix/<int:scenario_id>/cell", methods=["POST"])
@@ -41,7 +48,12 @@ def ownership_cell(scenario_id: int):
     error = None
     try:
         ownership_matrix.set_cell(
-            db.session, g.engagement, scenario, system_id, entity_id, request.form.get("role", ""),
+            db.session,
+            g.engagement,
+            scenario,
+            system_id,
+            entity_id,
+            request.form.get("role", ""),
             user_id=current_user.id,
         )
     except ValidationError as exc:
@@ -68,7 +80,8 @@ def traceability_view():
         "status": request.args.get("status", "") if request.args.get("status") in REQUIREMENT_STATUSES else "",
         "channel_id": request.args.get("channel", type=int),
     }
-    matrix = traceability.matrix(db.session, g.engagement, **filters)
+    offset = max(request.args.get("offset", type=int) or 0, 0)
+    matrix = traceability.matrix(db.session, g.engagement, offset=offset, **filters)
     channels = db.session.scalars(
         select(Channel).where(Channel.engagement_id == g.engagement.id).order_by(Channel.name_key)
     ).all()
