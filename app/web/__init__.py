@@ -9,6 +9,7 @@ def register_web(app: Flask) -> None:
     """Register every blueprint and the web-wide hooks."""
     from app.web import (
         auth,
+        capture,
         catalog,
         decisions,
         engagements,
@@ -25,6 +26,6 @@ def register_web(app: Flask) -> None:
     register_hooks(app)
     register_error_handlers(app)
     register_templating(app)
-    for module in (auth, engagements, scenarios, catalog, flows, requirements, decisions, history, matrices):
+    for module in (auth, engagements, scenarios, catalog, flows, requirements, decisions, history, matrices, capture):
         app.register_blueprint(module.bp)
     app.register_blueprint(engagements.scoped)
