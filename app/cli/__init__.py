@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
+    from app.cli.analysis import analysis_cli
     from app.cli.demo import demo_cli
     from app.cli.engagement import engagement_cli
     from app.cli.users import create_user_command
@@ -14,3 +15,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(engagement_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(analysis_cli)
