@@ -34,15 +34,20 @@ class TraceMatrix:
         return [d for (r, d) in self.addresses if r == requirement_id]
 
 
+LISTED = 50  # problem lists name at most this many objects; the counts are always complete
+
+
 @dataclass(frozen=True)
 class Coverage:
-    """How well requirements and decisions trace to each other."""
+    """How well requirements and decisions trace to each other (engagement-wide, all scenarios)."""
 
     requirements: int
-    without_decision: list[Requirement]
-    must_unaddressed: list[Requirement]
-    decisions_without_requirement: list[Decision]
+    without_decision: int
+    must_unaddressed: int
+    decisions_without_requirement: int
     suspect_links: int
+    must_unaddressed_first: list[Requirement] = field(default_factory=list)
+    orphan_decisions_first: list[Decision] = field(default_factory=list)
 
 
 def matrix(
@@ -149,38 +154,36 @@ def review_link(session: Session, engagement: Engagement, link_id: int, *, user_
 
 def coverage(session: Session, engagement: Engagement) -> Coverage:
     """Requirements with no decision, must-haves with no accepted decision, decisions with no requirement."""
-    addressed = select(TraceLink.source_id).where(
-        TraceLink.engagement_id == engagement.id, TraceLink.kind == "addresses"
-    )
-    accepted = (
-        select(TraceLink.source_id)
-        .join(Decision, Decision.id == TraceLink.target_id)
-        .where(TraceLink.kind == "addresses", Decision.status == "accepted", TraceLink.engagement_id == engagement.id)
-    )
-    live = and_(Requirement.engagement_id == engagement.id, Requirement.status != "dropped")
-    total = session.scalar(select(func.count(Requirement.id)).where(live)) or 0
-    without = list(
-        session.scalars(select(Requirement).where(live, Requirement.id.not_in(addressed)).order_by(Requirement.number))
-    )
-    must = list(
-        session.scalars(
-            select(Requirement)
-            .where(live, Requirement.priority == "must", Requirement.id.not_in(accepted))
-            .order_by(Requirement.number)
+    requirements = session.execute(
+        select(Requirement.id, Requirement.priority).where(
+            Requirement.engagement_id == engagement.id, Requirement.status != "dropped"
         )
+    ).all()
+    decisions = dict(
+        session.execute(select(Decision.id, Decision.status).where(Decision.engagement_id == engagement.id)).all()
     )
-    orphans = list(
-        session.scalars(
-            select(Decision)
-            .where(
-                Decision.engagement_id == engagement.id,
-                Decision.id.not_in(
-                    select(TraceLink.target_id).where(
-                        TraceLink.engagement_id == engagement.id, TraceLink.kind == "addresses"
-                    )
-                ),
-            )
-            .order_by(Decision.number)
+    links = session.execute(
+        select(TraceLink.source_id, TraceLink.target_id).where(
+            TraceLink.engagement_id == engagement.id, TraceLink.kind == "addresses"
         )
+    ).all()
+    addressed = {source for source, _target in links}
+    accepted = {source for source, target in links if decisions.get(target) == "accepted"}
+    linked_decisions = {target for _source, target in links}
+    must_ids = sorted(r.id for r in requirements if r.priority == "must" and r.id not in accepted)
+    orphan_ids = sorted(d for d in decisions if d not in linked_decisions)
+    return Coverage(
+        requirements=len(requirements),
+        without_decision=sum(1 for r in requirements if r.id not in addressed),
+        must_unaddressed=len(must_ids),
+        decisions_without_requirement=len(orphan_ids),
+        suspect_links=suspect_count(session, engagement.id),
+        must_unaddressed_first=_first(session, Requirement, must_ids),
+        orphan_decisions_first=_first(session, Decision, orphan_ids),
     )
-    return Coverage(total, without, must, orphans, suspect_count(session, engagement.id))
+
+
+def _first(session: Session, model, ids: list[int]) -> list:
+    if not ids:
+        return []
+    return list(session.scalars(select(model).where(model.id.in_(ids[:LISTED])).order_by(model.number)))
