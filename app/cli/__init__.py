@@ -11,8 +11,10 @@ def register_cli(app: Flask) -> None:
     from app.cli.demo import demo_cli
     from app.cli.engagement import engagement_cli
     from app.cli.users import create_user_command
+    from app.cli.workbook import workbook_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(engagement_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(analysis_cli)
+    app.cli.add_command(workbook_cli)

@@ -54,15 +54,25 @@ def save_element(
     user_id: int | None = None,
     partial: bool = False,
     commit: bool = True,
+    refs: dict[type, dict[int, Any]] | None = None,
+    check_unique: bool = True,
+    deferred: list[tuple] | None = None,
 ) -> Element:
-    """Create (element=None) or update an element from a payload; raise ValidationError or Conflict."""
+    """Create (element=None) or update an element from a payload; raise ValidationError or Conflict.
+
+    For bulk imports: `refs` hands fields.clean objects already loaded by id (model -> {id: object}), and
+    check_unique=False skips the name and ownership clash queries when the caller already knows the
+    answer; the database's unique constraints still refuse a clash (reported as a ValidationError).
+    With a `deferred` list the element is not flushed here: the arguments of its record_change() call
+    are appended to the list, and the caller flushes many elements at once and then records them (a
+    constraint then fails the caller's flush, as an IntegrityError)."""
     spec = KINDS[kind]
     if element is not None and version is not None and element.version != version:
         raise Conflict(element.version)
-    values, errors = clean(session, engagement.id, spec, data, partial=partial)
+    values, errors = clean(session, engagement.id, spec, data, partial=partial, refs=refs)
     if element is None and spec.in_scenarios and not values.get("scenario_ids") and "scenario_ids" not in errors:
         values["scenario_ids"] = [_baseline(session, engagement.id)]
-    _check_rules(session, engagement, spec, values, element, errors)
+    _check_rules(session, engagement, spec, values, element, errors, check_unique=check_unique)
     if errors:
         raise ValidationError(errors)
 
@@ -82,6 +92,9 @@ def save_element(
         return element  # a save that changes nothing records nothing
     if not creating:
         element.version += 1
+    if deferred is not None:
+        deferred.append((engagement.id, element, "create" if creating else "update", before, after, user_id))
+        return element
     try:
         # A savepoint: a constraint that a concurrent writer won must not undo the caller's earlier work.
         with session.begin_nested():
@@ -202,8 +215,8 @@ def history_of(session: Session, engagement_id: int, element_id: int) -> list[Ch
 # --- rules ----------------------------------------------------------------------------------------
 
 
-def _check_rules(session, engagement, spec: Kind, values, element, errors) -> None:
-    if spec.named and "name" in values and values["name"]:
+def _check_rules(session, engagement, spec: Kind, values, element, errors, check_unique: bool = True) -> None:
+    if check_unique and spec.named and "name" in values and values["name"]:
         key = name_key(values["name"])
         clash = session.scalar(
             select(Element.id).where(
@@ -231,7 +244,7 @@ def _check_rules(session, engagement, spec: Kind, values, element, errors) -> No
         system = values.get("system_id", getattr(element, "system", None))
         entity = values.get("entity_id", getattr(element, "entity", None))
         role = values.get("role", getattr(element, "role", None))
-        if system is not None and entity is not None and role:
+        if check_unique and system is not None and entity is not None and role:
             clash = session.scalar(
                 select(Ownership.id).where(
                     Ownership.system_id == system.id,

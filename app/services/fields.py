@@ -246,16 +246,26 @@ def kind_of(element: Element) -> Kind:
 # --- cleaning -------------------------------------------------------------------------------------
 
 
-def clean(session: Session, engagement_id: int, spec: Kind, data: dict[str, Any], partial: bool = False):
+def clean(
+    session: Session,
+    engagement_id: int,
+    spec: Kind,
+    data: dict[str, Any],
+    partial: bool = False,
+    refs: dict[type, dict[int, Any]] | None = None,
+):
     """Validate `data` for `spec`; return (values, errors). References are loaded and checked to be in
-    the engagement. With `partial`, fields absent from `data` are left out instead of defaulted."""
+    the engagement. With `partial`, fields absent from `data` are left out instead of defaulted.
+
+    `refs` (optional) maps a model to objects already loaded by id (bulk imports): references found
+    there are taken from it (still checked to be in the engagement) instead of one SELECT per field."""
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for f in spec.fields:
         if partial and f.name not in data:
             continue
         try:
-            values[f.name] = _clean_one(session, engagement_id, f, data.get(f.name))
+            values[f.name] = _clean_one(session, engagement_id, f, data.get(f.name), refs)
         except ValueError as exc:
             errors.setdefault(f.name, []).append(str(exc))
     return values, errors
@@ -265,7 +275,7 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == [] or value == ()
 
 
-def _clean_one(session: Session, engagement_id: int, f: Field, raw: Any) -> Any:
+def _clean_one(session: Session, engagement_id: int, f: Field, raw: Any, refs=None) -> Any:
     if _blank(raw):
         if f.required:
             raise ValueError("This field is required.")
@@ -273,6 +283,8 @@ def _clean_one(session: Session, engagement_id: int, f: Field, raw: Any) -> Any:
             return []
         return f.default
     handler = _CLEANERS[f.type]
+    if refs is not None and f.type in ("ref", "refs", "participants"):
+        return handler(session, engagement_id, f, raw, refs=refs)
     return handler(session, engagement_id, f, raw)
 
 
@@ -351,28 +363,32 @@ def _ids(raw: Any) -> list[int]:
     return list(dict.fromkeys(out))
 
 
-def _load(session: Session, engagement_id: int, f: Field, ids: list[int]) -> list[Any]:
+def _load(session: Session, engagement_id: int, f: Field, ids: list[int], refs=None) -> list[Any]:
     model = f.target
     assert model is not None
-    found = {
-        o.id: o
-        for o in session.scalars(select(model).where(model.id.in_(ids), model.engagement_id == engagement_id))
-    }
+    cached = (refs or {}).get(model) or {}
+    found = {i: cached[i] for i in ids if i in cached and cached[i].engagement_id == engagement_id}
+    rest = [i for i in ids if i not in found]
+    if rest:
+        found.update(
+            (o.id, o)
+            for o in session.scalars(select(model).where(model.id.in_(rest), model.engagement_id == engagement_id))
+        )
     missing = [i for i in ids if i not in found]
     if missing:
         raise ValueError(f"Unknown {f.title.lower()} in this engagement: {', '.join(map(str, missing))}.")
     return [found[i] for i in ids]
 
 
-def _ref(s, e, f: Field, raw: Any) -> Any:
+def _ref(s, e, f: Field, raw: Any, refs=None) -> Any:
     ids = _ids(raw)
     if len(ids) != 1:
         raise ValueError("Pick exactly one.")
-    return _load(s, e, f, ids)[0]
+    return _load(s, e, f, ids, refs)[0]
 
 
-def _refs(s, e, f: Field, raw: Any) -> list[Any]:
-    return _load(s, e, f, _ids(raw))
+def _refs(s, e, f: Field, raw: Any, refs=None) -> list[Any]:
+    return _load(s, e, f, _ids(raw), refs)
 
 
 def _tags_clean(_s, _e, _f: Field, raw: Any) -> list[str]:

@@ -18,6 +18,7 @@ def register_web(app: Flask) -> None:
         matrices,
         requirements,
         scenarios,
+        workbook,
     )
     from app.web.errors import register_error_handlers
     from app.web.hooks import register_hooks
@@ -26,6 +27,7 @@ def register_web(app: Flask) -> None:
     register_hooks(app)
     register_error_handlers(app)
     register_templating(app)
-    for module in (auth, engagements, scenarios, catalog, flows, requirements, decisions, history, matrices, capture):
+    areas = (auth, engagements, scenarios, catalog, flows, requirements, decisions, history, matrices, capture, workbook)
+    for module in areas:
         app.register_blueprint(module.bp)
     app.register_blueprint(engagements.scoped)
