@@ -9,6 +9,7 @@ def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
     from app.cli.analysis import analysis_cli
     from app.cli.demo import demo_cli
+    from app.cli.diagram import diagram_command
     from app.cli.engagement import engagement_cli
     from app.cli.users import create_user_command
     from app.cli.workbook import workbook_cli
@@ -18,3 +19,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(analysis_cli)
     app.cli.add_command(workbook_cli)
+    app.cli.add_command(diagram_command)

@@ -8,6 +8,7 @@ from flask import Flask
 def register_web(app: Flask) -> None:
     """Register every blueprint and the web-wide hooks."""
     from app.web import (
+        analysis,
         auth,
         capture,
         catalog,
@@ -27,7 +28,10 @@ def register_web(app: Flask) -> None:
     register_hooks(app)
     register_error_handlers(app)
     register_templating(app)
-    areas = (auth, engagements, scenarios, catalog, flows, requirements, decisions, history, matrices, capture, workbook)
+    areas = (
+        *(auth, engagements, scenarios, catalog, flows, requirements, decisions, history),
+        *(matrices, capture, workbook, analysis),
+    )
     for module in areas:
         app.register_blueprint(module.bp)
     app.register_blueprint(engagements.scoped)

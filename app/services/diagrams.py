@@ -1,0 +1,99 @@
+"""Diagrams of an engagement's scenarios: resolve what was asked (names, ids, scenarios) and write the DOT.
+
+Shared by the web pages and `flask --app app diagram`, so both accept the same options and give the same
+errors. Rendering is `exports.graphviz_render.render`; the DOT itself comes from `exports.diagrams`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.services import analysis as svc
+from app.services.errors import ValidationError
+from exports import diagrams
+from models import Engagement
+
+KINDS = ("landscape", "entity", "impact", "diff")
+FORMATS = ("svg", "png", "dot")
+MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class DiagramRequest:
+    """What to draw; names are matched loosely (as on the command line), ids work too. `entity` is the entity
+    of an entity view, or the one entity an impact diagram follows (default: all)."""
+
+    kind: str
+    scenario: str | int | None = None
+    cluster: str = "category"
+    entity: str | None = None
+    system: str | None = None
+    flow: int | None = None
+    depth: int | None = None
+    against: str | int | None = None
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """DOT source with a file name stem (ASCII, no path) and a title for the page."""
+
+    dot: str
+    stem: str
+    title: str
+
+    def filename(self, fmt: str) -> str:
+        """`landscape-current-state.svg` and the like."""
+        return f"{self.stem}.{fmt}"
+
+
+def check(req: DiagramRequest) -> None:
+    """Reject an incomplete request before anything is loaded (ValidationError per field)."""
+    errors: dict[str, str] = {}
+    if req.kind not in KINDS:
+        errors["kind"] = f"Unknown diagram kind {req.kind!r}; choose one of {', '.join(KINDS)}."
+    elif req.kind == "landscape" and req.cluster not in diagrams.CLUSTERS:
+        errors["cluster"] = f"Cluster by one of {', '.join(diagrams.CLUSTERS)}."
+    elif req.kind == "entity" and not req.entity:
+        errors["entity"] = "Name the entity to draw (e.g. Inventory)."
+    elif req.kind == "impact" and (not req.system) == (req.flow is None):
+        errors["origin"] = "Give either a system or a flow for an impact diagram."
+    elif req.kind == "diff" and req.against in (None, ""):
+        errors["against"] = "Name the scenario to compare with."
+    if req.depth is not None and req.depth < 0:
+        errors["depth"] = "Must be 0 or more."
+    if errors:
+        raise ValidationError(errors)
+
+
+def build(session: Session, engagement: Engagement, req: DiagramRequest, *, link_prefix: str | None = None,
+          loaded: svc.Analysis | None = None) -> Diagram:
+    """The DOT for a request; `loaded` reuses an analysis of the same scenario already made for the page."""
+    check(req)
+    loaded = loaded if loaded is not None else svc.analyse(session, engagement, req.scenario)
+    snap = loaded.snapshot
+    name = loaded.scenario.name
+    if req.kind == "landscape":
+        dot = diagrams.landscape(snap, cluster=req.cluster, link_prefix=link_prefix)
+        return Diagram(dot, _stem("landscape", name), f"{name}: landscape by {req.cluster}")
+    if req.kind == "entity":
+        entity = loaded.entity_id(req.entity or "")
+        dot = diagrams.entity_flow(snap, entity, link_prefix=link_prefix, graph=loaded.graph)
+        entity_name = snap.name_of(entity)
+        return Diagram(dot, _stem(f"{entity_name}-flows", name), f"{name}: {entity_name} flows")
+    if req.kind == "impact":
+        impact = loaded.impact(req.system, flow=req.flow, depth=req.depth, entities=[req.entity] if req.entity else ())
+        dot = diagrams.impact_diagram(snap, impact, link_prefix=link_prefix)
+        origin = snap.name_of(impact.origin_id)
+        return Diagram(dot, _stem(f"impact-{origin}", name), f"{name}: impact of {origin}")
+    other = svc.analyse(session, engagement, req.against)
+    dot = diagrams.diff_diagram(snap, other.snapshot, link_prefix=link_prefix)
+    return Diagram(dot, _stem("diff", f"{name}-vs-{other.scenario.name}"), f"{name} → {other.scenario.name}")
+
+
+def _stem(what: str, scenario: str) -> str:
+    # A download name must not carry quotes, slashes or non-ASCII into the Content-Disposition header.
+    text = re.sub(r"[^a-z0-9]+", "-", f"{what}-{scenario}".lower()).strip("-")
+    return text[:80].rstrip("-") or "diagram"

@@ -1,0 +1,66 @@
+"""What every analysis page shares: the scenario picked, template helpers, and the CSP that lets a page
+embed its diagrams with `<object>` (the app's default policy has `object-src 'none'`)."""
+
+from __future__ import annotations
+
+from flask import Response, abort, g, request, url_for
+
+from app.extensions import db
+from app.graph.units import format_duration
+from app.services import analysis
+from app.services.scenarios import list_scenarios
+from app.web.analysis import bp
+from app.web.crud import endpoint
+from app.web.hooks import CSP
+from models import Scenario
+
+# Same policy as every page, except that same-origin <object> embeds (our SVG diagrams) are allowed.
+PAGE_CSP = CSP.replace("object-src 'none'", "object-src 'self'")
+if PAGE_CSP == CSP:
+    raise RuntimeError("the app's CSP changed: review how analysis pages embed diagrams")
+# Where each kind of id a finding or impact lists has its detail page.
+OBJECT_KINDS = {"systems": "system", "flows": "flow", "entities": "entity", "channels": "channel",
+                "requirements": "requirement", "decisions": "decision", "ownerships": "ownership"}
+
+
+def pick_scenario(param: str = "scenario", default_index: int = 0) -> tuple[Scenario, list[Scenario]]:
+    """The scenario named by `?param=<id>` (default: the current state), and all of them for the picker."""
+    scenarios = list_scenarios(db.session, g.engagement.id)
+    if not scenarios:
+        abort(404)
+    wanted = request.args.get(param, type=int)
+    if wanted is None:
+        return scenarios[min(default_index, len(scenarios) - 1)], scenarios
+    chosen = next((s for s in scenarios if s.id == wanted), None)
+    if chosen is None:
+        abort(404)
+    return chosen, scenarios
+
+
+def load(param: str = "scenario") -> tuple[analysis.Analysis, list[Scenario]]:
+    """Analyse the picked scenario: the one `analyse()` of the request."""
+    scenario, scenarios = pick_scenario(param)
+    return analysis.analyse(db.session, g.engagement, scenario), scenarios
+
+
+def detail_url(kind: str, element_id: int) -> str:
+    """The detail page of an element, by kind (`system`) or plural (`systems`)."""
+    return url_for(endpoint(OBJECT_KINDS.get(kind, kind), "detail"), element_id=element_id)
+
+
+def link_prefix() -> str:
+    """The app path every node link of this engagement's diagrams starts with, e.g. /e/3."""
+    return url_for("engagement.dashboard").rstrip("/")
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"detail_url": detail_url, "duration": format_duration, "OBJECT_KINDS": OBJECT_KINDS}
+
+
+@bp.after_request
+def _embed_policy(response: Response) -> Response:
+    # Runs before the app-wide hook, which only sets a CSP where none is set yet.
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+    return response
