@@ -54,6 +54,10 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None  # a workshop lasts all day; the token is tied to the session anyway
         self.WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
         self.INSTANCE_PATH = str(INSTANCE)
+        # Datasets and engine runs (docs/atp.md): upload size, and when runs go to the background pool.
+        self.DATASET_MAX_BYTES = int(os.environ.get("DATASET_MAX_BYTES", str(200 * 1024 * 1024)))
+        self.ENGINE_INLINE_ROWS = int(os.environ.get("ENGINE_INLINE_ROWS", "100000"))
+        self.ENGINE_WORKERS = int(os.environ.get("ENGINE_WORKERS", "1"))
         # argon2id cost; the defaults are the library's (RFC 9106 low-memory profile).
         self.ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))
         self.ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", "65536"))

@@ -3,23 +3,30 @@
 from models.accounts import LoginSession, Membership, User
 from models.base import Base, name_key
 from models.catalog import Channel, DataEntity, Stakeholder, System
+from models.datasets import DATASET_KINDS, Dataset, DatasetVersion
 from models.elements import Element, Tag, element_channels
 from models.engagement import Engagement, Scenario, scenario_members
+from models.engines import AtpRules, EngineRun
 from models.history import Change
 from models.integration import DataFlow, Ownership, flow_entities
 from models.requirements import Decision, DecisionParticipant, Requirement
 from models.trace import TraceLink
 
 __all__ = [
+    "DATASET_KINDS",
+    "AtpRules",
     "Base",
     "Change",
     "Channel",
     "DataEntity",
     "DataFlow",
+    "Dataset",
+    "DatasetVersion",
     "Decision",
     "DecisionParticipant",
     "Element",
     "Engagement",
+    "EngineRun",
     "LoginSession",
     "Membership",
     "Ownership",

@@ -18,17 +18,27 @@ def _entity(session, engagement, name):
 @pytest.fixture
 def landscape(session, engagement):
     owner = elements.save_element(session, engagement, "stakeholder", {"name": "Dana Ruiz"})
-    erp = elements.save_element(session, engagement, "system", {"name": "SAP S/4", "category": "erp", "owner_id": owner.id})
+    erp = elements.save_element(
+        session, engagement, "system", {"name": "SAP S/4", "category": "erp", "owner_id": owner.id}
+    )
     web = elements.save_element(session, engagement, "system", {"name": "Shopify Plus", "category": "ecommerce"})
     esb = elements.save_element(session, engagement, "system", {"name": "MuleSoft", "category": "ipaas"})
     inventory = _entity(session, engagement, "Inventory")
     flow = elements.save_element(
-        session, engagement, "flow",
+        session,
+        engagement,
+        "flow",
         {"source_id": erp.id, "target_id": web.id, "entity_ids": [inventory.id], "pattern": "batch", "via_id": esb.id},
     )
-    own = elements.save_element(session, engagement, "ownership", {"system_id": erp.id, "entity_id": inventory.id, "role": "sor"})
-    req = elements.save_element(session, engagement, "requirement", {"title": "Stock on web within 60s", "priority": "must"})
-    adr = elements.save_element(session, engagement, "decision", {"title": "Events for stock", "decider_ids": [owner.id]})
+    own = elements.save_element(
+        session, engagement, "ownership", {"system_id": erp.id, "entity_id": inventory.id, "role": "sor"}
+    )
+    req = elements.save_element(
+        session, engagement, "requirement", {"title": "Stock on web within 60s", "priority": "must"}
+    )
+    adr = elements.save_element(
+        session, engagement, "decision", {"title": "Events for stock", "decider_ids": [owner.id]}
+    )
     trace.add_link(session, engagement, "addresses", req.id, adr.id)
     trace.add_link(session, engagement, "affects", adr.id, erp.id)
     trace.add_link(session, engagement, "satisfied_by", req.id, flow.id)
@@ -38,8 +48,14 @@ def landscape(session, engagement):
 def test_deleting_a_system_and_undoing_it_brings_back_its_flows_ownerships_and_links(session, engagement, landscape):
     erp_id, flow_id, own_id = landscape["erp"].id, landscape["flow"].id, landscape["own"].id
     target = save_scenario(session, engagement, "Target A")
-    elements.save_element(session, engagement, "system", {"scenario_ids": [target.id, *[s.id for s in landscape["erp"].scenarios]]},
-                          landscape["erp"], partial=True)
+    elements.save_element(
+        session,
+        engagement,
+        "system",
+        {"scenario_ids": [target.id, *[s.id for s in landscape["erp"].scenarios]]},
+        landscape["erp"],
+        partial=True,
+    )
     change = elements.delete_element(session, engagement, landscape["erp"])
     assert session.get(System, erp_id) is None and session.get(DataFlow, flow_id) is None
     assert session.scalar(select(TraceLink).where(TraceLink.target_id == erp_id)) is None

@@ -33,12 +33,16 @@ def _grow(session, engagement, n, offset=0):
     previous = None
     for i in range(offset, offset + n):
         system = elements.save_element(
-            session, engagement, "system",
+            session,
+            engagement,
+            "system",
             {"name": f"System {i}", "category": "custom", "owner_id": owner.id, "channel_ids": [web.id], "tags": ["t"]},
         )
         if previous is not None:
             elements.save_element(
-                session, engagement, "flow",
+                session,
+                engagement,
+                "flow",
                 {"source_id": previous.id, "target_id": system.id, "entity_ids": [inv.id], "pattern": "api"},
             )
         req = elements.save_element(session, engagement, "requirement", {"title": f"Req {i}", "source_id": owner.id})
@@ -78,10 +82,15 @@ def test_a_system_detail_page_does_not_query_per_flow_or_link(browser, session, 
     def add(n, offset):
         for i in range(offset, offset + n):
             spoke = elements.save_element(session, engagement, "system", {"name": f"Spoke {i}", "category": "pos"})
-            elements.save_element(session, engagement, "flow",
-                                  {"source_id": hub.id, "target_id": spoke.id, "entity_ids": [inv.id], "pattern": "event"})
-            elements.save_element(session, engagement, "ownership",
-                                  {"system_id": hub.id, "entity_id": inv.id, "role": "reads"}) if i == 0 else None
+            elements.save_element(
+                session,
+                engagement,
+                "flow",
+                {"source_id": hub.id, "target_id": spoke.id, "entity_ids": [inv.id], "pattern": "event"},
+            )
+            elements.save_element(
+                session, engagement, "ownership", {"system_id": hub.id, "entity_id": inv.id, "role": "reads"}
+            ) if i == 0 else None
             other = elements.save_element(session, engagement, "decision", {"title": f"Adr {i}"})
             trace.add_link(session, engagement, "affects", other.id, hub.id)
             elements.save_element(session, engagement, "system", {"vendor": f"v{i}"}, hub, partial=True)

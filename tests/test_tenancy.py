@@ -11,8 +11,10 @@ from sqlalchemy import select
 from app.services import elements, trace
 from app.services.accounts import set_membership
 from app.services.engagements import create_engagement
+from app.services.engine_runs import run_now
 from app.services.scenarios import save_scenario
 from models import Element, Membership
+from tests.support.datasets import load_small_network
 
 
 def _scoped_rules():
@@ -30,7 +32,8 @@ def _scoped_rules():
 
 
 SCOPED_RULES = _scoped_rules()
-OBJECT_ARGS = ("element_id", "scenario_id", "membership_id", "link_id", "change_id")
+OBJECT_ARGS = ("element_id", "scenario_id", "membership_id", "link_id", "change_id", "dataset_id", "version_id",
+               "run_id")
 OBJECT_RULES = [p for p in SCOPED_RULES if any(f"<int:{a}>" in p.values[0] for a in OBJECT_ARGS)]
 
 
@@ -61,9 +64,11 @@ def foreign(session, make_user):
         "system": system_a, "channel": channel, "entity": entity, "stakeholder": stakeholder, "flow": flow,
         "ownership": ownership, "requirement": requirement, "decision": decision,
     }
+    versions = load_small_network(session, eng)
+    run = run_now(session, eng, scenario, "atp")
     return {
         "engagement": eng, "by_kind": by_kind, "scenario": scenario, "membership": membership, "link": link,
-        "change": deletion,
+        "change": deletion, "version": versions["orders"], "run": run,
     }
 
 
@@ -76,6 +81,9 @@ def _url(rule: str, endpoint: str, eid: int, foreign: dict) -> str:
         "membership_id": foreign["membership"].id,
         "link_id": foreign["link"].id,
         "change_id": foreign["change"].id,
+        "dataset_id": foreign["version"].dataset_id,
+        "version_id": foreign["version"].id,
+        "run_id": foreign["run"].id,
     }
     url = rule
     for name, value in values.items():

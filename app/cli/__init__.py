@@ -8,6 +8,8 @@ from flask import Flask
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
     from app.cli.analysis import analysis_cli
+    from app.cli.atp import atp_cli
+    from app.cli.datasets import dataset_cli
     from app.cli.demo import demo_cli
     from app.cli.diagram import diagram_command
     from app.cli.engagement import engagement_cli
@@ -18,5 +20,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(engagement_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(analysis_cli)
-    app.cli.add_command(workbook_cli)
+    app.cli.add_command(dataset_cli)
+    app.cli.add_command(atp_cli)
     app.cli.add_command(diagram_command)
+    app.cli.add_command(workbook_cli)

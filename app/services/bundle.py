@@ -17,6 +17,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, scoped_session, selectinload
 
 from app.services.bundle_checks import COLLECTIONS, FORMAT, VERSION, check_bundle
+from app.services.bundle_datasets import export_sections
 from app.services.bundle_import import Importer
 from app.services.errors import ValidationError
 from app.services.fields import KINDS, Kind, snapshot
@@ -75,6 +76,7 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
         {"kind": link.kind, "source": local[("element", link.source_id)], "target": local[("element", link.target_id)]}
         for link in links
     ]
+    document.update(export_sections(session, engagement, ref))  # only when it has datasets or ATP rules
     return document
 
 

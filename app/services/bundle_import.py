@@ -12,6 +12,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.services.bundle_checks import COLLECTIONS, COUNTERS, MAX_ERRORS, REF_TYPES, parse_ref
+from app.services.bundle_datasets import import_sections
 from app.services.elements import save_element
 from app.services.engagements import create_engagement
 from app.services.errors import ValidationError
@@ -48,6 +49,10 @@ class Importer:
             self._supersede(path, obj)
         for i, link in enumerate(self.doc.get("trace_links", [])):
             self._link(f"$.trace_links[{i}]", link)
+        if not self.errors:  # datasets and ATP rules refer to systems and scenarios created above
+            found = import_sections(self.session, self.engagement, self.doc, self.db_ids, self.owner)
+            for key, messages in found.items():
+                self.errors.setdefault(key, []).extend(messages)
         if self.errors:
             raise ValidationError(self.errors)
         self._counters()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.services.accounts import create_user
 from app.services.bundle import import_bundle, parse_bundle
+from app.services.demo_datasets import load_demo_datasets
 from app.services.errors import ValidationError
 from models import Engagement, User
 
@@ -29,8 +30,10 @@ class DemoCredentials:
 
 
 def load_demo(session: Session, owner: User | None = None) -> Engagement:
-    """Import the demo engagement as a new engagement (each call makes another copy)."""
-    return import_bundle(session, parse_bundle(DEMO_BUNDLE.read_bytes()), owner=owner)
+    """Import the demo engagement as a new engagement (each call makes another copy), with its datasets."""
+    engagement = import_bundle(session, parse_bundle(DEMO_BUNDLE.read_bytes()), owner=owner)
+    load_demo_datasets(session, engagement, user=owner)
+    return engagement
 
 
 def ensure_demo(session: Session) -> DemoCredentials | None:

@@ -9,9 +9,11 @@ def register_web(app: Flask) -> None:
     """Register every blueprint and the web-wide hooks."""
     from app.web import (
         analysis,
+        atp,
         auth,
         capture,
         catalog,
+        datasets,
         decisions,
         engagements,
         flows,
@@ -30,7 +32,7 @@ def register_web(app: Flask) -> None:
     register_templating(app)
     areas = (
         *(auth, engagements, scenarios, catalog, flows, requirements, decisions, history),
-        *(matrices, capture, workbook, analysis),
+        *(matrices, capture, workbook, analysis, datasets, atp),
     )
     for module in areas:
         app.register_blueprint(module.bp)

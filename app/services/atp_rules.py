@@ -1,0 +1,54 @@
+"""ATP rules per scenario: read (defaults when none saved), validate and save the JSON document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.engines.atp import Rules
+from app.engines.rules import default_document, parse_rules, rules_to_document
+from app.services.errors import NotFound, ValidationError
+from models import AtpRules, Engagement, Scenario, User
+
+
+def rules_document(session: Session, scenario: Scenario) -> dict[str, Any]:
+    """The scenario's stored rules document, or the defaults (one shared pool) when none was saved."""
+    row = session.scalar(select(AtpRules).where(AtpRules.scenario_id == scenario.id))
+    return dict(row.document) if row is not None else default_document()
+
+
+def rules_for(session: Session, scenario: Scenario) -> Rules:
+    """The scenario's rules, ready for the engines."""
+    rules, errors = parse_rules(rules_document(session, scenario))
+    if rules is None:  # stored documents were validated; this only guards against hand edits in the database
+        raise ValidationError({f"rules.{k}": v for k, v in errors.items()})
+    return rules
+
+
+def save_rules(
+    session: Session,
+    engagement: Engagement,
+    scenario: Scenario,
+    document: Any,
+    *,
+    user: User | None = None,
+    commit: bool = True,
+) -> dict[str, Any]:
+    """Validate and store a scenario's rules; ValidationError keyed by the place in the document."""
+    if scenario.engagement_id != engagement.id:
+        raise NotFound("No such scenario in this engagement.")
+    rules, errors = parse_rules(document)
+    if rules is None:
+        raise ValidationError(errors)
+    canonical = rules_to_document(rules, document.get("channel_map"))
+    row = session.scalar(select(AtpRules).where(AtpRules.scenario_id == scenario.id))
+    if row is None:
+        row = AtpRules(engagement_id=engagement.id, scenario_id=scenario.id, document=canonical)
+        session.add(row)
+    row.document = canonical
+    row.updated_by_id = user.id if user is not None else None
+    if commit:
+        session.commit()
+    return canonical

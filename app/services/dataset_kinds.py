@@ -1,0 +1,119 @@
+"""The dataset kinds and their columns: type, required, allowed values, references, unique keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LOCATION_TYPES = ("store", "dc", "3pl", "dark_store")
+FULFILMENT_METHODS = ("ship", "pickup")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a kind: `type` is str, int, float, bool, date, datetime or choice."""
+
+    name: str
+    type: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    references: str | None = None  # "locations": the value must be a location_id of the latest locations
+    description: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A dataset kind: its columns and the columns that together must be unique."""
+
+    name: str
+    label: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...] = ()
+    description: str = ""
+
+    def column(self, name: str) -> Column:
+        """The column called `name`."""
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Names of the required columns."""
+        return tuple(c.name for c in self.columns if c.required)
+
+
+KINDS: dict[str, Kind] = {
+    "locations": Kind(
+        "locations",
+        "Locations",
+        (
+            Column("location_id", "str", True, description="The location's code", example="LON-OXF"),
+            Column("name", "str", example="London Oxford Street"),
+            Column("type", "choice", True, LOCATION_TYPES, example="store"),
+            Column("latitude", "float", True, minimum=-90, maximum=90, example="51.5154"),
+            Column("longitude", "float", True, minimum=-180, maximum=180, example="-0.1419"),
+            Column("ship_from", "bool", description="Ships web orders (ship-from-store)", example="true"),
+            Column("pickup", "bool", description="Offers click & collect", example="true"),
+            Column("daily_capacity", "int", minimum=0, description="Orders per day", example="120"),
+            Column("handling_cost", "float", minimum=0, example="2.50"),
+        ),
+        unique=("location_id",),
+        description="Stores, distribution centres, 3PL sites and dark stores.",
+    ),
+    "inventory": Kind(
+        "inventory",
+        "Inventory",
+        (
+            Column("sku", "str", True, example="NW-100234"),
+            Column("location_id", "str", True, references="locations", example="LON-OXF"),
+            # Negative on-hand happens in real extracts; it is accepted and flagged by the profile.
+            Column("on_hand", "int", True, example="12"),
+            Column("allocated", "int", minimum=0, description="Reserved for open orders", example="1"),
+            Column("safety_stock", "int", minimum=0, example="2"),
+            Column("in_transit", "int", minimum=0, example="0"),
+            Column("in_transit_eta", "date", example="2025-03-10"),
+        ),
+        unique=("sku", "location_id"),
+        description="A stock snapshot: one row per SKU per location.",
+    ),
+    "orders": Kind(
+        "orders",
+        "Orders",
+        (
+            Column("order_id", "str", True, example="W-1000231"),
+            Column("created_at", "datetime", True, description="ISO timestamp (UTC unless an offset is given)",
+                   example="2025-03-03T09:14:05Z"),
+            Column("channel", "str", True, example="web"),
+            Column("customer_id", "str", example="C-88213"),
+            Column("fulfillment", "choice", True, FULFILMENT_METHODS, example="ship"),
+            Column("pickup_location_id", "str", references="locations", description="Required for pickup lines",
+                   example=""),
+            Column("ship_latitude", "float", minimum=-90, maximum=90, example="53.4808"),
+            Column("ship_longitude", "float", minimum=-180, maximum=180, example="-2.2426"),
+            Column("sku", "str", True, example="NW-100234"),
+            Column("quantity", "int", True, minimum=1, example="1"),
+            Column("unit_price", "float", minimum=0, description="Optional: gives oversell value", example="49.00"),
+        ),
+        description="One row per order line.",
+    ),
+    "receipts": Kind(
+        "receipts",
+        "Receipts",
+        (
+            Column("sku", "str", True, example="NW-100234"),
+            Column("location_id", "str", True, references="locations", example="DAV-DC"),
+            Column("arrived_at", "datetime", True, example="2025-03-05T06:00:00Z"),
+            Column("quantity", "int", True, minimum=1, example="48"),
+        ),
+        description="Stock arrivals over time (optional).",
+    ),
+}
+
+
+def template_csv(kind: str) -> str:
+    """A CSV template for a kind: the header row and one example row."""
+    spec = KINDS[kind]
+    header = ",".join(c.name for c in spec.columns)
+    example = ",".join(c.example for c in spec.columns)
+    return f"{header}\r\n{example}\r\n"
