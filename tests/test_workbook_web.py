@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.services.accounts import set_membership
 from app.services.engagements import create_engagement
-from app.web.workbook import uploads
+from app.web import pending_uploads
 from exports import workbook as wb
 from exports.workbook import read_cells
 from models import System
@@ -90,8 +90,8 @@ def test_an_upload_token_works_once_and_only_for_its_engagement_and_user(
 
 def test_an_upload_older_than_an_hour_has_expired(browser, engagement, session, monkeypatch):
     token = _token(_upload(browser, engagement, inventory()))
-    real = uploads.time.time
-    monkeypatch.setattr(uploads.time, "time", lambda: real() + uploads.TTL_SECONDS + 5)
+    real = pending_uploads.time.time
+    monkeypatch.setattr(pending_uploads.time, "time", lambda: real() + pending_uploads.TTL_SECONDS + 5)
     assert browser.post(f"/e/{engagement.id}/workbook/apply", data={"token": token}).status_code == 400
     assert _systems(session, engagement) == []
 

@@ -14,14 +14,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session, scoped_session, selectinload
+from sqlalchemy.orm import Session, scoped_session
 
 from app.services.bundle_checks import COLLECTIONS, FORMAT, VERSION, check_bundle
 from app.services.bundle_datasets import export_sections
 from app.services.bundle_import import Importer
 from app.services.errors import ValidationError
-from app.services.fields import KINDS, Kind, snapshot
-from models import Decision, DecisionParticipant, Engagement, Scenario, TraceLink, User
+from app.services.fields import KINDS, Kind, snapshot, snapshot_loaders
+from models import Engagement, Scenario, TraceLink, User
 
 __all__ = ["dumps_bundle", "export_bundle", "filename_for", "import_bundle", "parse_bundle"]
 
@@ -65,7 +65,7 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
             select(spec.model)
             .where(spec.model.engagement_id == engagement.id)
             .order_by(spec.model.id)
-            .options(*_loaders(spec))
+            .options(*snapshot_loaders(spec))
         ).all()
         # Number the whole kind first: a decision may supersede a later one.
         for n, element in enumerate(rows, 1):
@@ -86,21 +86,6 @@ def _entry(element, spec: Kind, ref) -> dict[str, Any]:
         entry["ref"] = element.ref
     entry.update(snapshot(element, spec, ref=ref))
     return entry
-
-
-def _loaders(spec: Kind) -> list:
-    # Everything snapshot() touches, loaded per kind in a handful of IN queries instead of one per element.
-    options, seen = [], set()
-    for f in spec.fields:
-        attr = {"tags": "tag_rows", "participants": "participants"}.get(f.type, f.attr or f.name)
-        if f.type not in ("tags", "participants", "ref", "refs") or attr in seen:
-            continue
-        seen.add(attr)
-        if f.type == "participants":
-            options.append(selectinload(Decision.participants).selectinload(DecisionParticipant.stakeholder))
-        else:
-            options.append(selectinload(getattr(spec.model, attr)))
-    return options
 
 
 def _iso(value: date | None) -> str | None:

@@ -469,3 +469,22 @@ def snapshot(element: Element, spec: Kind | None = None, ref=None) -> dict[str, 
         else:
             out[f.name] = getattr(element, f.attr or f.name)
     return out
+
+
+def snapshot_loaders(spec: Kind) -> list:
+    """Loader options for everything snapshot() touches, so a list of elements costs a few IN queries."""
+    from sqlalchemy.orm import selectinload
+
+    from models import DecisionParticipant
+
+    options, seen = [], set()
+    for f in spec.fields:
+        attr = {"tags": "tag_rows", "participants": "participants"}.get(f.type, f.attr or f.name)
+        if f.type not in ("tags", "participants", "ref", "refs") or attr in seen:
+            continue
+        seen.add(attr)
+        if f.type == "participants":
+            options.append(selectinload(Decision.participants).selectinload(DecisionParticipant.stakeholder))
+        else:
+            options.append(selectinload(getattr(spec.model, attr)))
+    return options

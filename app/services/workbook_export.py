@@ -16,12 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.services.fields import KINDS, Kind
+from app.services.fields import KINDS, Kind, snapshot_loaders
 from exports.workbook import SHEETS, write_csv_zip, write_xlsx
 from models import (
     DataFlow,
     Decision,
-    DecisionParticipant,
     Element,
     Engagement,
     Requirement,
@@ -230,16 +229,7 @@ def export_tables(session: Session, engagement: Engagement) -> dict[str, list[di
 
 def _load(session: Session, engagement_id: int, spec: Kind) -> list[Element]:
     # Everything the rows touch, in a handful of IN queries per kind (no query per element).
-    options, seen = [selectinload(spec.model.scenarios)], {"scenarios"}
-    for f in spec.fields:
-        attr = {"tags": "tag_rows", "participants": "participants"}.get(f.type, f.attr or f.name)
-        if f.type not in ("tags", "participants", "ref", "refs") or attr in seen:
-            continue
-        seen.add(attr)
-        if f.type == "participants":
-            options.append(selectinload(Decision.participants).selectinload(DecisionParticipant.stakeholder))
-        else:
-            options.append(selectinload(getattr(spec.model, attr)))
+    options = [selectinload(spec.model.scenarios), *snapshot_loaders(spec)]
     query = select(spec.model).where(spec.model.engagement_id == engagement_id).order_by(spec.model.id)
     return list(session.scalars(query.options(*options)))
 

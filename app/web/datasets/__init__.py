@@ -12,13 +12,14 @@ from app.services.dataset_files import DEFAULT_MAX_BYTES
 from app.services.dataset_kinds import KINDS, template_csv
 from app.services.dataset_validation import DatasetRejected
 from app.services.errors import NotFound, ValidationError
-from app.web.datasets import pending
+from app.web.pending_uploads import PendingUploads
 from app.web.render import render, wants_fragment
 from app.web.tenancy import engagement_blueprint
 from models import System
 
 bp = engagement_blueprint("datasets", __name__)
 PAGE = 50
+pending = PendingUploads("dataset-uploads")
 
 
 def _systems():
@@ -60,7 +61,7 @@ def upload():
         kept = pending.load(token, g.engagement.id, current_user.id)
         if kept is None:
             return _form_page(422, form=form, errors={"file": ["The upload expired; choose the file again."]})
-        data, filename = kept
+        data, filename = kept.data, kept.filename or ""
     else:
         file = request.files.get("file")
         if file is None or not file.filename:

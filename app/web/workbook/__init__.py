@@ -10,11 +10,12 @@ from flask_login import current_user
 from app.extensions import db
 from app.services.workbook_export import FORMATS, export_workbook, filename_for, template_workbook
 from app.services.workbook_import import import_workbook
+from app.web.pending_uploads import PendingUploads
 from app.web.tenancy import engagement_blueprint
-from app.web.workbook import uploads
 from exports.workbook import MAX_FILE_BYTES
 
 bp = engagement_blueprint("workbook", __name__)
+uploads = PendingUploads("workbook-uploads")
 
 
 @bp.route("/workbook")
