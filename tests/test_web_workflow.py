@@ -106,3 +106,11 @@ def test_every_list_page_renders(browser, engagement):
     assert fragment.status_code == 200
     body = fragment.get_data(as_text=True)
     assert "<html" not in body and "Web" in body and "Marketplace" not in body
+
+
+def test_a_decision_with_a_date_opens_in_its_edit_form(browser, session, engagement):
+    from app.services.elements import save_element
+
+    adr = save_element(session, engagement, "decision", {"title": "Central OMS", "decided_on": "2025-03-10"})
+    resp = browser.get(f"/e/{engagement.id}/decisions/{adr.id}/edit")
+    assert resp.status_code == 200 and 'value="2025-03-10"' in resp.get_data(as_text=True)

@@ -76,6 +76,10 @@ def build_form(
     data = None
     if element is not None:
         data = snapshot(element, spec)
+        for f in spec.fields:
+            if f.type == "date" and data.get(f.name):
+                # snapshot() speaks ISO text (JSON); the form's DateField wants a date.
+                data[f.name] = getattr(element, f.attr or f.name)
         if "tags" in data:
             data["tags"] = "; ".join(data["tags"])
         data["version"] = element.version
