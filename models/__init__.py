@@ -6,7 +6,7 @@ from models.catalog import Channel, DataEntity, Stakeholder, System
 from models.datasets import DATASET_KINDS, Dataset, DatasetVersion
 from models.elements import Element, Tag, element_channels
 from models.engagement import Engagement, Scenario, scenario_members
-from models.engines import AtpRules, EngineRun
+from models.engines import AtpRules, EngineRun, RoutingCostModel
 from models.history import Change
 from models.integration import DataFlow, Ownership, flow_entities
 from models.requirements import Decision, DecisionParticipant, Requirement
@@ -15,6 +15,7 @@ from models.trace import TraceLink
 __all__ = [
     "DATASET_KINDS",
     "AtpRules",
+    "RoutingCostModel",
     "Base",
     "Change",
     "Channel",

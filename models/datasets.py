@@ -20,7 +20,7 @@ class Dataset(Timestamps, Base):
     __tablename__ = "datasets"
     __table_args__ = (
         UniqueConstraint("engagement_id", "kind", "name_key"),
-        CheckConstraint("kind IN ('locations', 'inventory', 'orders', 'receipts')", name="kind"),
+        CheckConstraint("kind IN ('locations', 'inventory', 'orders', 'receipts', 'customers')", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,4 @@
-"""ATP rules per scenario and stored engine runs (ATP and oversell replay)."""
+"""ATP rules and routing cost models per scenario, and stored engine runs (ATP, oversell replay, routing)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps, TZDateTime, utcnow
 
-RUN_KINDS = ("atp", "replay")
+RUN_KINDS = ("atp", "replay", "routing", "identity")
 RUN_STATUSES = ("queued", "running", "done", "failed")
 
 
@@ -26,12 +26,24 @@ class AtpRules(Timestamps, Base):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
+class RoutingCostModel(Timestamps, Base):
+    """A scenario's routing cost model as one JSON document (format: docs/routing.md); absent means defaults."""
+
+    __tablename__ = "routing_cost_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"), index=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), unique=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class EngineRun(Base):
-    """One ATP or replay run: its inputs (dataset versions, rules snapshot, parameters) and its metrics."""
+    """One ATP, replay or routing run: its inputs (dataset versions, rules snapshot, parameters) and its metrics."""
 
     __tablename__ = "engine_runs"
     __table_args__ = (
-        CheckConstraint("kind IN ('atp', 'replay')", name="kind"),
+        CheckConstraint("kind IN ('atp', 'replay', 'routing', 'identity')", name="kind"),
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
     )
 

@@ -53,7 +53,8 @@ def test_the_demo_ships_datasets_linked_to_its_systems_and_rules_for_both_scenar
     datasets = session.scalars(select(Dataset).where(Dataset.engagement_id == engagement.id)).all()
     assert {(d.kind, d.system.name) for d in datasets} == {
         ("locations", "SAP ECC"), ("inventory", "SAP ECC"), ("orders", "Salesforce Commerce Cloud"),
-        ("receipts", "Blue Yonder WMS"),
+        ("receipts", "Blue Yonder WMS"), ("customers", "Salesforce Commerce Cloud"),
+        ("customers", "Oracle Xstore POS"), ("customers", "Salesforce Service Cloud"),
     }
     rows = dict(session.execute(select(Dataset.kind, DatasetVersion.row_count).join(DatasetVersion)).all())
     assert rows["locations"] == 11 and rows["orders"] > 3000 and rows["inventory"] > 200

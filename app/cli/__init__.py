@@ -13,6 +13,8 @@ def register_cli(app: Flask) -> None:
     from app.cli.demo import demo_cli
     from app.cli.diagram import diagram_command
     from app.cli.engagement import engagement_cli
+    from app.cli.identity import identity_cli
+    from app.cli.routing import routing_cli
     from app.cli.users import create_user_command
     from app.cli.workbook import workbook_cli
 
@@ -22,5 +24,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(analysis_cli)
     app.cli.add_command(dataset_cli)
     app.cli.add_command(atp_cli)
+    app.cli.add_command(routing_cli)
+    app.cli.add_command(identity_cli)
     app.cli.add_command(diagram_command)
     app.cli.add_command(workbook_cli)

@@ -108,6 +108,31 @@ KINDS: dict[str, Kind] = {
         ),
         description="Stock arrivals over time (optional).",
     ),
+    # Customer extracts keep every field as text: dates, phones and emails arrive in many formats and are
+    # normalised (and judged valid or not) by the identity engine's preparation, not rejected at upload.
+    "customers": Kind(
+        "customers",
+        "Customers",
+        (
+            Column("source_record_id", "str", True, description="The record's id in its system", example="C-1001"),
+            Column("first_name", "str", example="Jonathan"),
+            Column("last_name", "str", example="Smith"),
+            Column("full_name", "str", description="When first/last are not separate", example=""),
+            Column("email", "str", example="jon.smith@example.com"),
+            Column("phone", "str", description="Any format; normalised to E.164", example="07700 900123"),
+            Column("birth_date", "str", description="ISO, DD/MM/YYYY, DD.MM.YYYY…", example="1985-03-12"),
+            Column("street", "str", example="High Street"),
+            Column("house_number", "str", example="12"),
+            Column("city", "str", example="Leeds"),
+            Column("postal_code", "str", example="LS1 4AB"),
+            Column("country", "str", description="ISO code or name", example="GB"),
+            Column("loyalty_id", "str", example="L-778812"),
+            Column("created_at", "str", description="When the record was created", example="2023-05-01"),
+            Column("updated_at", "str", description="When the record last changed", example="2025-02-11"),
+        ),
+        unique=("source_record_id",),
+        description="Customer records from one system (e-commerce, POS/loyalty, CRM, call centre).",
+    ),
 }
 
 

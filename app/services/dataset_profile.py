@@ -15,7 +15,8 @@ from app.services.dataset_kinds import KINDS
 from app.services.dataset_store import NULL_TIME, Frame
 
 EXAMPLES = 5
-BREAKDOWNS = {"locations": ("type",), "orders": ("channel", "fulfillment"), "inventory": (), "receipts": ()}
+BREAKDOWNS = {"locations": ("type",), "orders": ("channel", "fulfillment"), "inventory": (), "receipts": (),
+              "customers": ()}
 
 
 def _iso(seconds: int) -> str:
@@ -35,6 +36,8 @@ def profile(frame: Frame, *, inventory_skus: np.ndarray | None = None,
             continue
         null = frame.nulls(column.name)
         entry["nulls"] = int(null.sum())
+        if frame.kind == "customers":
+            entry["fill_rate"] = round(1 - entry["nulls"] / frame.rows, 4) if frame.rows else 0.0
         if column.type in ("str", "choice"):
             entry["distinct"] = int(len(frame.codes(column.name)[1]))
         elif column.type in ("int", "float"):
@@ -106,6 +109,8 @@ def findings(frame: Frame, *, inventory_skus: np.ndarray | None = None,
     elif frame.kind in ("orders", "receipts"):
         out.append(_finding("no_inventory", "No inventory dataset yet: SKUs cannot be cross-checked.", 0,
                             severity="info"))
+    if frame.kind == "customers":
+        out.extend(customer_findings(frame))
     if frame.kind == "orders":
         order_codes = frame.codes("order_id")[0].astype(np.int64)
         sku_codes = frame.codes("sku")[0].astype(np.int64)
@@ -117,6 +122,38 @@ def findings(frame: Frame, *, inventory_skus: np.ndarray | None = None,
             out.append(_finding("repeated_order_lines",
                                 f"{repeated:,} order/SKU pair(s) appear on more than one line.", repeated,
                                 np.unique(examples)))
+    return out
+
+
+def customer_findings(frame: Frame) -> list[dict[str, Any]]:
+    """Invalid emails and phones (as the identity engine prepares them) and obvious test records."""
+    from app.engines.identity import is_test_record, normalise_email, normalise_name, normalise_phone, region_for
+
+    out: list[dict[str, Any]] = []
+    ids = frame.text("source_record_id")
+    country = frame.text("country")
+    bad_email, bad_phone, tests = [], [], []
+    emails, phones = frame.text("email"), frame.text("phone")
+    firsts, lasts = frame.text("first_name"), frame.text("last_name")
+    for i in range(frame.rows):
+        email, ok = normalise_email(emails[i])
+        if not ok:
+            bad_email.append(i)
+        if phones[i] and not normalise_phone(str(phones[i]), region_for(str(country[i]), "GB"))[1]:
+            bad_phone.append(i)
+        if is_test_record({"email": email, "first_name": normalise_name(firsts[i]),
+                           "last_name": normalise_name(lasts[i])}):
+            tests.append(i)
+    if bad_email:
+        out.append(_finding("invalid_emails", f"{len(bad_email):,} record(s) have an email that is not valid.",
+                            len(bad_email), [f"{ids[i]}: {emails[i]}" for i in bad_email]))
+    if bad_phone:
+        out.append(_finding("invalid_phones", f"{len(bad_phone):,} record(s) have a phone number that is not "
+                                              "valid (default region GB unless the record has a country).",
+                            len(bad_phone), [f"{ids[i]}: {phones[i]}" for i in bad_phone]))
+    if tests:
+        out.append(_finding("test_records", f"{len(tests):,} obvious test record(s) (test names or domains).",
+                            len(tests), ids[tests]))
     return out
 
 

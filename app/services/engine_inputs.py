@@ -10,14 +10,16 @@ from sqlalchemy.orm import Session
 
 from app.engines.atp import NO_DATE, Locations, Stock, channel_key
 from app.engines.replay import OrderLines, Receipts
+from app.engines.routing import Network, Orders
 from app.graph.names import match_name
 from app.services.dataset_store import NULL_TIME, Frame
 from app.services.datasets import latest_version, load_frame
 from app.services.errors import NotFound, ServiceError, ValidationError
 from models import Dataset, DatasetVersion, Engagement, Scenario
 
-NEEDED = {"atp": ("locations", "inventory"), "replay": ("locations", "inventory", "orders")}
-OPTIONAL = {"atp": (), "replay": ("receipts",)}
+NEEDED = {"atp": ("locations", "inventory"), "replay": ("locations", "inventory", "orders"),
+          "routing": ("locations", "inventory", "orders")}
+OPTIONAL = {"atp": (), "replay": ("receipts",), "routing": ()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,6 +31,8 @@ class Inputs:
     orders: OrderLines | None
     receipts: Receipts | None
     notes: tuple[str, ...] = field(default=())
+    network: Network | None = None  # coordinates, capacity and handling cost (the routing engine)
+    routing_orders: Orders | None = None  # the order lines with order ids and ship-to coordinates
 
 
 def choose_versions(session: Session, engagement: Engagement, kind: str,
@@ -97,7 +101,10 @@ def build_inputs(session: Session, versions: dict[str, DatasetVersion]) -> Input
         in_transit=inv.ints("in_transit")[keep],
         eta=np.where(eta == NULL_TIME, NO_DATE, eta)[keep],
     )
-    lines = None
+    network = Network(ids=ids, types=locations.types, lat=loc.floats("latitude"), lon=loc.floats("longitude"),
+                      ship_from=locations.ship_from, pickup=locations.pickup,
+                      capacity=loc.ints("daily_capacity", empty=-1), handling=loc.floats("handling_cost"))
+    lines = routed = None
     if orders is not None:
         channel_codes, channel_values = orders.codes("channel")
         fulfil_codes, fulfil_values = orders.codes("fulfillment")
@@ -114,6 +121,10 @@ def build_inputs(session: Session, versions: dict[str, DatasetVersion]) -> Input
             quantity=orders.ints("quantity"),
             unit_price=orders.floats("unit_price"),
         )
+        routed = Orders(channels=lines.channels, order_id=orders.text("order_id"), time=lines.time,
+                        channel=lines.channel, fulfillment=lines.fulfillment, pickup_node=lines.pickup_node,
+                        lat=orders.floats("ship_latitude"), lon=orders.floats("ship_longitude"), sku=lines.sku,
+                        quantity=lines.quantity)
     arrivals = None
     if receipts is not None:
         r_node = node_of(receipts.codes("location_id")[1])[receipts.codes("location_id")[0]]
@@ -122,7 +133,7 @@ def build_inputs(session: Session, versions: dict[str, DatasetVersion]) -> Input
             notes.append(f"{int((~ok).sum()):,} receipt(s) at unknown locations were left out.")
         arrivals = Receipts(receipts.times("arrived_at")[ok], sku_of(receipts)[ok], r_node[ok].astype(np.int32),
                             receipts.ints("quantity")[ok])
-    return Inputs(locations, stock, lines, arrivals, tuple(notes))
+    return Inputs(locations, stock, lines, arrivals, tuple(notes), network, routed)
 
 
 def channel_latency(session: Session, engagement: Engagement, scenario: Scenario, channels: tuple[str, ...],

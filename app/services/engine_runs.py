@@ -38,10 +38,14 @@ def start_run(
     latency: dict[str, float] | None = None,
     versions: dict[str, int] | None = None,
     as_of: str | None = None,
+    strategy: str | None = None,
+    cost_model: dict[str, Any] | None = None,
 ) -> EngineRun:
-    """Record a queued run with everything it will read; ValidationError when something is missing."""
-    if kind not in ("atp", "replay"):
-        raise ValidationError({"kind": "Must be atp or replay."})
+    """Record a queued run with everything it will read; ValidationError when something is missing.
+
+    Routing runs take a `strategy` and snapshot the scenario's cost model (or `cost_model`, for this run only)."""
+    if kind not in ("atp", "replay", "routing"):
+        raise ValidationError({"kind": "Must be atp, replay or routing."})
     if scenario.engagement_id != engagement.id:
         raise NotFound("No such scenario in this engagement.")
     chosen = choose_versions(session, engagement, kind, versions)
@@ -55,6 +59,12 @@ def start_run(
             parameters["as_of"] = _parse_time(as_of)
         except ValueError:
             raise ValidationError({"as_of": "Must be an ISO date or timestamp."}) from None
+    if kind == "routing":
+        from app.services import routing
+
+        parameters["strategy"] = routing.check_strategy(strategy)
+        costs = cost_model if cost_model is not None else routing.cost_document(session, scenario)
+        parameters["cost_model"] = routing.cost_model(costs).to_document()
     if kind == "replay":
         from app.services.datasets import load_frame
 
@@ -106,6 +116,10 @@ def execute_run(session: Session, run_id: int) -> EngineRun:
         if run.kind == "atp":
             result = network_atp(inputs.stock, inputs.locations, rules, as_of=_as_of(run))
             run.metrics = atp_metrics(result, inputs)
+        elif run.kind == "routing":
+            from app.services.routing import routing_metrics
+
+            run.metrics = routing_metrics(run, inputs, progress)
         else:
             latency = {k: v["seconds"] for k, v in run.parameters.get("latency", {}).items()}
             outcome = replay(inputs.stock, inputs.locations, rules, inputs.orders, inputs.receipts, latency,

@@ -18,8 +18,10 @@ def register_web(app: Flask) -> None:
         engagements,
         flows,
         history,
+        identity,
         matrices,
         requirements,
+        routing,
         scenarios,
         workbook,
     )
@@ -32,7 +34,7 @@ def register_web(app: Flask) -> None:
     register_templating(app)
     areas = (
         *(auth, engagements, scenarios, catalog, flows, requirements, decisions, history),
-        *(matrices, capture, workbook, analysis, datasets, atp),
+        *(matrices, capture, workbook, analysis, datasets, atp, routing, identity),
     )
     for module in areas:
         app.register_blueprint(module.bp)
