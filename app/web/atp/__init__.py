@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 from app.engines.atp import FULFILMENTS, LOCATION_TYPES, channel_key
 from app.extensions import db
-from app.jobs import init_jobs, jobs
+from app.jobs import init_jobs
 from app.services import atp_rules, engine_runs
 from app.services.datasets import latest_version, load_frame
 from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import get_scenario, list_scenarios
 from app.web.atp import charts
 from app.web.atp.rules_form import document_from_form, form_from_document
+from app.web.engine_pages import dispatch_run, edit_document
 from app.web.render import render, wants_fragment
 from app.web.tenancy import engagement_blueprint
 from models import Channel, DatasetVersion, EngineRun
@@ -73,21 +74,13 @@ def rules_editor(scenario_id: int):
     errors: dict[str, list[str]] = {}
     document = atp_rules.rules_document(db.session, scenario)
     if request.method == "POST":
-        if request.form.get("mode") == "json":
-            try:
-                document = json.loads(request.form.get("document", ""))
-            except json.JSONDecodeError as exc:
-                errors = {"document": [f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."]}
-        else:
-            document = document_from_form(request.form)
-        if not errors:
-            try:
-                atp_rules.save_rules(db.session, g.engagement, scenario, document, user=current_user)
-            except ValidationError as exc:
-                db.session.rollback()
-                errors = exc.errors
-            else:
-                return redirect(url_for("atp.rules_editor", scenario_id=scenario.id, saved=1))
+        document, errors, saved = edit_document(
+            document,
+            lambda: (document_from_form(request.form), {}),
+            lambda doc: atp_rules.save_rules(db.session, g.engagement, scenario, doc, user=current_user),
+        )
+        if saved:
+            return redirect(url_for("atp.rules_editor", scenario_id=scenario.id, saved=1))
     shown = document if isinstance(document, dict) else {}
     catalog = db.session.scalars(
         select(Channel.name).where(Channel.engagement_id == g.engagement.id).order_by(Channel.name_key)
@@ -127,17 +120,8 @@ def start():
     except ValidationError as exc:
         db.session.rollback()
         return _start_error(exc.errors)
-    rows = _cost(run)
-    limit = int(current_app.config.get("ENGINE_INLINE_ROWS", INLINE_ROWS))
-    if rows > limit:
-        jobs(current_app).submit(f"run-{run.id}", lambda session, run_id=run.id: engine_runs.execute_run(session,
-                                                                                                       run_id))
-    else:
-        engine_runs.execute_run(db.session, run.id)
-    target = url_for("atp.run_detail", run_id=run.id)
-    if wants_fragment():
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target)
+    background = _cost(run) > int(current_app.config.get("ENGINE_INLINE_ROWS", INLINE_ROWS))
+    return dispatch_run(run.id, engine_runs.execute_run, background=background, detail_endpoint="atp.run_detail")
 
 
 def _start_error(errors):

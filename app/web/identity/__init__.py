@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from app.engines.identity import LABELS, RULES
 from app.extensions import db
-from app.jobs import init_jobs, jobs
+from app.jobs import init_jobs
 from app.services import identity
 from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import get_scenario, list_scenarios
+from app.web.engine_pages import dispatch_run
 from app.web.render import render, wants_fragment
 from app.web.tenancy import engagement_blueprint
 from models import DatasetVersion, EngineRun
@@ -67,15 +68,10 @@ def start():
         return redirect(url_for("identity.overview"))
     rows = sum(db.session.scalars(select(DatasetVersion.row_count).where(
         DatasetVersion.id.in_(list(run.dataset_versions.values())))).all())
-    if rows > int(current_app.config.get("IDENTITY_INLINE_RECORDS", INLINE_RECORDS)):
-        jobs(current_app).submit(f"identity-{run.id}",
-                                 lambda session, run_id=run.id: identity.execute_identity_run(session, run_id))
-    else:
-        identity.execute_identity_run(db.session, run.id)
-    target = url_for("identity.run_detail", run_id=run.id)
-    if wants_fragment():
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target)
+    background = rows > int(current_app.config.get("IDENTITY_INLINE_RECORDS", INLINE_RECORDS))
+    return dispatch_run(
+        run.id, identity.execute_identity_run, background=background, detail_endpoint="identity.run_detail"
+    )
 
 
 @bp.route("/identity/runs/<int:run_id>")

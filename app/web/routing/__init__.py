@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from app.engines.routing import CRITERIA, STRATEGIES
 from app.extensions import db
-from app.jobs import init_jobs, jobs
+from app.jobs import init_jobs
 from app.services import engine_runs, routing
 from app.services.datasets import latest_version
 from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import get_scenario, list_scenarios
 from app.web.atp import charts as atp_charts
+from app.web.engine_pages import dispatch_run, edit_document
 from app.web.render import render, wants_fragment
 from app.web.routing import charts
 from app.web.tenancy import engagement_blueprint
@@ -80,21 +81,14 @@ def cost_editor(scenario_id: int):
     errors: dict[str, list[str]] = {}
     document = routing.cost_document(db.session, scenario)
     if request.method == "POST":
-        if request.form.get("mode") == "json":
-            try:
-                document = json.loads(request.form.get("document", ""))
-            except json.JSONDecodeError as exc:
-                errors = {"document": [f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."]}
-        else:
-            document, errors = _document_from_form(document)
-        if not errors:
-            try:
-                routing.save_cost_model(db.session, g.engagement, scenario, document, user=current_user)
-            except ValidationError as exc:
-                db.session.rollback()
-                errors = exc.errors
-            else:
-                return redirect(url_for("routing.cost_editor", scenario_id=scenario.id, saved=1))
+        current = document
+        document, errors, saved = edit_document(
+            current,
+            lambda: _document_from_form(current),
+            lambda doc: routing.save_cost_model(db.session, g.engagement, scenario, doc, user=current_user),
+        )
+        if saved:
+            return redirect(url_for("routing.cost_editor", scenario_id=scenario.id, saved=1))
     shown = document if isinstance(document, dict) else {}
     body = render("routing/cost.html", scenario=scenario, document=shown, errors=errors, criteria=CRITERIA,
                   document_text=json.dumps(shown, indent=2, ensure_ascii=False), saved=request.args.get("saved"))
@@ -136,16 +130,10 @@ def start():
         return redirect(url_for("routing.overview"))
     lines = db.session.scalar(select(DatasetVersion.row_count).where(
         DatasetVersion.id == run.dataset_versions["orders"])) or 0
-    if lines > int(current_app.config.get("ROUTING_INLINE_LINES", INLINE_LINES)) or run.parameters[
-            "strategy"] == "optimal" and lines > 2_000:
-        jobs(current_app).submit(f"run-{run.id}", lambda session, run_id=run.id: engine_runs.execute_run(session,
-                                                                                                       run_id))
-    else:
-        engine_runs.execute_run(db.session, run.id)
-    target = url_for("routing.run_detail", run_id=run.id)
-    if wants_fragment():
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target)
+    background = lines > int(current_app.config.get("ROUTING_INLINE_LINES", INLINE_LINES)) or (
+        run.parameters["strategy"] == "optimal" and lines > 2_000
+    )
+    return dispatch_run(run.id, engine_runs.execute_run, background=background, detail_endpoint="routing.run_detail")
 
 
 @bp.route("/routing/runs/<int:run_id>")

@@ -1,0 +1,48 @@
+"""What the engine pages (ATP, routing, identity) share: starting a run and editing a JSON settings document."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, redirect, request, url_for
+
+from app.extensions import db
+from app.jobs import jobs
+from app.services.errors import ValidationError
+from app.web.render import wants_fragment
+
+
+def dispatch_run(run_id: int, execute: Callable[[Any, int], Any], *, background: bool, detail_endpoint: str):
+    """Run small jobs in the request, large ones on the app's pool; then go to the run's page."""
+    if background:
+        jobs(current_app).submit(f"run-{run_id}", lambda session, rid=run_id: execute(session, rid))
+    else:
+        execute(db.session, run_id)
+    target = url_for(detail_endpoint, run_id=run_id)
+    if wants_fragment():
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)
+
+
+def edit_document(
+    current: Any, from_form: Callable[[], tuple[Any, dict[str, list[str]]]], save: Callable[[Any], Any]
+) -> tuple[Any, dict[str, list[str]], bool]:
+    """Handle a settings editor POST (the JSON text or the form): (document shown, errors, saved?)."""
+    errors: dict[str, list[str]] = {}
+    if request.form.get("mode") == "json":
+        try:
+            document = json.loads(request.form.get("document", ""))
+        except json.JSONDecodeError as exc:
+            return current, {"document": [f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."]}, False
+    else:
+        document, errors = from_form()
+    if errors:
+        return document, errors, False
+    try:
+        save(document)
+    except ValidationError as exc:
+        db.session.rollback()
+        return document, exc.errors, False
+    return document, {}, True
