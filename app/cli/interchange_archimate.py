@@ -1,0 +1,3 @@
+"""`export archimate` and `import archimate` (Open Group ArchiMate Model Exchange File Format)."""
+
+from __future__ import annotations
