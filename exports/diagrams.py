@@ -1,6 +1,11 @@
-"""Graphviz diagrams of a scenario as DOT source: landscape, one entity's flows, impact, and a scenario diff.
+"""Diagrams of a scenario: landscape, one entity's flows, impact, and a scenario diff, as DOT (or Mermaid).
 
-Pure: a `ScenarioSnapshot` (and analysis results) in, DOT text out; `exports.graphviz_render` draws it.
+Pure: a `ScenarioSnapshot` (and analysis results) in, a `Figure` out — a small graph description (nodes,
+edges, clusters, Graphviz-style attributes, labels as lines of raw user text). `Figure.dot()` writes it as
+DOT (which `exports.graphviz_render` draws); `exports.mermaid.render` writes the same figure as a Mermaid
+flowchart. The `landscape`, `entity_flow`, `impact_diagram` and `diff_diagram` functions return DOT text; their
+`*_figure` twins return the figure.
+
 Deterministic: every collection is walked in id order and nothing depends on the clock, so the same model
 gives byte-identical DOT. Safe: user text is only ever an escaped, quoted label (see `exports.dot`), and
 tooltips and links carry ids and vocabulary words only; a node's link is a path inside the app built from
@@ -11,13 +16,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from app.graph.findings import SEVERITIES, Finding
 from app.graph.impact import Impact, ImpactedSystem
 from app.graph.model import ScenarioGraph, build_graph
 from app.graph.snapshot import SLOW_PATTERNS, Flow, ScenarioSnapshot, System
 from app.graph.units import format_duration
-from exports.dot import Dot, Escaped, lines, node_id
+from exports.dot import Dot, lines, node_id
 
 CLUSTERS = ("channel", "category")
 SLOW_AFTER_SECONDS = 15 * 60  # worst latency above this marks a flow slow in the entity view
@@ -29,6 +35,7 @@ SLOW_AFTER_SECONDS = 15 * 60  # worst latency above this marks a flow slow in th
 DOT_MAX_NODES = 60
 DOT_MAX_EDGES = 200
 _PREFIX = re.compile(r"(?:/[A-Za-z0-9_.~-]+)*\Z")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 _GRAPH = {"rankdir": "LR", "fontname": "Helvetica", "fontsize": "12", "labelloc": "t", "nodesep": "0.3",
           "ranksep": "0.6", "newrank": "true", "outputorder": "edgesfirst"}
@@ -51,6 +58,119 @@ _DIFF_EDGES = {
     "removed": {"color": "#b42318", "penwidth": "1.8", "style": "dashed"},
     "unchanged": {"color": "#c3c9d2"},
 }
+
+
+class Text(tuple):
+    """A label as lines of raw user text (empty lines left out); each writer escapes it its own way."""
+
+    def __new__(cls, *parts: object) -> Text:
+        return super().__new__(cls, tuple(str(p) for p in parts if p not in (None, "")))
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node: its id (ours, from a prefix and an integer id), the cluster it sits in, its attributes."""
+
+    ident: str
+    attrs: dict[str, object]
+    cluster: str | None = None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An edge between two node ids, with its attributes."""
+
+    source: str
+    target: str
+    attrs: dict[str, object]
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A box of nodes (a Graphviz `cluster_…` subgraph, a Mermaid `subgraph`)."""
+
+    ident: str
+    attrs: dict[str, object]
+
+
+@dataclass
+class Figure:
+    """A graph description that DOT and Mermaid writers both render. Attribute names and values follow
+    Graphviz (`label`, `fillcolor`, `style="rounded,filled,dashed"`…); `Text` values are user text."""
+
+    name: str
+    graph: dict[str, object]
+    node_defaults: dict[str, object]
+    edge_defaults: dict[str, object]
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
+    _open: str | None = None
+    # Statements in call order, so the DOT keeps the order the diagram was built in (Graphviz layouts
+    # depend on it): ("node", index), ("edge", index), ("open", index), ("close", -1).
+    _ops: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def title(self) -> Text:
+        """The figure's title (its graph label)."""
+        label = self.graph.get("label")
+        return label if isinstance(label, Text) else Text(label)
+
+    def node(self, ident: str, /, **attrs: object) -> None:
+        """Add a node, inside the open cluster if any."""
+        self._ops.append(("node", len(self.nodes)))
+        self.nodes.append(Node(node_id_checked(ident), attrs, self._open))
+
+    def edge(self, source: str, target: str, /, **attrs: object) -> None:
+        """Add an edge."""
+        self._ops.append(("edge", len(self.edges)))
+        self.edges.append(Edge(node_id_checked(source), node_id_checked(target), attrs))
+
+    def open_cluster(self, ident: str, /, **attrs: object) -> None:
+        """Start a cluster; nodes added until `close()` sit in it (clusters do not nest)."""
+        if self._open is not None:
+            raise ValueError("clusters do not nest")
+        self._ops.append(("open", len(self.clusters)))
+        self.clusters.append(Cluster(node_id_checked(ident), attrs))
+        self._open = ident
+
+    def close(self) -> None:
+        """End the open cluster."""
+        if self._open is None:
+            raise ValueError("no open cluster")
+        self._ops.append(("close", -1))
+        self._open = None
+
+    def dot(self) -> str:
+        """The figure as DOT text, statements in the order they were added."""
+        if self._open is not None:
+            raise ValueError("unclosed cluster")
+        out = Dot(self.name, graph=_dot_attrs(self.graph), node=_dot_attrs(self.node_defaults),
+                  edge=_dot_attrs(self.edge_defaults))
+        for op, index in self._ops:
+            if op == "node":
+                node = self.nodes[index]
+                out.node(node.ident, **_dot_attrs(node.attrs))
+            elif op == "edge":
+                edge = self.edges[index]
+                out.edge(edge.source, edge.target, **_dot_attrs(edge.attrs))
+            elif op == "open":
+                cluster = self.clusters[index]
+                out.open_cluster(cluster.ident, **_dot_attrs(cluster.attrs))
+            else:
+                out.close()
+        return out.source()
+
+
+def _dot_attrs(attrs: Mapping[str, object]) -> dict[str, object]:
+    return {k: (lines(*v) if isinstance(v, Text) else v) for k, v in attrs.items()}
+
+
+def node_id_checked(ident: str) -> str:
+    """Node and cluster ids are ours (a constant prefix and an integer): refuse anything else."""
+    if not _IDENT.match(ident):
+        raise ValueError(f"bad node id {ident!r}")
+    return ident
 
 
 class _Links:
@@ -87,9 +207,9 @@ def _large(nodes: int, edges: int) -> bool:
     return nodes > DOT_MAX_NODES or edges > DOT_MAX_EDGES
 
 
-def _new(name: str, title: str | Escaped, large: bool, *, clustered: bool = False) -> Dot:
+def _new(name: str, title: Text, large: bool, *, clustered: bool = False) -> Figure:
     layout = (_LARGE_CLUSTERED if clustered else _LARGE) if large else {}
-    return Dot(name, graph={**_GRAPH, **layout, "label": title}, node=_NODE, edge=_EDGE)
+    return Figure(name, {**_GRAPH, **layout, "label": title}, dict(_NODE), dict(_EDGE))
 
 
 def _legs(flows: Iterable[Flow]) -> int:
@@ -118,7 +238,7 @@ def _flow_tooltip(snap: ScenarioSnapshot, flow: Flow) -> str:
             f"worst {format_duration(flow.worst_latency)}")
 
 
-def _draw_flow(dot: Dot, flow: Flow, shown: Container[int], first: dict, rest: dict) -> None:
+def _draw_flow(dot: Figure, flow: Flow, shown: Container[int], first: dict, rest: dict) -> None:
     """One flow as one edge, or two through its middleware (the label on the first leg only)."""
     both = {"dir": "both"} if flow.two_way else {}
     if flow.via is not None and flow.via in shown:
@@ -131,21 +251,21 @@ def _draw_flow(dot: Dot, flow: Flow, shown: Container[int], first: dict, rest: d
 # --- landscape ------------------------------------------------------------------------------------
 
 
-def landscape(snap: ScenarioSnapshot, *, cluster: str = "category", findings: Iterable[Finding] = (),
-              link_prefix: str | None = None) -> str:
+def landscape_figure(snap: ScenarioSnapshot, *, cluster: str = "category", findings: Iterable[Finding] = (),
+              link_prefix: str | None = None) -> Figure:
     """Every system and flow of the scenario, clustered by channel or by category; findings colour borders."""
     if cluster not in CLUSTERS:
         raise ValueError(f"cluster must be one of {', '.join(CLUSTERS)}, not {cluster!r}")
     links = _Links(link_prefix)
     worst = _worst_severity(findings)
     large = _large(len(snap.systems), _legs(snap.flows))
-    dot = _new("landscape", lines(f"{snap.scenario_name} — landscape by {cluster}"), large, clustered=True)
+    dot = _new("landscape", Text(f"{snap.scenario_name} — landscape by {cluster}"), large, clustered=True)
     groups = _by_channel(snap) if cluster == "channel" else _by_category(snap)
     for index, (label, members) in enumerate(groups):
         dot.open_cluster(f"g{index}", label=label, style="rounded", color="#c3c9d2", fontname="Helvetica")
         for system in members:
             extra = _channel_names(snap, system) if cluster == "channel" and len(system.channel_ids) > 1 else ""
-            attrs = {"label": lines(system.name, _category(snap, system), extra), **_lifecycle_style(system),
+            attrs = {"label": Text(system.name, _category(snap, system), extra), **_lifecycle_style(system),
                      "tooltip": f"System {system.id}: {_category(snap, system)}, {system.lifecycle}",
                      **links.system(system.id)}
             if system.id in worst:
@@ -159,7 +279,7 @@ def landscape(snap: ScenarioSnapshot, *, cluster: str = "category", findings: It
         style = {"style": "dashed"} if flow.pattern in SLOW_PATTERNS else {}
         first = {"tooltip": _flow_tooltip(snap, flow), **style, **links.flow(flow.id)}
         _draw_flow(dot, flow, shown, first, dict(style))
-    return dot.source()
+    return dot
 
 
 def _worst_severity(findings: Iterable[Finding]) -> dict[int, str]:
@@ -213,8 +333,8 @@ def is_slow(flow: Flow, slow_after: float = SLOW_AFTER_SECONDS) -> bool:
     return flow.pattern in SLOW_PATTERNS or (flow.worst_latency is not None and flow.worst_latency > slow_after)
 
 
-def entity_flow(snap: ScenarioSnapshot, entity_id: int, *, slow_after: float = SLOW_AFTER_SECONDS,
-                link_prefix: str | None = None, graph: ScenarioGraph | None = None) -> str:
+def entity_figure(snap: ScenarioSnapshot, entity_id: int, *, slow_after: float = SLOW_AFTER_SECONDS,
+                  link_prefix: str | None = None, graph: ScenarioGraph | None = None) -> Figure:
     """The systems holding one entity and the flows carrying it: systems of record highlighted, edges
     labelled with pattern and latency, slow edges (batch, manual, or worst latency > slow_after) in red."""
     if entity_id not in snap.entity_by_id:
@@ -226,12 +346,12 @@ def entity_flow(snap: ScenarioSnapshot, entity_id: int, *, slow_after: float = S
     shown = set(graph.holders(entity_id)) | {f.via for f in flows if f.via in snap.system_by_id}
     sors = set(graph.sors(entity_id))
     large = _large(len(shown), _legs(flows))
-    dot = _new("entity_flow", lines(f"{snap.scenario_name} — {entity.name}: systems and flows"), large)
+    dot = _new("entity_flow", Text(f"{snap.scenario_name} — {entity.name}: systems and flows"), large)
     for system_id in sorted(shown):
         system = snap.system_by_id[system_id]
         roles = sorted(snap.vocabulary.roles.get(r, r) for r in graph.roles(system_id, entity_id))
         role_text = ", ".join(roles) or ("middleware" if system_id not in graph.holders(entity_id) else "")
-        attrs = {"label": lines(system.name, role_text), **_lifecycle_style(system),
+        attrs = {"label": Text(system.name, role_text), **_lifecycle_style(system),
                  "tooltip": f"System {system.id}: {', '.join(roles) or 'no ownership role'}",
                  **links.system(system_id)}
         if system_id in sors:
@@ -240,15 +360,15 @@ def entity_flow(snap: ScenarioSnapshot, entity_id: int, *, slow_after: float = S
     for flow in flows:
         slow = is_slow(flow, slow_after)
         mark = {"color": SLOW_COLOUR, "fontcolor": SLOW_COLOUR, "penwidth": "2.2"} if slow else {}
-        label = lines(_pattern(snap, flow), f"typical {format_duration(flow.latency)} · worst "
+        label = Text(_pattern(snap, flow), f"typical {format_duration(flow.latency)} · worst "
                       f"{format_duration(flow.worst_latency)}", "SLOW" if slow else "")
         first = {"label": label, "tooltip": _flow_tooltip(snap, flow), **mark, **links.flow(flow.id)}
         _draw_flow(dot, flow, shown, first, dict(mark))
     _channel_nodes(dot, snap, shown & graph.holders(entity_id), links)
-    return dot.source()
+    return dot
 
 
-def _channel_nodes(dot: Dot, snap: ScenarioSnapshot, systems: Iterable[int], links: _Links) -> None:
+def _channel_nodes(dot: Figure, snap: ScenarioSnapshot, systems: Iterable[int], links: _Links) -> None:
     """Channels served by the given systems, as notes joined to them by dotted lines."""
     serving: dict[int, list[int]] = {}
     for system_id in sorted(systems):
@@ -256,7 +376,7 @@ def _channel_nodes(dot: Dot, snap: ScenarioSnapshot, systems: Iterable[int], lin
             if channel in snap.channel_by_id:
                 serving.setdefault(channel, []).append(system_id)
     for channel_id in sorted(serving):
-        dot.node(node_id("c", channel_id), label=lines(snap.channel_by_id[channel_id].name), shape="note",
+        dot.node(node_id("c", channel_id), label=Text(snap.channel_by_id[channel_id].name), shape="note",
                  style="filled", fillcolor="#eef3ff", tooltip=f"Channel {channel_id}", **links.channel(channel_id))
         for system_id in serving[channel_id]:
             dot.edge(_sid(system_id), node_id("c", channel_id), style="dotted", arrowhead="none", color="#9aa3b2")
@@ -265,7 +385,7 @@ def _channel_nodes(dot: Dot, snap: ScenarioSnapshot, systems: Iterable[int], lin
 # --- impact ---------------------------------------------------------------------------------------
 
 
-def impact_diagram(snap: ScenarioSnapshot, impact: Impact, *, link_prefix: str | None = None) -> str:
+def impact_figure(snap: ScenarioSnapshot, impact: Impact, *, link_prefix: str | None = None) -> Figure:
     """The origin of an impact query highlighted, its upstream and downstream systems coloured, and the
     flows followed (labelled with the entities they carry)."""
     links = _Links(link_prefix)
@@ -276,14 +396,14 @@ def impact_diagram(snap: ScenarioSnapshot, impact: Impact, *, link_prefix: str |
     shown = (origins | up.keys() | down.keys()) & snap.system_by_id.keys()
     title = f"{snap.scenario_name} — impact of {snap.name_of(impact.origin_id)}"
     large = _large(len(shown), _legs(snap.flow_by_id[f] for f in impact.flows if f in snap.flow_by_id))
-    dot = _new("impact", lines(title), large)
+    dot = _new("impact", Text(title), large)
     for system_id in sorted(shown):
         system = snap.system_by_id[system_id]
         side = _side(system_id, origins, up, down)
         detail = _distances(up.get(system_id), down.get(system_id)) if side != "origin" else "origin"
         relay = (up.get(system_id) or down.get(system_id))
         style = {"style": "rounded,filled,dashed"} if relay is not None and relay.relay_only else {}
-        attrs = {"label": lines(system.name, detail), "fillcolor": IMPACT_FILLS[side], **style,
+        attrs = {"label": Text(system.name, detail), "fillcolor": IMPACT_FILLS[side], **style,
                  "tooltip": f"System {system_id}: {side}", **links.system(system_id)}
         if side == "origin":
             attrs.update(penwidth="3", color="#14213d")
@@ -295,11 +415,11 @@ def impact_diagram(snap: ScenarioSnapshot, impact: Impact, *, link_prefix: str |
             continue
         carried = ", ".join(sorted(snap.name_of(e) for e in flow.entity_ids & wanted))
         mark = {"color": "#14213d", "penwidth": "3"} if origin_flow is not None and flow_id == impact.origin_id else {}
-        first = {"label": lines(carried), "tooltip": _flow_tooltip(snap, flow), **mark, **links.flow(flow_id)}
+        first = {"label": Text(carried), "tooltip": _flow_tooltip(snap, flow), **mark, **links.flow(flow_id)}
         _draw_flow(dot, flow, shown, first, dict(mark))
     _legend(dot, [("origin", "Origin"), ("upstream", "Upstream"), ("downstream", "Downstream"),
                   ("both", "Up- and downstream")], lambda key: {"fillcolor": IMPACT_FILLS[key]}, boxed=not large)
-    return dot.source()
+    return dot
 
 
 def _side(system_id: int, origins: set[int], up: Mapping, down: Mapping) -> str:
@@ -316,7 +436,7 @@ def _distances(up: ImpactedSystem | None, down: ImpactedSystem | None) -> str:
     return " · ".join(parts)
 
 
-def _legend(dot: Dot, entries: list[tuple[str, str]], style, *, boxed: bool) -> None:
+def _legend(dot: Figure, entries: list[tuple[str, str]], style, *, boxed: bool) -> None:
     """Sample nodes explaining the colours; boxed in a cluster except in large (fdp) layouts, where a
     cluster would make the placement vary between runs."""
     if boxed:
@@ -330,19 +450,19 @@ def _legend(dot: Dot, entries: list[tuple[str, str]], style, *, boxed: bool) -> 
 # --- comparison -----------------------------------------------------------------------------------
 
 
-def diff_diagram(a: ScenarioSnapshot, b: ScenarioSnapshot, *, link_prefix: str | None = None) -> str:
+def diff_figure(a: ScenarioSnapshot, b: ScenarioSnapshot, *, link_prefix: str | None = None) -> Figure:
     """Scenario A against B by element id: systems and flows added (green), removed (red), unchanged (grey)."""
     links = _Links(link_prefix)
     systems = {**a.system_by_id, **b.system_by_id}  # B's name wins for an element in both
     flows = {**a.flow_by_id, **b.flow_by_id}
     large = _large(len(systems), _legs(flows.values()))
-    dot = _new("diff", lines(f"{a.scenario_name} → {b.scenario_name}"), large)
+    dot = _new("diff", Text(f"{a.scenario_name} → {b.scenario_name}"), large)
     for system_id in sorted(systems):
         status = _status(system_id, a.system_by_id, b.system_by_id)
         system = systems[system_id]
         marker = "" if status == "unchanged" else status
         category = b.vocabulary.categories.get(system.category, system.category)
-        dot.node(_sid(system_id), label=lines(system.name, category, marker), **DIFF_STYLES[status],
+        dot.node(_sid(system_id), label=Text(system.name, category, marker), **DIFF_STYLES[status],
                  tooltip=f"System {system_id}: {status}", **links.system(system_id))
     for flow_id in sorted(flows):
         flow = flows[flow_id]
@@ -354,7 +474,7 @@ def diff_diagram(a: ScenarioSnapshot, b: ScenarioSnapshot, *, link_prefix: str |
         _draw_flow(dot, flow, systems.keys(), first, dict(_DIFF_EDGES[status]))
     _legend(dot, [("added", f"Added in {b.scenario_name}"), ("removed", f"Removed in {b.scenario_name}"),
                   ("unchanged", "In both")], lambda key: DIFF_STYLES[key], boxed=not large)
-    return dot.source()
+    return dot
 
 
 def _status(element_id: int, in_a: Mapping[int, object], in_b: Mapping[int, object]) -> str:
@@ -363,4 +483,28 @@ def _status(element_id: int, in_a: Mapping[int, object], in_b: Mapping[int, obje
     return "added" if element_id in in_b else "removed"
 
 
-__all__ = ["CLUSTERS", "SLOW_AFTER_SECONDS", "diff_diagram", "entity_flow", "impact_diagram", "is_slow", "landscape"]
+# --- DOT text ------------------------------------------------------------------------------------
+
+
+def landscape(snap: ScenarioSnapshot, **options) -> str:
+    """`landscape_figure` as DOT text."""
+    return landscape_figure(snap, **options).dot()
+
+
+def entity_flow(snap: ScenarioSnapshot, entity_id: int, **options) -> str:
+    """`entity_figure` as DOT text."""
+    return entity_figure(snap, entity_id, **options).dot()
+
+
+def impact_diagram(snap: ScenarioSnapshot, impact: Impact, **options) -> str:
+    """`impact_figure` as DOT text."""
+    return impact_figure(snap, impact, **options).dot()
+
+
+def diff_diagram(a: ScenarioSnapshot, b: ScenarioSnapshot, **options) -> str:
+    """`diff_figure` as DOT text."""
+    return diff_figure(a, b, **options).dot()
+
+
+__all__ = ["CLUSTERS", "SLOW_AFTER_SECONDS", "Figure", "Text", "diff_diagram", "diff_figure", "entity_figure",
+           "entity_flow", "impact_diagram", "impact_figure", "is_slow", "landscape", "landscape_figure"]

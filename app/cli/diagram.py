@@ -1,4 +1,4 @@
-"""`flask --app app diagram ENGAGEMENT --kind … -o FILE`: a scenario diagram as SVG, PNG or DOT."""
+"""`flask --app app diagram ENGAGEMENT --kind … -o FILE`: a scenario diagram as SVG, PNG, DOT or Mermaid."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def diagram_command(engagement: str, kind: str, scenario: str | None, entity: st
         fail(exc)
         return
     try:
-        data = diagram.dot.encode("utf-8") if fmt == "dot" else render(diagram.dot, fmt)
+        data = diagram.source(fmt).encode("utf-8") if fmt in svc.TEXT_FORMATS else render(diagram.dot, fmt)
     except DiagramError as exc:
         raise click.ClickException(f"{exc} (--format dot writes the source without rendering it)") from None
     if output == "-":

@@ -1,24 +1,29 @@
-"""Diagrams of an engagement's scenarios: resolve what was asked (names, ids, scenarios) and write the DOT.
+"""Diagrams of an engagement's scenarios: resolve what was asked (names, ids, scenarios) and build the figure.
 
-Shared by the web pages and `flask --app app diagram`, so both accept the same options and give the same
-errors. Rendering is `exports.graphviz_render.render`; the DOT itself comes from `exports.diagrams`.
+Shared by the web pages, `flask --app app diagram` and `flask --app app export mermaid`, so all accept the same
+options and give the same errors. The figure comes from `exports.diagrams`; it is written as DOT (rendered to
+SVG/PNG by `exports.graphviz_render.render`) or as Mermaid text (`exports.mermaid`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy.orm import Session
 
 from app.services import analysis as svc
 from app.services.errors import ValidationError
-from exports import diagrams
+from exports import diagrams, mermaid
 from models import Engagement
 
 KINDS = ("landscape", "entity", "impact", "diff")
-FORMATS = ("svg", "png", "dot")
-MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz; charset=utf-8"}
+FORMATS = ("svg", "png", "dot", "mmd")
+TEXT_FORMATS = ("dot", "mmd")  # the diagram's source, written without Graphviz
+FORMAT_NAMES = {"svg": "SVG", "png": "PNG", "dot": "DOT", "mmd": "Mermaid"}
+MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz; charset=utf-8",
+               "mmd": "text/plain; charset=utf-8"}
 
 
 @dataclass(frozen=True)
@@ -38,11 +43,27 @@ class DiagramRequest:
 
 @dataclass(frozen=True)
 class Diagram:
-    """DOT source with a file name stem (ASCII, no path) and a title for the page."""
+    """A figure with a file name stem (ASCII, no path) and a title for the page; `dot` and `mermaid` write it."""
 
-    dot: str
+    figure: diagrams.Figure
     stem: str
     title: str
+
+    @cached_property
+    def dot(self) -> str:
+        """The DOT source."""
+        return self.figure.dot()
+
+    @cached_property
+    def mermaid(self) -> str:
+        """The Mermaid flowchart text."""
+        return mermaid.render(self.figure)
+
+    def source(self, fmt: str) -> str:
+        """The text of a source format: `dot` or `mmd`."""
+        if fmt not in TEXT_FORMATS:
+            raise ValueError(f"{fmt!r} is not a text format")
+        return self.dot if fmt == "dot" else self.mermaid
 
     def filename(self, fmt: str) -> str:
         """`landscape-current-state.svg` and the like."""
@@ -70,27 +91,27 @@ def check(req: DiagramRequest) -> None:
 
 def build(session: Session, engagement: Engagement, req: DiagramRequest, *, link_prefix: str | None = None,
           loaded: svc.Analysis | None = None) -> Diagram:
-    """The DOT for a request; `loaded` reuses an analysis of the same scenario already made for the page."""
+    """The figure for a request; `loaded` reuses an analysis of the same scenario already made for the page."""
     check(req)
     loaded = loaded if loaded is not None else svc.analyse(session, engagement, req.scenario)
     snap = loaded.snapshot
     name = loaded.scenario.name
     if req.kind == "landscape":
-        dot = diagrams.landscape(snap, cluster=req.cluster, link_prefix=link_prefix)
-        return Diagram(dot, _stem("landscape", name), f"{name}: landscape by {req.cluster}")
+        figure = diagrams.landscape_figure(snap, cluster=req.cluster, link_prefix=link_prefix)
+        return Diagram(figure, _stem("landscape", name), f"{name}: landscape by {req.cluster}")
     if req.kind == "entity":
         entity = loaded.entity_id(req.entity or "")
-        dot = diagrams.entity_flow(snap, entity, link_prefix=link_prefix, graph=loaded.graph)
+        figure = diagrams.entity_figure(snap, entity, link_prefix=link_prefix, graph=loaded.graph)
         entity_name = snap.name_of(entity)
-        return Diagram(dot, _stem(f"{entity_name}-flows", name), f"{name}: {entity_name} flows")
+        return Diagram(figure, _stem(f"{entity_name}-flows", name), f"{name}: {entity_name} flows")
     if req.kind == "impact":
         impact = loaded.impact(req.system, flow=req.flow, depth=req.depth, entities=[req.entity] if req.entity else ())
-        dot = diagrams.impact_diagram(snap, impact, link_prefix=link_prefix)
+        figure = diagrams.impact_figure(snap, impact, link_prefix=link_prefix)
         origin = snap.name_of(impact.origin_id)
-        return Diagram(dot, _stem(f"impact-{origin}", name), f"{name}: impact of {origin}")
+        return Diagram(figure, _stem(f"impact-{origin}", name), f"{name}: impact of {origin}")
     other = svc.analyse(session, engagement, req.against)
-    dot = diagrams.diff_diagram(snap, other.snapshot, link_prefix=link_prefix)
-    return Diagram(dot, _stem("diff", f"{name}-vs-{other.scenario.name}"), f"{name} → {other.scenario.name}")
+    figure = diagrams.diff_figure(snap, other.snapshot, link_prefix=link_prefix)
+    return Diagram(figure, _stem("diff", f"{name}-vs-{other.scenario.name}"), f"{name} → {other.scenario.name}")
 
 
 def _stem(what: str, scenario: str) -> str:

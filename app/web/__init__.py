@@ -16,6 +16,7 @@ def register_web(app: Flask) -> None:
         datasets,
         decisions,
         engagements,
+        exports,
         flows,
         history,
         identity,
@@ -35,6 +36,7 @@ def register_web(app: Flask) -> None:
     areas = (
         *(auth, engagements, scenarios, catalog, flows, requirements, decisions, history),
         *(matrices, capture, workbook, analysis, datasets, atp, routing, identity),
+        exports,
     )
     for module in areas:
         app.register_blueprint(module.bp)

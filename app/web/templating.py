@@ -46,7 +46,11 @@ def register_templating(app: Flask) -> None:
     """Expose vocabularies and helpers to every template."""
     from app.web.crud import AREA_OF
 
-    app.jinja_env.globals.update(vocab=vocab, KINDS=KINDS, AREA_OF=AREA_OF)
+    def has_endpoint(name: str) -> bool:
+        """True when a blueprint serving `name` is registered (links to areas that may not exist yet)."""
+        return name in app.view_functions
+
+    app.jinja_env.globals.update(vocab=vocab, KINDS=KINDS, AREA_OF=AREA_OF, has_endpoint=has_endpoint)
     app.jinja_env.filters["display"] = display
 
     @app.context_processor

@@ -1,4 +1,4 @@
-"""Diagram downloads and embeds: `/analysis/diagram.svg|png|dot?kind=…` (see app.services.diagrams).
+"""Diagram downloads and embeds: `/analysis/diagram.svg|png|dot|mmd?kind=…` (see app.services.diagrams).
 
 Pages embed the SVG with `<object>` so that its node links work (an `<img>` would be inert); the SVG response
 carries its own CSP (no scripts, no loads, framed by our pages only). When Graphviz fails, an embed
@@ -38,14 +38,14 @@ def _request() -> svc.DiagramRequest:
 
 
 def diagram(fmt: str):
-    """One diagram as SVG, PNG or its DOT source; `download=1` asks for a file."""
+    """One diagram as SVG, PNG, or its DOT or Mermaid source; `download=1` asks for a file (sources always are)."""
     req = _request()
     built = svc.build(db.session, g.engagement, req, link_prefix=link_prefix() if fmt == "svg" else None)
     headers = {"Content-Security-Policy": SVG_CSP}
-    if fmt == "dot" or request.args.get("download"):
+    if fmt in svc.TEXT_FORMATS or request.args.get("download"):
         headers["Content-Disposition"] = f'attachment; filename="{built.filename(fmt)}"'
-    if fmt == "dot":
-        return Response(built.dot, mimetype=svc.MEDIA_TYPES["dot"], headers=headers)
+    if fmt in svc.TEXT_FORMATS:
+        return Response(built.source(fmt), mimetype=svc.MEDIA_TYPES[fmt], headers=headers)
     try:
         data = render(built.dot, fmt)
     except DiagramError as exc:
