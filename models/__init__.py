@@ -1,6 +1,7 @@
 """SQLAlchemy 2 typed models. No Flask imports here: services, the CLI and tests use them directly."""
 
 from models.accounts import LoginSession, Membership, User
+from models.archimate import ArchimateRelationship, GenericElement
 from models.base import Base, name_key
 from models.catalog import Channel, DataEntity, Stakeholder, System
 from models.datasets import DATASET_KINDS, Dataset, DatasetVersion
@@ -14,6 +15,8 @@ from models.trace import TraceLink
 
 __all__ = [
     "DATASET_KINDS",
+    "ArchimateRelationship",
+    "GenericElement",
     "AtpRules",
     "RoutingCostModel",
     "Base",

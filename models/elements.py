@@ -34,6 +34,8 @@ class Element(Timestamps, Base):
     name_key: Mapped[str | None] = mapped_column(String(300))
     ref: Mapped[str | None] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(default=1)
+    # The identifier the element had in an imported ArchiMate model, reused when exporting it again.
+    external_id: Mapped[str | None] = mapped_column(String(200))
 
     engagement: Mapped[Engagement] = relationship()
     scenarios: Mapped[list[Scenario]] = relationship(

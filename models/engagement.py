@@ -55,6 +55,8 @@ class Scenario(Timestamps, Base):
     name_key: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     is_baseline: Mapped[bool] = mapped_column(default=False)
+    # The identifier of the ArchiMate Plateau this scenario was imported from, reused when exporting it again.
+    external_id: Mapped[str | None] = mapped_column(String(200))
 
     engagement: Mapped[Engagement] = relationship(back_populates="scenarios")
     members: Mapped[list[Element]] = relationship(  # noqa: F821

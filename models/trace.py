@@ -33,6 +33,8 @@ class TraceLink(Base):
     target_version: Mapped[int] = mapped_column(default=1, server_default="1")
     reviewed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The identifier of the ArchiMate relationship this link was imported from, reused on export.
+    external_id: Mapped[str | None] = mapped_column(String(200))
 
     @property
     def suspect(self) -> bool:

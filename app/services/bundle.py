@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, scoped_session
 
-from app.services.bundle_checks import COLLECTIONS, FORMAT, VERSION, check_bundle
+from app.services.bundle_checks import ALL_COLLECTIONS, FORMAT, VERSION, check_bundle
 from app.services.bundle_datasets import export_sections
 from app.services.bundle_import import Importer
 from app.services.errors import ValidationError
 from app.services.fields import KINDS, Kind, snapshot, snapshot_loaders
-from models import Engagement, Scenario, TraceLink, User
+from models import ArchimateRelationship, Element, Engagement, Scenario, TraceLink, User
 
 __all__ = ["dumps_bundle", "export_bundle", "filename_for", "import_bundle", "parse_bundle"]
 
@@ -59,7 +59,7 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
                 "is_baseline": scenario.is_baseline,
             }
         )
-    for coll, kind in COLLECTIONS:
+    for coll, kind in ALL_COLLECTIONS:
         spec = KINDS[kind]
         rows = session.scalars(
             select(spec.model)
@@ -70,12 +70,51 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
         # Number the whole kind first: a decision may supersede a later one.
         for n, element in enumerate(rows, 1):
             local[("element", element.id)] = f"{kind}-{n}"
-        document[coll] = [_entry(element, spec, ref) for element in rows]
+        if rows or kind != "generic":  # generic elements only come from ArchiMate imports: omit when none
+            document[coll] = [_entry(element, spec, ref) for element in rows]
     links = session.scalars(select(TraceLink).where(TraceLink.engagement_id == engagement.id).order_by(TraceLink.id))
     document["trace_links"] = [
         {"kind": link.kind, "source": local[("element", link.source_id)], "target": local[("element", link.target_id)]}
+        | ({"archimate_id": link.external_id} if link.external_id else {})
         for link in links
     ]
+    relationships = session.scalars(
+        select(ArchimateRelationship)
+        .where(ArchimateRelationship.engagement_id == engagement.id)
+        .order_by(ArchimateRelationship.id)
+    ).all()
+    if relationships:  # only engagements imported from ArchiMate have them
+        document["archimate_relationships"] = [
+            {
+                "archimate_id": rel.identifier,
+                "type": rel.type,
+                "name": rel.name,
+                "documentation": rel.documentation,
+                "properties": rel.properties,
+                "attributes": rel.attributes,
+                "source": local[("element", rel.source_id)],
+                "target": local[("element", rel.target_id)],
+            }
+            for rel in relationships
+        ]
+    archimate_ids = {
+        local[("element", element_id)]: external_id
+        for element_id, external_id in session.execute(
+            select(Element.id, Element.external_id)
+            .where(Element.engagement_id == engagement.id, Element.external_id.is_not(None))
+            .order_by(Element.id)
+        )
+    }
+    archimate_ids.update(
+        (local[("scenario", scenario_id)], external_id)
+        for scenario_id, external_id in session.execute(
+            select(Scenario.id, Scenario.external_id)
+            .where(Scenario.engagement_id == engagement.id, Scenario.external_id.is_not(None))
+            .order_by(Scenario.id)
+        )
+    )
+    if archimate_ids:
+        document["archimate_ids"] = archimate_ids
     document.update(export_sections(session, engagement, ref))  # only when it has datasets or ATP rules
     return document
 

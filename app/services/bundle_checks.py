@@ -31,6 +31,9 @@ COLLECTIONS = (
     ("requirements", "requirement"),
     ("decisions", "decision"),
 )
+# Written after those, and only when an engagement has any (they come from ArchiMate imports).
+OPTIONAL_COLLECTIONS = (("generic_elements", "generic"),)
+ALL_COLLECTIONS = COLLECTIONS + OPTIONAL_COLLECTIONS
 COUNTERS = {"requirement": "next_requirement_number", "decision": "next_decision_number"}
 REF_TYPES = ("ref", "refs", "participants")
 
@@ -155,18 +158,25 @@ def _references(document: dict) -> Problems:
     scenarios = document["scenarios"]
     for i, scenario in enumerate(scenarios):
         index.define(scenario["id"], "scenario", f"$.scenarios[{i}]")
-    for coll, kind in COLLECTIONS:
+    for coll, kind in ALL_COLLECTIONS:
         for i, obj in enumerate(document.get(coll, [])):
             index.define(obj["id"], kind, f"$.{coll}[{i}]")
     baselines = sum(1 for s in scenarios if s.get("is_baseline"))
     if baselines != 1:
         index.problems.append(("$.scenarios", f"Exactly one scenario must have is_baseline true (found {baselines})."))
-    for coll, kind in COLLECTIONS:
+    for coll, kind in ALL_COLLECTIONS:
         _check_collection(index, document, coll, kind)
     for i, link in enumerate(document.get("trace_links", [])):
         source_kind, target_kinds = TRACE_RULES[link["kind"]]
         index.check(link["source"], {source_kind}, f"$.trace_links[{i}].source")
         index.check(link["target"], set(target_kinds), f"$.trace_links[{i}].target")
+    element_kinds = {kind for _coll, kind in ALL_COLLECTIONS}
+    for i, rel in enumerate(document.get("archimate_relationships", [])):
+        index.check(rel["source"], element_kinds, f"$.archimate_relationships[{i}].source")
+        index.check(rel["target"], element_kinds, f"$.archimate_relationships[{i}].target")
+    for key in document.get("archimate_ids", {}):
+        index.check(key, element_kinds | {"scenario"}, f"$.archimate_ids.{key}")
+    index.problems.extend(_archimate_ids(document))
     index.problems.extend(_engagement_values(document))
     return index.problems
 
@@ -197,6 +207,27 @@ def _check_collection(index: _Index, document: dict, coll: str, kind: str) -> No
         index.problems.append(
             (f"$.engagement.{COUNTERS[kind]}", f"Must be greater than every {kind} number (highest: {max(numbers)}).")
         )
+
+
+def _archimate_ids(document: dict) -> Problems:
+    # They become XML identifiers (xs:ID) when the engagement is exported as ArchiMate: unique per document.
+    seen: dict[str, str] = {}
+    problems: Problems = []
+    places = [("archimate_ids", {"archimate_id": value}) for value in document.get("archimate_ids", {}).values()]
+    places += [("trace_links", obj) for obj in document.get("trace_links", [])]
+    places += [("archimate_relationships", obj) for obj in document.get("archimate_relationships", [])]
+    counters: dict[str, int] = {}
+    for coll, obj in places:
+        i = counters[coll] = counters.get(coll, -1) + 1
+        value = obj.get("archimate_id")
+        if value is None:
+            continue
+        path = f"$.{coll}[{i}].archimate_id"
+        if value in seen:
+            problems.append((path, f"Duplicate ArchiMate identifier {value!r} (also {seen[value]})."))
+        else:
+            seen[value] = path
+    return problems
 
 
 def _engagement_values(document: dict) -> Problems:

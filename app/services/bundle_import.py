@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from app.services.bundle_checks import COLLECTIONS, COUNTERS, MAX_ERRORS, REF_TYPES, parse_ref
+from app.services.bundle_checks import ALL_COLLECTIONS, COLLECTIONS, COUNTERS, MAX_ERRORS, REF_TYPES, parse_ref
 from app.services.bundle_datasets import import_sections
 from app.services.elements import save_element
 from app.services.engagements import create_engagement
@@ -19,7 +19,7 @@ from app.services.errors import ValidationError
 from app.services.fields import KINDS
 from app.services.scenarios import save_scenario
 from app.services.trace import add_link
-from models import Decision, Engagement, Scenario, User
+from models import ArchimateRelationship, Decision, Engagement, Scenario, User
 
 _LINK_FIELDS = {"source_id": "source", "target_id": "target"}
 
@@ -42,13 +42,14 @@ class Importer:
         self.engagement = self._create_engagement()
         self._scenarios()
         later: list[tuple[str, dict[str, Any]]] = []
-        for coll, kind in COLLECTIONS:
+        for coll, kind in ALL_COLLECTIONS:
             for i, obj in enumerate(self.doc.get(coll, [])):
                 self._element(f"$.{coll}[{i}]", kind, obj, later)
         for path, obj in later:
             self._supersede(path, obj)
         for i, link in enumerate(self.doc.get("trace_links", [])):
             self._link(f"$.trace_links[{i}]", link)
+        self._archimate_relationships()
         if not self.errors:  # datasets and ATP rules refer to systems and scenarios created above
             found = import_sections(self.session, self.engagement, self.doc, self.db_ids, self.owner)
             for key, messages in found.items():
@@ -99,6 +100,7 @@ class Importer:
             except ValidationError as exc:
                 self._fail(f"$.scenarios[{i}]", data, exc.errors)
                 continue
+            scenario.external_id = self.doc.get("archimate_ids", {}).get(data["id"])
             self.db_ids[data["id"]] = scenario.id
 
     def _element(self, path: str, kind: str, obj: dict[str, Any], later: list) -> None:
@@ -118,6 +120,7 @@ class Importer:
         if spec.in_scenarios and obj.get("scenario_ids") == []:
             # An explicit empty list means "in no scenario"; save_element would default to the baseline.
             element.scenarios = []
+        element.external_id = self.doc.get("archimate_ids", {}).get(obj["id"])
         self.db_ids[obj["id"]] = element.id
 
     def _payload(self, kind: str, obj: dict[str, Any], later: list, path: str) -> dict[str, Any] | None:
@@ -164,7 +167,7 @@ class Importer:
         if link["source"] in self.failed or link["target"] in self.failed:
             return
         try:
-            add_link(
+            added = add_link(
                 self.session,
                 self.engagement,
                 link["kind"],
@@ -175,6 +178,28 @@ class Importer:
             )
         except ValidationError as exc:
             self._fail(path, link, exc.errors, _LINK_FIELDS)
+            return
+        if link.get("archimate_id"):
+            added.external_id = link["archimate_id"]
+
+    def _archimate_relationships(self) -> None:
+        # Kept as imported from ArchiMate (docs/archimate.md); the schema and reference checks ran already.
+        for rel in self.doc.get("archimate_relationships", []):
+            if rel["source"] in self.failed or rel["target"] in self.failed:
+                continue
+            self.session.add(
+                ArchimateRelationship(
+                    engagement_id=self.engagement.id,
+                    identifier=rel["archimate_id"],
+                    type=rel["type"],
+                    name=rel.get("name", ""),
+                    documentation=rel.get("documentation", ""),
+                    properties=[list(pair) for pair in rel.get("properties", [])],
+                    attributes=dict(rel.get("attributes", {})),
+                    source_id=self.db_ids[rel["source"]],
+                    target_id=self.db_ids[rel["target"]],
+                )
+            )
 
     def _counters(self) -> None:
         data = self.doc["engagement"]

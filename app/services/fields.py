@@ -22,6 +22,7 @@ from models import (
     Decision,
     DecisionParticipant,
     Element,
+    GenericElement,
     Ownership,
     Requirement,
     Scenario,
@@ -29,6 +30,7 @@ from models import (
     System,
     Tag,
 )
+from models.archimate import ELEMENT_TYPE_LABELS
 from models.vocab import (
     DECISION_STATUSES,
     FLOW_DIRECTIONS,
@@ -232,6 +234,23 @@ KINDS: dict[str, Kind] = {
             ),
             named=False,
             ref_prefix="ADR",
+        ),
+        # ArchiMate elements of types the model has no kind for (kept from imported models; docs/archimate.md).
+        Kind(
+            "generic",
+            GenericElement,
+            "Other element",
+            "Other elements",
+            (
+                Field("name", "text", required=True, max_len=300),
+                Field("archimate_type", "choice", required=True, choices=ELEMENT_TYPE_LABELS, label="ArchiMate type"),
+                Field("documentation", "longtext", default=""),
+                Field("properties", "longtext", default="", attr="properties_text",
+                      label="Properties (one `name: value` per line)"),
+                _scen(),
+            ),
+            named=False,
+            in_scenarios=True,
         ),
     )
 }

@@ -9,6 +9,7 @@ def register_web(app: Flask) -> None:
     """Register every blueprint and the web-wide hooks."""
     from app.web import (
         analysis,
+        archimate,
         atp,
         auth,
         capture,
@@ -36,6 +37,7 @@ def register_web(app: Flask) -> None:
     areas = (
         *(auth, engagements, scenarios, catalog, flows, requirements, decisions, history),
         *(matrices, capture, workbook, analysis, datasets, atp, routing, identity),
+        archimate,
         exports,
     )
     for module in areas:

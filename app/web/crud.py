@@ -37,6 +37,7 @@ SLUGS = {
     "ownership": "ownerships",
     "requirement": "requirements",
     "decision": "decisions",
+    "generic": "other-elements",
 }
 
 

@@ -29,6 +29,7 @@ COLUMNS: dict[str, tuple[tuple[str, bool], ...]] = {
     "ownership": (("system_id", False), ("role", True), ("entity_id", False)),
     "requirement": (("type", True), ("priority", True), ("status", True), ("source_id", True), ("channel_ids", False)),
     "decision": (("status", True), ("decided_on", True), ("scenario_id", True)),
+    "generic": (("archimate_type", True), ("documentation", False)),
 }
 # Relationships each list page needs, loaded in one go.
 EAGER = {
@@ -45,6 +46,7 @@ CHOICE_FILTERS = {
     "ownership": ("role",),
     "requirement": ("priority", "status", "type"),
     "decision": ("status",),
+    "generic": ("archimate_type",),
     "stakeholder": ("area", "influence"),
 }
 CHANNEL_FILTER = {"system", "requirement"}
