@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from app.services.archimate import export_archimate, import_archimate
@@ -387,3 +388,18 @@ def test_the_relationships_of_a_mapped_element_are_grouped_by_type_and_direction
     )
     assert {title: len(items) for title, items in grouped.items()} == dict(expected)
     assert expected
+
+
+def test_a_mapped_systems_page_lists_its_archimate_relationships(browser, session, user, archisurance):
+    from app.services.archimate import related_by_relationship
+
+    engagement = import_archimate(session, archisurance, owner=user).engagement
+    system = session.scalar(
+        select(System).where(System.engagement_id == engagement.id, System.external_id == "id-1399")
+    )
+    grouped = related_by_relationship(session, system)
+    page = browser.get(f"/e/{engagement.id}/systems/{system.id}").get_data(as_text=True)
+    assert grouped
+    for title, others in grouped.items():
+        assert title in page
+        assert all(escape(other.name) in page for other in others)

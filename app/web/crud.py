@@ -7,8 +7,8 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
+from app.services import archimate, trace
 from app.services import elements as svc
-from app.services import trace
 from app.services.errors import Conflict, ValidationError
 from app.services.fields import KINDS, Kind
 from app.services.history import field_diff, users_by_id
@@ -296,4 +296,6 @@ def _related(element: Element) -> dict[str, list]:
             .where(element_channels.c.channel_id == element.id)
             .order_by(System.name_key)
         ).all()
+    # Relationships kept from an imported ArchiMate model that have no Throughline meaning of their own.
+    related.update(archimate.related_by_relationship(db.session, element))
     return related
