@@ -318,7 +318,7 @@ def test_the_cli_imports_a_file_and_prints_the_new_engagement_as_json(app, sessi
     assert bad.exit_code == 1 and "Malformed XML at line 4" in bad.output
 
 
-def test_deleting_an_other_element_removes_its_relationships_and_undo_restores_type_and_properties(
+def test_deleting_an_other_element_removes_its_relationships_and_undo_restores_them_with_type_and_identity(
     session, user, archisurance
 ):
     from app.services.elements import delete_element
@@ -343,6 +343,10 @@ def test_deleting_an_other_element_removes_its_relationships_and_undo_restores_t
     restored = undo_delete(session, engagement, change.id, user_id=user.id)
     assert (restored.archimate_type, restored.name) == ("BusinessActor", "Archisurance")
     assert restored.properties == properties
+    assert restored.external_id == "id-275"
+    assert relationships() == 1
+    again = export_archimate(session, engagement)
+    assert b'identifier="id-275"' in again
 
 
 def test_an_other_element_is_edited_through_its_form_with_properties_as_lines(browser, session, user, engagement):

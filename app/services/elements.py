@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import KINDS, Kind, apply, clean, snapshot
 from models import (
+    ArchimateRelationship,
     Change,
     DataFlow,
     DecisionParticipant,
@@ -136,7 +137,23 @@ def deletion_record(session: Session, element: Element) -> dict[str, Any]:
     record["_number"] = getattr(element, "number", None)
     record["_links"] = _links_of(session, element.id)
     record["_inbound"] = _inbound_references(session, element)
+    record["_external_id"] = element.external_id
+    record["_archimate"] = _archimate_relationships_of(session, element.id)
     return record
+
+
+def _archimate_relationships_of(session: Session, element_id: int) -> list[dict[str, Any]]:
+    """The imported ArchiMate relationships that die with the element (the ON DELETE CASCADE), to restore on undo."""
+    rows = session.scalars(
+        select(ArchimateRelationship).where(
+            or_(ArchimateRelationship.source_id == element_id, ArchimateRelationship.target_id == element_id)
+        )
+    )
+    return [
+        {"identifier": r.identifier, "type": r.type, "name": r.name, "documentation": r.documentation,
+         "properties": r.properties, "attributes": r.attributes, "source_id": r.source_id, "target_id": r.target_id}
+        for r in rows
+    ]
 
 
 def _inbound_references(session: Session, element: Element) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.services.elements import derive_name, record_change, save_element
 from app.services.errors import NotFound, ValidationError
 from app.services.fields import KINDS, apply, clean, snapshot
-from models import Change, DecisionParticipant, Element, Engagement, Scenario, TraceLink, User
+from models import ArchimateRelationship, Change, DecisionParticipant, Element, Engagement, Scenario, TraceLink, User
 
 FIELD_KEYS_SKIP = ("_",)  # keys starting with "_" are bookkeeping, not fields
 
@@ -61,6 +61,7 @@ def undo_delete(session: Session, engagement: Engagement, change_id: int, *, use
         for record in [change.before, *change.before.get("_cascade", [])]:
             _restore_links(session, engagement, record)
             _restore_inbound(session, engagement, record)
+            _restore_archimate(session, engagement, record)
         session.flush()
     except ValidationError:
         session.rollback()
@@ -88,6 +89,7 @@ def _restore(session: Session, engagement: Engagement, record: dict[str, Any], u
     if record.get("_ref"):
         element.ref = record["_ref"]
         element.number = record["_number"]
+    element.external_id = record.get("_external_id")
     session.add(element)
     apply(element, spec, values)
     derive_name(element, spec)
@@ -120,6 +122,21 @@ def _existing(session: Session, raw: Any) -> Any:
     if isinstance(raw, list):
         return [i for i in raw if i in alive]
     return raw if raw in alive else None
+
+
+def _restore_archimate(session: Session, engagement: Engagement, record: dict[str, Any]) -> None:
+    """Imported ArchiMate relationships come back when both ends exist again (and it was not restored already)."""
+    for rel in record.get("_archimate", []):
+        ends = session.scalars(select(Element.id).where(Element.id.in_([rel["source_id"], rel["target_id"]]))).all()
+        taken = session.scalar(
+            select(ArchimateRelationship.id).where(
+                ArchimateRelationship.engagement_id == engagement.id,
+                ArchimateRelationship.identifier == rel["identifier"],
+            )
+        )
+        if len(set(ends)) == len({rel["source_id"], rel["target_id"]}) and not taken:
+            session.add(ArchimateRelationship(engagement_id=engagement.id, **rel))
+            session.flush()
 
 
 def _restore_links(session: Session, engagement: Engagement, record: dict[str, Any]) -> None:
