@@ -10,6 +10,7 @@ from models.engagement import Engagement, Scenario, scenario_members
 from models.engines import AtpRules, EngineRun, RoutingCostModel
 from models.history import Change
 from models.integration import DataFlow, Ownership, flow_entities
+from models.report import ReportBranding, ReportJob
 from models.requirements import Decision, DecisionParticipant, Requirement
 from models.trace import TraceLink
 
@@ -34,6 +35,8 @@ __all__ = [
     "LoginSession",
     "Membership",
     "Ownership",
+    "ReportBranding",
+    "ReportJob",
     "Requirement",
     "Scenario",
     "Stakeholder",

@@ -13,7 +13,7 @@ from app.services.accounts import set_membership
 from app.services.engagements import create_engagement
 from app.services.engine_runs import run_now
 from app.services.scenarios import save_scenario
-from models import Element, Membership
+from models import Element, Membership, ReportJob
 from tests.support.datasets import load_small_network
 
 
@@ -33,7 +33,7 @@ def _scoped_rules():
 
 SCOPED_RULES = _scoped_rules()
 OBJECT_ARGS = ("element_id", "scenario_id", "membership_id", "link_id", "change_id", "dataset_id", "version_id",
-               "run_id")
+               "run_id", "job_id")
 OBJECT_RULES = [r for r in SCOPED_RULES if any(f"<int:{a}>" in r[0] for a in OBJECT_ARGS)]
 
 
@@ -66,9 +66,13 @@ def foreign(session, make_user):
     }
     versions = load_small_network(session, eng)
     run = run_now(session, eng, scenario, "atp")
+    job = ReportJob(engagement_id=eng.id, status="done", progress=1.0, pdf=b"%PDF-1.7 secret")
+    session.add(job)
+    session.commit()
     return {
         "engagement": eng, "by_kind": by_kind, "scenario": scenario, "membership": membership, "link": link,
         "change": deletion, "version": versions["orders"], "run": run,
+        "job": job,
     }
 
 
@@ -84,6 +88,7 @@ def _url(rule: str, endpoint: str, eid: int, foreign: dict) -> str:
         "dataset_id": foreign["version"].dataset_id,
         "version_id": foreign["version"].id,
         "run_id": foreign["run"].id,
+        "job_id": foreign["job"].id,
     }
     url = rule
     for name, value in values.items():

@@ -12,6 +12,7 @@ def register_web(app: Flask) -> None:
         archimate,
         atp,
         auth,
+        branding,
         capture,
         catalog,
         datasets,
@@ -22,6 +23,7 @@ def register_web(app: Flask) -> None:
         history,
         identity,
         matrices,
+        report,
         requirements,
         routing,
         scenarios,
@@ -39,6 +41,8 @@ def register_web(app: Flask) -> None:
         *(matrices, capture, workbook, analysis, datasets, atp, routing, identity),
         archimate,
         exports,
+        branding,
+        report,
     )
     for module in areas:
         app.register_blueprint(module.bp)
