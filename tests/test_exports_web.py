@@ -168,3 +168,11 @@ def test_cli_export_mermaid_and_diagram_format_mmd(app, session, demo, tmp_path)
 def test_cli_export_of_an_unknown_engagement_fails_cleanly(app, session, tmp_path):
     result = run(app, session, "export", "reqif", "No such engagement", "-o", tmp_path / "x.reqif")
     assert result.exit_code != 0 and not (tmp_path / "x.reqif").exists()
+
+
+def test_cli_exports_go_to_stdout_for_a_dash_and_name_a_file_they_cannot_write(app, session, demo, tmp_path):
+    result = run(app, session, "export", "mermaid", demo.id, "-o", "-")
+    assert result.exit_code == 0 and "\nflowchart LR\n" in result.output and "Wrote" not in result.output
+    missing = tmp_path / "no-such-folder" / "x.xml"
+    result = run(app, session, "export", "archimate", demo.id, "-o", missing)
+    assert result.exit_code != 0 and f"Cannot write {missing}" in result.output

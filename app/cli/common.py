@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -48,3 +49,16 @@ def fail(exc: ServiceError) -> None:
 def emit_json(payload: Any) -> None:
     """Machine output for --json."""
     click.echo(json.dumps(payload, indent=2, sort_keys=True, default=str))
+
+
+def write_output(output: str, data: bytes) -> bool:
+    """Write bytes to the file `output`, or to stdout for "-"; True when a file was written (to say so)."""
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return False
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {output}: {exc.strerror or exc}") from None
+    return True

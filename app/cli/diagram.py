@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from app.cli.common import fail, resolve_engagement
+from app.cli.common import fail, resolve_engagement, write_output
 from app.extensions import db
 from app.services import diagrams as svc
 from app.services.errors import ServiceError
@@ -48,15 +47,8 @@ def diagram_command(engagement: str, kind: str, scenario: str | None, entity: st
         data = diagram.source(fmt).encode("utf-8") if fmt in svc.TEXT_FORMATS else render(diagram.dot, fmt)
     except DiagramError as exc:
         raise click.ClickException(f"{exc} (--format dot writes the source without rendering it)") from None
-    if output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        Path(output).write_bytes(data)
-    except OSError as exc:
-        raise click.ClickException(f"Cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"Wrote {diagram.title} to {output} ({fmt}, {len(data):,} bytes).")
+    if write_output(output, data):
+        click.echo(f"Wrote {diagram.title} to {output} ({fmt}, {len(data):,} bytes).")
 
 
 def _format_of(output: str) -> str:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import click
 from flask.cli import with_appcontext
 
-from app.cli.common import emit_json, fail, resolve_engagement, user_by_email
+from app.cli.common import emit_json, fail, resolve_engagement, user_by_email, write_output
 from app.cli.interchange import export_cli, import_cli
 from app.extensions import db
 from app.services import archimate
@@ -30,15 +27,8 @@ def archimate_export_command(engagement: str, scenario: str | None, output: str 
         fail(exc)
         return
     path = output or archimate.filename_for(found)
-    if path == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        Path(path).write_bytes(data)
-    except OSError as exc:
-        raise click.ClickException(f"Cannot write {path}: {exc.strerror or exc}") from None
-    click.echo(f"Wrote the ArchiMate model of engagement {found.id} to {path} ({len(data):,} bytes).")
+    if write_output(path, data):
+        click.echo(f"Wrote the ArchiMate model of engagement {found.id} to {path} ({len(data):,} bytes).")
 
 
 @import_cli.command("archimate")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import click
 from flask.cli import with_appcontext
 
-from app.cli.common import fail, resolve_engagement
+from app.cli.common import fail, resolve_engagement, write_output
 from app.cli.interchange import export_cli
 from app.extensions import db
 from app.services import diagrams, documents
@@ -17,15 +14,8 @@ from exports.diagrams import CLUSTERS
 
 
 def _write(output: str, data: bytes, what: str) -> None:
-    if output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        Path(output).write_bytes(data)
-    except OSError as exc:
-        raise click.ClickException(f"Cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"Wrote {what} to {output} ({len(data):,} bytes).")
+    if write_output(output, data):
+        click.echo(f"Wrote {what} to {output} ({len(data):,} bytes).")
 
 
 @export_cli.command("reqif")
