@@ -63,6 +63,8 @@ class EngineRun(Base):
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # Written with each progress update; a run whose heartbeat stops was interrupted (see services/stale_work).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
     scenario: Mapped[Scenario] = relationship()  # noqa: F821
     created_by: Mapped[User | None] = relationship()  # noqa: F821

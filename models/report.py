@@ -45,6 +45,8 @@ class ReportJob(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # Written with each progress update; a job whose heartbeat stops was interrupted (see services/stale_work).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
     @property
     def finished(self) -> bool:

@@ -11,7 +11,8 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from app.services.archimate import export_archimate, import_archimate
+from app.services.archimate import export_archimate
+from app.services.archimate_import import import_archimate
 from app.services.bundle import export_bundle, import_bundle
 from app.services.errors import ValidationError
 from exports.archimate import ELEMENT_TYPE, NS

@@ -21,6 +21,7 @@ from app.engines.rules import parse_rules
 from app.services.atp_rules import rules_document
 from app.services.engine_inputs import Inputs, build_inputs, channel_latency, choose_versions
 from app.services.errors import NotFound, ValidationError
+from app.services.work import is_stale, progress_writer, reap_stale
 from models import DatasetVersion, Engagement, EngineRun, Scenario, User
 from models.base import utcnow
 
@@ -101,14 +102,8 @@ def execute_run(session: Session, run_id: int) -> EngineRun:
     if run is None:
         raise NotFound(f"No run {run_id}.")
     run.status, run.started_at, run.progress = "running", utcnow(), 0.0
+    progress = progress_writer(session, run, every=PROGRESS_EVERY)
     session.commit()
-    last = [time.monotonic()]
-
-    def progress(fraction: float) -> None:
-        if time.monotonic() - last[0] >= PROGRESS_EVERY:
-            last[0] = time.monotonic()
-            run.progress = round(min(max(fraction, 0.0), 0.99), 3)
-            session.commit()
 
     try:
         inputs = run_inputs(session, run)
@@ -162,15 +157,18 @@ def atp_result(session: Session, run: EngineRun) -> tuple[AtpResult, Inputs]:
 
 
 def get_run(session: Session, engagement_id: int, run_id: int) -> EngineRun:
-    """One run of the engagement, or NotFound."""
+    """One run of the engagement, or NotFound (an interrupted one is marked failed first)."""
     run = session.scalar(select(EngineRun).where(EngineRun.id == run_id, EngineRun.engagement_id == engagement_id))
     if run is None:
         raise NotFound("No such run in this engagement.")
+    if is_stale(run):
+        reap_stale(session, engagement_id)
     return run
 
 
 def list_runs(session: Session, engagement_id: int, kind: str | None = None, limit: int = 50) -> list[EngineRun]:
-    """The latest runs, newest first."""
+    """The latest runs, newest first (interrupted ones marked failed first)."""
+    reap_stale(session, engagement_id)
     query = select(EngineRun).where(EngineRun.engagement_id == engagement_id)
     if kind:
         query = query.where(EngineRun.kind == kind)

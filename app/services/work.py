@@ -1,0 +1,72 @@
+"""Long work (engine runs, report jobs): progress written as it goes, and work that a restart interrupted
+marked failed instead of showing "running" for ever."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import EngineRun, ReportJob
+from models.base import utcnow
+
+# No progress for this long means the worker is gone (a restart kills the in-process pool). Generous, because
+# one engine stage (a Splink training pass on a large extract) may report nothing for minutes.
+STALE_AFTER = timedelta(minutes=15)
+UNFINISHED = ("queued", "running")
+INTERRUPTED = ("Interrupted: no progress for {minutes} minutes — the server was probably restarted while it ran. "
+               "Start it again.")
+
+
+def progress_writer(session: Session, row: Any, *, every: float = 0.5, start: float = 0.0,
+                    span: float = 1.0) -> Callable[[float], None]:
+    """A progress(fraction) callback committing `row.progress` (mapped onto start..start+span, capped below 1)
+    and its heartbeat at most every `every` seconds; the heartbeat is set now and saved with the caller's commit."""
+    row.heartbeat_at = utcnow()
+    last = [time.monotonic()]
+
+    def progress(fraction: float) -> None:
+        if time.monotonic() - last[0] >= every:
+            last[0] = time.monotonic()
+            row.progress = round(min(start + span * min(max(fraction, 0.0), 1.0), 0.99), 3)
+            row.heartbeat_at = utcnow()
+            session.commit()
+
+    return progress
+
+
+def _last_sign(row: Any) -> datetime | None:
+    return row.heartbeat_at or getattr(row, "started_at", None) or row.created_at
+
+
+def is_stale(row: Any, now: datetime | None = None, stale_after: timedelta = STALE_AFTER) -> bool:
+    """True for queued or running work with no sign of life for `stale_after`."""
+    seen = _last_sign(row)
+    if row.status not in UNFINISHED or seen is None:
+        return False
+    if seen.tzinfo is None:  # SQLite hands back naive datetimes; they are stored in UTC
+        seen = seen.replace(tzinfo=(now or utcnow()).tzinfo)
+    return (now or utcnow()) - seen > stale_after
+
+
+def reap_stale(session: Session, engagement_id: int, *, now: datetime | None = None,
+               stale_after: timedelta = STALE_AFTER) -> int:
+    """Mark the engagement's interrupted runs and jobs failed (with why); return how many. Cheap when none are."""
+    now = now or utcnow()
+    reaped = 0
+    for model in (EngineRun, ReportJob):
+        rows = session.scalars(
+            select(model).where(model.engagement_id == engagement_id, model.status.in_(UNFINISHED))
+        ).all()
+        for row in rows:
+            if is_stale(row, now, stale_after):
+                row.status, row.finished_at = "failed", now
+                row.error = INTERRUPTED.format(minutes=int(stale_after.total_seconds() // 60))
+                reaped += 1
+    if reaped:
+        session.commit()
+    return reaped
