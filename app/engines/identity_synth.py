@@ -26,6 +26,19 @@ CITIES = (("London", "SW1A"), ("Manchester", "M1"), ("Leeds", "LS1"), ("Bristol"
 STREETS = ("High Street", "Station Road", "Church Lane", "Park Avenue", "Victoria Road", "Mill Lane",
            "King Street", "Queen's Road", "Green Lane", "Manor Close")
 DOMAINS = ("gmail.com", "outlook.com", "yahoo.co.uk", "btinternet.com", "icloud.com", "hotmail.co.uk")
+# Wider pools for large extracts (diverse=True): a million customers do not share 30 first and 40 last names,
+# and blocking on names would be quadratic if they did.
+_STEMS = ("Ash", "Brad", "Carl", "Dun", "Els", "Fair", "Gold", "Hart", "Kings", "Lang", "Mor", "North", "Old", "Pem",
+          "Ross", "Shel", "Thorn", "Wal", "Whit", "Win", "Ack", "Bur", "Chad", "Dray", "Ed", "Farn", "Glad", "Hol",
+          "Ing", "Kel", "Lynd", "Mar", "New", "Ock", "Pit", "Rad", "Sand", "Tad", "Up", "Wick")
+_ENDS = ("ley", "ton", "field", "wood", "worth", "by", "ford", "ham", "well", "more", "ridge", "brook", "combe",
+         "stone", "man", "er", "ing", "cott", "den", "hurst")
+WIDE_LAST = LAST + tuple(a + b for a in _STEMS for b in _ENDS)
+WIDE_FIRST = FIRST + tuple(a + b for a in ("Al", "Ben", "Car", "Dan", "El", "Fen", "Gal", "Har", "Is", "Jas", "Kel",
+                                          "Lor", "Mar", "Nel", "Or", "Per", "Ros", "Sel", "Tam", "Vin")
+                           for b in ("a", "o", "ie", "en", "ine", "ia", "us", "ey", "an", "ette"))
+WIDE_STREETS = STREETS + tuple(f"{a}{b} {c}" for a in _STEMS for b in ("", "ley") for c in
+                               ("Road", "Street", "Lane", "Avenue", "Close"))
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -52,12 +65,14 @@ def _phone_format(rng: random.Random, digits: str) -> str:
     return f"(0{digits[:4]}) {digits[4:7]}-{digits[7:]}"
 
 
-def people(n: int, seed: int = 7) -> list[dict[str, Any]]:
-    """n people; about 8 % share a household (email and address) with the previous person."""
+def people(n: int, seed: int = 7, diverse: bool = False) -> list[dict[str, Any]]:
+    """n people; about 8 % share a household (email and address) with the previous person. `diverse` draws
+    names and streets from wider pools (for large extracts)."""
     rng = random.Random(seed)
+    firsts, lasts, streets = (WIDE_FIRST, WIDE_LAST, WIDE_STREETS) if diverse else (FIRST, LAST, STREETS)
     out = []
     for pid in range(n):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
+        first, last = rng.choice(firsts), rng.choice(lasts)
         city, area = rng.choice(CITIES)
         person = {
             "person": pid, "first_name": first, "last_name": last,
@@ -65,7 +80,7 @@ def people(n: int, seed: int = 7) -> list[dict[str, Any]]:
                      f"@{rng.choice(DOMAINS)}".encode("ascii", "ignore").decode(),
             "phone": f"7{rng.choice('4589')}{rng.randrange(10, 99)}{rng.randrange(100000, 999999)}",
             "birth_date": f"{rng.randrange(1945, 2004)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
-            "street": rng.choice(STREETS), "house_number": str(rng.randrange(1, 200)), "city": city,
+            "street": rng.choice(streets), "house_number": str(rng.randrange(1, 200)), "city": city,
             "postal_code": f"{area} {rng.randrange(1, 10)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
                            f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
             "loyalty_id": f"L{100000 + pid}",
@@ -74,7 +89,7 @@ def people(n: int, seed: int = 7) -> list[dict[str, Any]]:
             prev = out[-1]
             person.update({k: prev[k] for k in ("last_name", "email", "street", "house_number", "city",
                                                 "postal_code")})
-            person["first_name"] = rng.choice([f for f in FIRST if f != prev["first_name"]])
+            person["first_name"] = rng.choice([f for f in FIRST if f != prev["first_name"]])  # same pool: stable
             person["household"] = prev["person"]
         out.append(person)
     return out
@@ -82,25 +97,27 @@ def people(n: int, seed: int = 7) -> list[dict[str, Any]]:
 
 def extracts(n: int, systems: Sequence[str] = ("E-commerce", "POS / loyalty", "CRM"), seed: int = 7,
              presence: Sequence[float] = (0.7, 0.55, 0.45), duplicate: float = 0.08,
-             damage: float = 0.3) -> list[dict[str, Any]]:
+             damage: float = 0.3, diverse: bool = False) -> list[dict[str, Any]]:
     """Customer records of n people across systems; each record has `system`, `source_record_id` and
-    `person` (the truth). `presence[i]` is the chance a person is in system i; `duplicate` of a second copy."""
+    `person` (the truth). `presence[i]` is the chance a person is in system i; `duplicate` of a second copy;
+    `diverse` uses wider name and street pools (the bench's million records)."""
     rng = random.Random(seed + 1)
     records: list[dict[str, Any]] = []
     counters = [0] * len(systems)
-    for person in people(n, seed):
+    streets = WIDE_STREETS if diverse else STREETS
+    for person in people(n, seed, diverse):
         placed = [i for i, p in enumerate(presence) if rng.random() < p] or [rng.randrange(len(systems))]
         for i in placed:
             copies = 2 if rng.random() < duplicate else 1
             for _ in range(copies):
                 counters[i] += 1
-                records.append(_copy(rng, person, systems[i], i, counters[i], damage))
+                records.append(_copy(rng, person, systems[i], i, counters[i], damage, streets))
     rng.shuffle(records)
     return records
 
 
 def _copy(rng: random.Random, person: dict[str, Any], system: str, number: int, counter: int,
-          damage: float) -> dict[str, Any]:
+          damage: float, streets: Sequence[str] = STREETS) -> dict[str, Any]:
     first, last = person["first_name"], person["last_name"]
     record: dict[str, Any] = {"system": system, "source_record_id": f"{'ABC'[number % 3]}{counter:06d}",
                               "person": person["person"]}
@@ -126,7 +143,7 @@ def _copy(rng: random.Random, person: dict[str, Any], system: str, number: int, 
         y, m, d = person["birth_date"].split("-")
         record["birth_date"] = rng.choice((person["birth_date"], f"{d}/{m}/{y}", f"{d}.{m}.{y}"))
     moved = rng.random() < 0.1
-    record["street"] = rng.choice(STREETS) if moved else person["street"]
+    record["street"] = rng.choice(streets) if moved else person["street"]
     record["house_number"] = str(rng.randrange(1, 200)) if moved else person["house_number"]
     record["city"] = person["city"]
     record["postal_code"] = person["postal_code"] if not moved else person["postal_code"][:-2] + "ZZ"

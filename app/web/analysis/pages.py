@@ -11,7 +11,7 @@ from app.graph import report
 from app.graph.compare import metrics
 from app.graph.findings import SEVERITIES, run_findings
 from app.graph.freshness import channel_freshness
-from app.services import analysis
+from app.services import analysis, identity
 from app.services.errors import ValidationError
 from app.web.analysis import bp
 from app.web.analysis.common import load
@@ -29,8 +29,11 @@ def overview():
     findings = loaded.findings()
     grouped = {s: [f for f in findings.findings if f.severity == s] for s in SEVERITIES}
     cluster = request.args.get("cluster") if request.args.get("cluster") in ("channel", "category") else "category"
+    identity_run, identity_findings = identity.scenario_findings(db.session, loaded.scenario)
     return render_template(
         "analysis/overview.html",
+        identity_run=identity_run,
+        identity_findings=identity_findings,
         loaded=loaded,
         scenarios=scenarios,
         findings=findings,

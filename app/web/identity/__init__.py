@@ -1,5 +1,6 @@
 """Customer identity resolution: run on the customer extracts, real customers vs records, overlap between
-systems, data quality, match explanations, the review queue, golden-record export."""
+systems, data quality, match explanations, the review queue, golden-record and record->customer export, runs of
+two scenarios side by side."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.engines.identity import LABELS, RULES
+from app.engines.identity import LABELS, RULES, Options
 from app.extensions import db
 from app.jobs import init_jobs
 from app.services import identity
@@ -35,11 +36,14 @@ def _run_or_404(run_id: int) -> EngineRun:
 @bp.route("/identity")
 def overview():
     """The customer extracts, the run form (with an advanced panel) and the runs so far."""
-    runs = list(db.session.scalars(
-        select(EngineRun).where(EngineRun.engagement_id == g.engagement.id, EngineRun.kind == "identity")
-        .order_by(EngineRun.id.desc()).limit(20)))
+    runs = identity.identity_runs(db.session, g.engagement.id, limit=20)
+    scenarios = list_scenarios(db.session, g.engagement.id)
+    # which extracts each scenario reads (a system outside the scenario leaves its extract out)
+    left_out = {s.id: [v.dataset.name for v in identity.scenario_sources(db.session, g.engagement, s)[1]]
+                for s in scenarios}
     return render("identity/overview.html", versions=identity.customer_versions(db.session, g.engagement),
-                  scenarios=list_scenarios(db.session, g.engagement.id), runs=runs, rules=RULES, labels=LABELS)
+                  scenarios=scenarios, runs=runs, rules=RULES, labels=LABELS, left_out=left_out,
+                  comparable=sum(1 for r in runs if r.status == "done") >= 2)
 
 
 @bp.route("/identity/runs", methods=["POST"])
@@ -53,11 +57,16 @@ def start():
     for key in ("threshold", "review_low"):
         if (request.form.get(key) or "").strip():
             options[key] = request.form[key].strip()
-    if request.form.get("advanced"):
-        options["rules"] = [r for r in RULES if request.form.get(f"rule-{r}")]
-        options["email_provider_rules"] = bool(request.form.get("email_provider_rules"))
-        if (request.form.get("default_region") or "").strip():
-            options["default_region"] = request.form["default_region"].strip()
+    if request.form.get("advanced"):  # only what differs from the defaults is kept (and compared)
+        defaults = Options()
+        rules = [r for r in RULES if request.form.get(f"rule-{r}")]
+        if tuple(rules) != defaults.rules:
+            options["rules"] = rules
+        if bool(request.form.get("email_provider_rules")) != defaults.email_provider_rules:
+            options["email_provider_rules"] = bool(request.form.get("email_provider_rules"))
+        region = (request.form.get("default_region") or "").strip()
+        if region and region.upper() != defaults.default_region:
+            options["default_region"] = region
     try:
         run = identity.start_identity_run(db.session, g.engagement, scenario, options=options, user=current_user)
     except ValidationError as exc:
@@ -83,7 +92,9 @@ def run_detail(run_id: int):
     decisions = (run.parameters or {}).get("decisions", {})
     return render("identity/run.html", run=run, golden=golden[offset:offset + GOLDEN_PAGE], offset=offset,
                   total=len(golden), page_size=GOLDEN_PAGE, decisions=decisions, labels=LABELS,
-                  overlap_bars=_overlap_bars(run))
+                  overlap_bars=_overlap_bars(run), findings=identity.finding_items(run.metrics or {})
+                  if run.status == "done" else [],
+                  applied=len(identity.applied_decisions(run)))
 
 
 @bp.route("/identity/runs/<int:run_id>/status")
@@ -123,19 +134,41 @@ def decide(run_id: int):
     return redirect(url_for("identity.run_detail", run_id=run.id, _anchor="review"))
 
 
-@bp.route("/identity/runs/<int:run_id>/golden.csv", defaults={"fmt": "csv"})
-@bp.route("/identity/runs/<int:run_id>/golden.xlsx", defaults={"fmt": "xlsx"})
-def export(run_id: int, fmt: str):
-    """Golden records (one row per real customer) as CSV or XLSX, formula-safe."""
+@bp.route("/identity/runs/<int:run_id>/golden.csv", defaults={"fmt": "csv", "what": "golden"})
+@bp.route("/identity/runs/<int:run_id>/golden.xlsx", defaults={"fmt": "xlsx", "what": "golden"})
+@bp.route("/identity/runs/<int:run_id>/records.csv", defaults={"fmt": "csv", "what": "records"})
+@bp.route("/identity/runs/<int:run_id>/records.xlsx", defaults={"fmt": "xlsx", "what": "records"})
+def export(run_id: int, fmt: str, what: str):
+    """Golden records (one row per real customer) or every source record with its customer, CSV or XLSX."""
     run = _run_or_404(run_id)
     if run.status != "done" or fmt not in ("csv", "xlsx"):
         abort(404)
     if fmt == "csv":
-        data, mime = identity.export_csv(run), "text/csv; charset=utf-8"
+        data, mime = identity.export_csv(run, db.session, what), "text/csv; charset=utf-8"
     else:
-        data, mime = identity.export_xlsx(run), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    name = f"identity-run-{run.id}-golden-records.{fmt}"
+        data = identity.export_xlsx(run, db.session, what)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = identity.export_file_name(run, what, fmt)
     return data, 200, {"Content-Type": mime, "Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@bp.route("/identity/compare")
+def compare():
+    """Two identity runs side by side (default: the latest of two scenarios): figures, overlap, sources, rules."""
+    runs = identity.identity_runs(db.session, g.engagement.id)
+    done = {r.id: r for r in runs if r.status == "done"}
+    wanted = {p: request.args.get(p, type=int) for p in ("a", "b")}
+    if any(v is not None and v not in done for v in wanted.values()):
+        abort(404)
+    a, b = identity.default_pair(runs)
+    if wanted["a"] is not None:
+        a = done[wanted["a"]]
+        b = identity.partner(runs, a)  # from a run page: the latest run of another scenario
+    if wanted["b"] is not None:
+        b = done[wanted["b"]]
+    comparison = identity.compare_runs(a, b, db.session) if a is not None and b is not None else None
+    return render("identity/compare.html", choices=list(done.values()), a=a, b=b, comparison=comparison,
+                  labels=LABELS)
 
 
 def _weight_bars(pair: dict) -> list[dict]:

@@ -1,0 +1,364 @@
+"""The probabilistic model: Splink (Fellegi-Sunter, trained unsupervised per run) on embedded DuckDB.
+
+Blocking rules are chosen from the fields present and kept only while each stays within a comparison budget
+(broad rules such as "same postcode" add recall on small extracts and would explode on large ones). Training
+(prior from identifier rules, u by random sampling, m by EM) runs on a seeded sample of at most
+`Options.max_training_records` records; the trained model (Splink's settings document) then scores every
+blocked pair of the whole extract. Scores come back column-wise; a pair's explanation is built on demand.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .base import Contribution, Options, Pair, Prepared
+
+MODEL_FIELDS = ("first_name", "last_name", "email", "phone", "birth_date", "street", "house_number", "city",
+                "postal_code", "loyalty_id")
+SWAPPED = ("first_name", "last_name", "swapped")  # pseudo-rule: first and last name entered the other way round
+
+
+def _present(records: Sequence[Prepared], name: str) -> bool:
+    count = 0
+    for r in records:
+        if r.values.get(name):
+            count += 1
+            if count >= 2:
+                return True
+    return False
+
+
+def model_columns(records: Sequence[Prepared]) -> list[str]:
+    """The model fields with at least two values in the extract."""
+    return [f for f in MODEL_FIELDS if _present(records, f)]
+
+
+def blocking_rules(columns: Sequence[str]) -> list[tuple[str, ...]]:
+    """Candidate blocking rules (columns that must be equal) from the columns present, strongest first."""
+    candidates = [("email",), ("phone",), ("loyalty_id",), ("first_name", "last_name"), SWAPPED,
+                  ("postal_code", "last_name"), ("postal_code", "first_initial"), ("birth_date", "last_name"),
+                  ("birth_date", "first_initial"), ("street", "house_number"), ("birth_date", "house_number"),
+                  ("postal_code", "house_number"), ("birth_date",), ("postal_code",)]
+    have = set(columns) | ({"first_initial"} if "first_name" in columns else set()) | {"swapped"}
+    return [c for c in candidates if set(c) <= have]
+
+
+def rule_text(rule: tuple[str, ...]) -> str:
+    """How a blocking rule reads in the run's summary."""
+    return "first and last name swapped" if rule == SWAPPED else " and ".join(rule)
+
+
+def rule_holds(a: Prepared, b: Prepared, rule: Sequence[str]) -> bool:
+    """Whether a blocking rule puts two prepared records in one block (the bench's blocking recall)."""
+    if tuple(rule) == SWAPPED:
+        fa, la, fb, lb = (a.values.get("first_name"), a.values.get("last_name"), b.values.get("first_name"),
+                          b.values.get("last_name"))
+        return bool(fa and la and fa == lb and la == fb)
+
+    def value(r: Prepared, column: str) -> str | None:
+        if column == "first_initial":
+            return (r.values.get("first_name") or "")[:1] or None
+        return r.values.get(column)
+
+    return all(value(a, c) is not None and value(a, c) == value(b, c) for c in rule)
+
+
+def _rule_sql(rule: tuple[str, ...]):
+    from splink import block_on
+
+    if rule == SWAPPED:
+        return "l.first_name = r.last_name and l.last_name = r.first_name"
+    return block_on(*rule)
+
+
+def _rule_comparisons(con, table: str, rule: tuple[str, ...]) -> int:
+    """How many pairs a blocking rule generates on the table (dedupe: n·(n-1)/2 per block)."""
+    if rule == SWAPPED:
+        sql = (f"with g as (select first_name f, last_name s, count(*) c from {table} where first_name is not null "  # noqa: S608 - our own names, no user text
+               f"and last_name is not null and first_name <> last_name group by 1, 2) "
+               f"select coalesce(sum(a.c * b.c), 0) / 2 from g a join g b on a.f = b.s and a.s = b.f")
+    else:
+        present = " and ".join(f"{c} is not null" for c in rule)
+        sql = (f"select coalesce(sum(c * (c - 1) / 2), 0) from (select count(*) c from {table} where {present} "  # noqa: S608 - our own names, no user text
+               f"group by {', '.join(rule)})")
+    return int(con.sql(sql).fetchall()[0][0])
+
+
+def _comparisons(columns: Sequence[str]):
+    """One comparison per field; with a postcode, the address fields form one comparison (they are not
+    independent evidence: counting street, number, city and postcode apart over-weights a shared home)."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    address = "postal_code" in columns
+    # First and last name keyed the other way round (typos allowed): counted once, on the first name.
+    swapped = [cll.CustomLevel("jaro_winkler_similarity(first_name_l, last_name_r) >= 0.9 and "
+                               "jaro_winkler_similarity(last_name_l, first_name_r) >= 0.9").configure(
+        label_for_charts="swapped with the last name")] if "first_name" in columns and "last_name" in columns else []
+    out = []
+    for name in columns:
+        if name == "first_name":
+            out.append(cl.CustomComparison([
+                cll.NullLevel("first_name"),
+                cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
+                cll.ArrayIntersectLevel("first_name_variants", 1).configure(label_for_charts="nickname or short form"),
+                cll.JaroWinklerLevel("first_name", 0.92).configure(label_for_charts="nearly the same"),
+                *swapped,
+                cll.JaroWinklerLevel("first_name", 0.8).configure(label_for_charts="similar"),
+                cll.ElseLevel().configure(label_for_charts="different"),
+            ], output_column_name="first_name"))
+        elif name == "last_name":
+            out.append(cl.CustomComparison([
+                cll.NullLevel("last_name"),
+                cll.ExactMatchLevel("last_name", term_frequency_adjustments=True),
+                cll.JaroWinklerLevel("last_name", 0.92).configure(label_for_charts="nearly the same"),
+                cll.JaroWinklerLevel("last_name", 0.8).configure(label_for_charts="similar"),
+                cll.ElseLevel().configure(label_for_charts="different"),
+            ], output_column_name="last_name"))
+        elif name == "email":  # not Splink's EmailComparison: similar usernames (jsmith12/jsmith72) are common
+            out.append(cl.CustomComparison([
+                cll.NullLevel("email"),
+                cll.ExactMatchLevel("email", term_frequency_adjustments=True).configure(label_for_charts="same"),
+                cll.DamerauLevenshteinLevel("email", 1).configure(label_for_charts="one typo apart"),
+                cll.ExactMatchLevel("email_user").configure(label_for_charts="same username, other provider"),
+                cll.ElseLevel().configure(label_for_charts="different"),
+            ], output_column_name="email"))
+        elif name == "phone":
+            out.append(cl.DamerauLevenshteinAtThresholds("phone", [1, 2]))
+        elif name == "birth_date":  # YYYYMMDD strings
+            out.append(cl.CustomComparison([
+                cll.NullLevel("birth_date"),
+                cll.ExactMatchLevel("birth_date").configure(label_for_charts="same"),
+                cll.DamerauLevenshteinLevel("birth_date", 1).configure(label_for_charts="one typo apart"),
+                cll.CustomLevel("substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4) and "
+                                "substr(birth_date_l, 5, 2) = substr(birth_date_r, 7, 2) and "
+                                "substr(birth_date_l, 7, 2) = substr(birth_date_r, 5, 2)").configure(
+                    label_for_charts="day and month swapped"),
+                cll.DamerauLevenshteinLevel("birth_date", 2).configure(label_for_charts="two typos apart"),
+                cll.ElseLevel().configure(label_for_charts="different"),
+            ], output_column_name="birth_date"))
+        elif name == "postal_code":
+            levels = [cll.NullLevel("postal_code")]
+            if "street" in columns and "house_number" in columns:
+                levels.append(cll.And(cll.ExactMatchLevel("postal_code"), cll.ExactMatchLevel("house_number"),
+                                      cll.ExactMatchLevel("street")).configure(label_for_charts="same address"))
+            if "house_number" in columns:
+                levels.append(cll.And(cll.ExactMatchLevel("postal_code"), cll.ExactMatchLevel("house_number"))
+                              .configure(label_for_charts="same postcode and house number"))
+            levels += [
+                cll.ExactMatchLevel("postal_code", term_frequency_adjustments=True).configure(
+                    label_for_charts="same postcode, other street or number"),
+            ]
+            if "street" in columns and "house_number" in columns:
+                levels.append(cll.And(cll.ExactMatchLevel("house_number"), cll.ExactMatchLevel("street"))
+                              .configure(label_for_charts="same street and number, other postcode"))
+            levels.append(cll.DamerauLevenshteinLevel("postal_code", 1).configure(
+                label_for_charts="postcode one typo apart"))
+            if "city" in columns:
+                levels.append(cll.ExactMatchLevel("city").configure(label_for_charts="same city only"))
+            levels.append(cll.ElseLevel().configure(label_for_charts="different address"))
+            out.append(cl.CustomComparison(levels, output_column_name="postal_code"))
+        elif name in ("street", "house_number", "city") and address:
+            continue
+        elif name == "loyalty_id":  # identifiers are keyed in: one typo is still evidence
+            out.append(cl.CustomComparison([
+                cll.NullLevel("loyalty_id"),
+                cll.ExactMatchLevel("loyalty_id").configure(label_for_charts="same"),
+                cll.DamerauLevenshteinLevel("loyalty_id", 1).configure(label_for_charts="one typo apart"),
+                cll.ElseLevel().configure(label_for_charts="different"),
+            ], output_column_name="loyalty_id"))
+        elif name == "street":
+            out.append(cl.JaroWinklerAtThresholds("street", [0.92]))
+        elif name == "city":
+            out.append(cl.ExactMatch("city").configure(term_frequency_adjustments=True))
+        else:
+            out.append(cl.ExactMatch(name))
+    return out
+
+
+def _table(records: Sequence[Prepared], columns: Sequence[str]):
+    import pyarrow as pa
+
+    data: dict[str, Any] = {"unique_id": pa.array([r.index for r in records], pa.int64())}
+    for name in columns:
+        data[name] = pa.array([r.values.get(name) for r in records], pa.string())
+    if "email" in columns:
+        data["email_user"] = pa.array([(e or "").rpartition("@")[0] or None for e in data["email"].to_pylist()],
+                                      pa.string())
+    if "first_name" in columns:
+        firsts = data["first_name"].to_pylist()
+        data["first_initial"] = pa.array([(f or "")[:1] or None for f in firsts], pa.string())
+        data["first_name_variants"] = pa.array([list(r.variants) or None for r in records], pa.list_(pa.string()))
+    return pa.table(data)
+
+
+class Scored:
+    """The scored pairs, column-wise (numpy arrays from DuckDB), explaining one pair on demand."""
+
+    def __init__(self, columns: dict[str, Any], fields: Sequence[str], labels: dict[tuple[str, int], str],
+                 records: Sequence[Prepared]) -> None:
+        self.columns, self.fields, self.labels = columns, list(fields), labels
+        self.records = {r.index: r for r in records}  # by index: test records are not in the model's list
+
+    def contributions(self, row: int) -> tuple[Contribution, ...]:
+        """Each comparison's match weight (with its term-frequency adjustment) and the prior: they sum to the
+        pair's match weight."""
+        c = self.columns
+        left = self.records[int(c["unique_id_l"][row])]
+        right = self.records[int(c["unique_id_r"][row])]
+        if left.index > right.index:
+            left, right = right, left
+        prior = float(c["match_weight"][row])
+        out = []
+        for name in self.fields:
+            weight = float(c[f"mw_{name}"][row])
+            if f"mw_tf_adj_{name}" in c:
+                weight += float(c[f"mw_tf_adj_{name}"][row])
+            prior -= weight
+            gamma = int(c[f"gamma_{name}"][row])
+            level = "missing on one side" if gamma == -1 else self.labels.get((name, gamma), f"level {gamma}")
+            out.append(Contribution(name, left.values.get(name), right.values.get(name), level, weight))
+        return (Contribution("prior", None, None, "prior", prior), *out)
+
+
+def _labels(model: dict[str, Any]) -> tuple[dict[tuple[str, int], str], dict[str, int]]:
+    """Level labels by (comparison, gamma) from Splink's settings document, and each comparison's top gamma.
+    Splink numbers the non-null levels from the top: the first is n-1, the last (else) is 0."""
+    labels: dict[tuple[str, int], str] = {}
+    top: dict[str, int] = {}
+    for comparison in model.get("comparisons", []):
+        column = comparison.get("output_column_name", "")
+        levels = [lv for lv in comparison.get("comparison_levels", []) if not lv.get("is_null_level")]
+        top[column] = len(levels) - 1
+        for position, level in enumerate(levels):
+            labels[(column, len(levels) - 1 - position)] = str(level.get("label_for_charts", "")).lower()
+    return labels, top
+
+
+def probabilistic_pairs(records: Sequence[Prepared], options: Options,
+                        progress: Callable[[float], None] | None = None) -> tuple[list[Pair], list[str],
+                                                                                  dict[str, Any]]:
+    """Splink: train (prior from the identifier rules, u by random sampling, m by EM) and score blocked pairs
+    at or above review_low. Returns the pairs, the blocking rules used (as text) and model facts."""
+    report = progress or (lambda _fraction: None)
+    columns = model_columns(records)
+    candidates = blocking_rules(columns)
+    if len(records) < 2 or not candidates or len(columns) < 2:
+        return [], [], {"trained": False, "reason": "Not enough fields or records for a model."}
+    import duckdb
+    from splink import Linker, SettingsCreator
+    from splink.backends.duckdb import DuckDBAPI
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    con = duckdb.connect()
+    # DuckDB takes 80 % of RAM by default; a cap makes large runs spill to disk instead of growing unbounded.
+    con.sql(f"set memory_limit = '{int(options.duckdb_memory_mib)}MB'")
+    table = _table(records, columns)
+    con.register("customers_in", table)
+    budget = max(options.min_block_comparisons, int(options.block_comparisons_per_record * len(records)))
+    rules, dropped, counts, total = [], {}, {}, 0
+    for rule in candidates:  # strongest first, while the pairs to score stay within the budget
+        count = _rule_comparisons(con, "customers_in", rule)
+        if count == 0:
+            continue  # puts no two records together here
+        if total + count <= budget:
+            rules.append(rule)
+            counts[rule_text(rule)] = count
+            total += count
+        else:
+            dropped[rule_text(rule)] = count
+    report(0.05)
+    if not rules:  # never a full cross product: without a blocking rule there is no model
+        con.close()
+        return [], [], {"trained": False, "reason": "Every blocking rule exceeds the comparison budget.",
+                        "blocking_budget": budget, "blocking_dropped": dropped}
+    facts: dict[str, Any] = {"trained": True, "columns": columns, "em_sessions": [],
+                             "blocking_budget": budget, "blocking_dropped": dropped,
+                             "blocking_comparisons": counts}
+    db = DuckDBAPI(connection=con)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=_comparisons(columns),
+        blocking_rules_to_generate_predictions=[_rule_sql(r) for r in rules],
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,  # gamma_ columns come with them
+    )
+    sample = table
+    if len(records) > options.max_training_records:
+        rows = sorted(random.Random(options.seed).sample(range(len(records)), options.max_training_records))
+        sample = table.take(rows)
+        facts["training_records"] = len(rows)
+    trainer = Linker(db.register(sample), settings, log_level=logging.ERROR)
+    identifiers = [r for r in rules if len(r) == 1 and r[0] in ("email", "phone", "loyalty_id")]
+    deterministic = [_rule_sql(r) for r in identifiers]
+    if {"first_name", "last_name", "birth_date"} <= set(columns):
+        deterministic.append(_rule_sql(("first_name", "last_name", "birth_date")))
+    try:
+        trainer.training.estimate_probability_two_random_records_match(deterministic or [_rule_sql(rules[0])],
+                                                                       recall=0.8)
+    except Exception as error:  # noqa: BLE001 - e.g. no pair shares an identifier: keep Splink's default prior
+        facts["prior_note"] = str(error)[:200]
+    report(0.1)
+    # Splink's chunked estimate stops once every level has been seen 100 times: most runs need a few chunks.
+    trainer.training.estimate_u_using_random_sampling(max_pairs=options.max_u_pairs, seed=options.seed)
+    report(0.2)
+    # EM sessions: each trains every comparison but its blocking columns, so together they train them all.
+    # EM sessions: each trains every comparison but its blocking columns, so together they train them all.
+    # A session that fails (too few pairs; a level never seen, whose m underflows) can leave the model half
+    # updated: the linker is rebuilt from the last good model document and the next candidate is tried.
+    sessions = [r for r in (("first_name", "last_name"), ("birth_date",), ("postal_code",), ("email",), ("phone",))
+                if set(r) <= set(columns)]
+    good = trainer.misc.save_model_to_json()
+    for number, rule in enumerate(sessions):
+        if len(facts["em_sessions"]) == 3:
+            break
+        try:
+            trainer.training.estimate_parameters_using_expectation_maximisation(
+                _rule_sql(rule), estimate_without_term_frequencies=True)
+            facts["em_sessions"].append(list(rule))
+            good = trainer.misc.save_model_to_json()
+        except Exception as error:  # noqa: BLE001 - Splink refuses this session's estimates: keep the last good
+            facts.setdefault("em_notes", []).append(f"{'+'.join(rule)}: {str(error)[:160]}")
+            trainer = Linker(db.register(sample), good, log_level=logging.ERROR)
+        report(0.2 + 0.25 * min(1.0, (number + 1) / 3))
+    model = trainer.misc.save_model_to_json()  # the public settings document: parameters, labels, prior
+    labels, top = _labels(model)
+    facts["prior_probability"] = float(model.get("probability_two_random_records_match") or 0.0)
+    linker = trainer if sample is table else Linker(db.register(table), model, log_level=logging.ERROR)
+    low = min(options.review_low, options.threshold)
+    predictions = linker.inference.predict(threshold_match_probability=low)
+    report(0.8)
+    wanted = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
+    present = set(con.sql(f"select * from {predictions.physical_name} limit 0").columns)  # noqa: S608 - our own names, no user text
+    fields = [n for n in columns if f"gamma_{n}" in present]
+    for name in fields:
+        wanted += [f"gamma_{name}", f"coalesce(mw_{name}, 0) as mw_{name}"]
+        if f"mw_tf_adj_{name}" in present:
+            wanted.append(f"coalesce(mw_tf_adj_{name}, 0) as mw_tf_adj_{name}")
+    data = con.sql(f"select {', '.join(wanted)} from {predictions.physical_name}").fetchnumpy()  # noqa: S608 - our own names, no user text
+    con.close()  # the scores are numpy copies now; DuckDB's tables (and its memory) go
+    scored = Scored(data, fields, labels, records)
+    guard = options.household_guard and "gamma_first_name" in data
+    birth_top, loyalty_top = top.get("birth_date", -9), top.get("loyalty_id", -9)
+    pairs = []
+    ids_l, ids_r = data["unique_id_l"].tolist(), data["unique_id_r"].tolist()
+    probabilities, weights = data["match_probability"].tolist(), data["match_weight"].tolist()
+    first = data["gamma_first_name"].tolist() if guard else None
+    birth = data["gamma_birth_date"].tolist() if guard and "gamma_birth_date" in data else None
+    loyalty = data["gamma_loyalty_id"].tolist() if guard and "gamma_loyalty_id" in data else None
+    for row, (a, b) in enumerate(zip(ids_l, ids_r, strict=True)):
+        held = None
+        # A household shares an email, a phone and an address, not a date of birth or a personal loyalty number.
+        if guard and first[row] == 0 and (birth is None or birth[row] != birth_top) and (
+                loyalty is None or loyalty[row] != loyalty_top):
+            held = "different first names with shared details (a household?): review before merging"
+        pairs.append(Pair(min(a, b), max(a, b), probabilities[row], weights[row], None, None, held,
+                          (scored, row)))
+    report(1.0)
+    facts["blocked_pairs"] = len(pairs)
+    facts["blocking"] = [list(r) for r in rules]
+    return pairs, [rule_text(r) for r in rules], facts

@@ -1,0 +1,56 @@
+"""Deterministic rules: records sharing a loyalty id, normalised email or phone link outright (configurable),
+unless both carry first names that are not compatible (a household sharing an email is not one person)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from .base import LABELS, RULES, Contribution, Pair, Prepared
+
+
+def compatible_first_names(a: Prepared, b: Prepared) -> bool:
+    """True unless both have first names that are neither equal, initials of each other nor nicknames."""
+    fa, fb = a.values.get("first_name"), b.values.get("first_name")
+    if not fa or not fb:
+        return True
+    ta, tb = fa.split()[0], fb.split()[0]
+    if ta == tb:
+        return True
+    if len(ta) == 1 or len(tb) == 1:  # an initial: of the name or of a formal name it is short for
+        initial, other = (ta, b) if len(ta) == 1 else (tb, a)
+        return any(v.startswith(initial) for v in other.variants or (other.values.get("first_name"),))
+    return bool(set(a.variants) & set(b.variants))
+
+
+def deterministic_pairs(records: Sequence[Prepared], rules: Iterable[str] = RULES) -> list[Pair]:
+    """Pairs linked by a rule (same loyalty id / email / phone), chained within each group (O(n))."""
+    out: dict[tuple[int, int], Pair] = {}
+    for rule in rules:
+        groups: dict[str, list[Prepared]] = defaultdict(list)
+        for r in records:
+            if r.values.get(rule):
+                groups[r.values[rule]].append(r)
+        for value, members in groups.items():
+            if len(members) < 2:
+                continue
+            heads: list[Prepared] = []  # one representative per compatible first-name group
+            for r in members:
+                head = next((h for h in heads if compatible_first_names(h, r)), None)
+                if head is None:
+                    heads.append(r)
+                    continue
+                key = (min(head.index, r.index), max(head.index, r.index))
+                if key not in out:
+                    label = LABELS[rule].lower()
+                    out[key] = Pair(key[0], key[1], 1.0, math.inf, rule,
+                                    (Contribution(rule, value, value, f"same {label} (rule)", math.inf),))
+    return sorted(out.values(), key=lambda p: (p.left, p.right))
+
+
+
+def decision_key(a: Prepared, b: Prepared) -> tuple[str, str]:
+    """How a review decision is stored: the two record keys, sorted."""
+    return tuple(sorted((a.key, b.key)))  # type: ignore[return-value]
+
