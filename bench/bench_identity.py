@@ -1,7 +1,7 @@
 """Customer identity resolution: FEBRL4 side by side with Splink's own FEBRL4 demo, FEBRL3, and scale.
 
     .venv/bin/python bench/bench_identity.py [--records 1000000] [--systems 4] [--seed 7] [--skip-febrl]
-                                             [--skip-scale]
+                                             [--skip-scale] [--sweep [--sweep-records 100000]]
 
 Every measurement runs in its own subprocess (`--one NAME`), so each peak memory figure is that process's
 `ru_maxrss` (resident set high-water mark: interpreter, imports, data set and DuckDB included) and one run's
@@ -24,6 +24,11 @@ FEBRL3 (`load_febrl3`, 5,000 records, dedupe): cluster precision/recall pairwise
 `rec-N` groups. Scale: `--records` generated customer records (app/engines/identity_synth.py with wider name
 pools, planted duplicates, typos, nicknames, phone formats, moved addresses, households) across `--systems`
 systems, resolved with the default options, against the known truth.
+
+`--sweep` adds, for FEBRL4 (both variants), FEBRL3 and a `--sweep-records` generated set, the cluster
+precision/recall/F1 the run would have had with the match threshold at each of 0.5, 0.7, 0.8 and 0.9 (rule
+links plus unheld model pairs at or above it; one run each, clusters recomputed per threshold): the evidence
+for the default threshold (docs/identity.md, "Engine and figures").
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 SYSTEMS = ("E-commerce", "POS / loyalty", "CRM", "Call centre")
 PRESENCE = (0.7, 0.55, 0.45, 0.3)
 RECORDS_PER_PERSON = sum(PRESENCE) * 1.08  # presence in each system, plus 8 % second copies
+SWEEP = (0.5, 0.7, 0.8, 0.9)
 
 
 def peak_mib() -> float:
@@ -74,6 +80,22 @@ def cluster_pairs(clusters, keys) -> set[tuple[str, str]]:
         ordered = sorted(keys[i] for i in members)
         found.update((a, b) for n, a in enumerate(ordered) for b in ordered[n + 1:])
     return found
+
+
+def sweep(result, truth: set) -> dict[str, dict[str, float]]:
+    """Cluster P/R/F1 had the threshold been each of SWEEP: components over the rule links and the unheld
+    model pairs at or above it (the run scores every pair from review_low = 0.5 up)."""
+    from app.engines.identity.clusters import components
+
+    keys = [r.key for r in result.records]
+    out = {}
+    for threshold in SWEEP:
+        links = [(p.left, p.right) for p in result.pairs if p.rule or (p.probability >= threshold and not p.held)]
+        groups = defaultdict(list)
+        for i, root in enumerate(components(len(keys), links)):
+            groups[root].append(i)
+        out[str(threshold)] = prf(cluster_pairs(groups.values(), keys), truth)
+    return out
 
 
 def bcubed(predicted: dict[str, int], truth: dict[str, int]) -> tuple[float, float]:
@@ -144,7 +166,7 @@ def one_febrl4_ours(with_ids: bool) -> dict:
                if p.rule or (p.probability >= 0.5 and not p.held)}
     return {**scores, "blocking_recall": _blocking_recall_ours(result, truth), "seconds": took,
             "threshold": result.options.threshold, "blocking": result.blocking_rules,
-            "f1_pairs_at_half": prf(at_half, wanted)["f1"]}
+            "f1_pairs_at_half": prf(at_half, wanted)["f1"], "sweep": sweep(result, wanted)}
 
 
 def one_febrl4_splink() -> dict:
@@ -248,10 +270,22 @@ def one_febrl3() -> dict:
     for i, r in enumerate(result.records):
         groups[truth[r.key]].append(i)
     keys = [r.key for r in result.records]
-    pairwise = prf(cluster_pairs(result.clusters, keys), cluster_pairs(groups.values(), keys))
+    true = cluster_pairs(groups.values(), keys)
+    pairwise = prf(cluster_pairs(result.clusters, keys), true)
     b_precision, b_recall = bcubed(predicted, truth)
     return {**pairwise, "bcubed_precision": b_precision, "bcubed_recall": b_recall, "seconds": took,
-            "clusters": result.real_customers, "true_clusters": len(groups)}
+            "clusters": result.real_customers, "true_clusters": len(groups), "sweep": sweep(result, true)}
+
+
+def one_synthetic_sweep(records_wanted: int, seed: int) -> dict:
+    """The threshold sweep on a generated set (as the scale run's, smaller)."""
+    from app.engines import identity
+    from app.engines.identity_synth import extracts, true_pairs
+
+    records = extracts(round(records_wanted / RECORDS_PER_PERSON), SYSTEMS, seed=seed, presence=PRESENCE,
+                       diverse=True)
+    result = identity.resolve(records)
+    return {"records": len(records), "sweep": sweep(result, true_pairs(records))}
 
 
 # --- scale -------------------------------------------------------------------------------------------------
@@ -300,6 +334,11 @@ def line(label: str, m: dict) -> str:
             f"blocking recall {m['blocking_recall']:.4f}  {m['seconds']:5.1f} s  peak {m['peak_mib']:,.0f} MiB")
 
 
+def sweep_line(label: str, m: dict) -> str:
+    return f"  {label:<22} " + " | ".join(
+        f"{t}: P {s['precision']:.4f} R {s['recall']:.4f} F1 {s['f1']:.4f}" for t, s in m["sweep"].items())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1_000_000)
@@ -307,12 +346,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-febrl", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--sweep", action="store_true", help="F1 at thresholds 0.5/0.7/0.8/0.9 (FEBRL, generated)")
+    parser.add_argument("--sweep-records", type=int, default=100_000)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.one:
         result = {"febrl4_ours": lambda: one_febrl4_ours(True), "febrl4_ours_no_id": lambda: one_febrl4_ours(False),
                   "febrl4_splink": one_febrl4_splink, "febrl3": one_febrl3,
-                  "scale": lambda: one_scale(args.records, args.systems, args.seed)}[args.one]()
+                  "scale": lambda: one_scale(args.records, args.systems, args.seed),
+                  "sweep": lambda: one_synthetic_sweep(args.sweep_records, args.seed)}[args.one]()
         result["peak_mib"] = peak_mib()
         print(json.dumps(result))
         return
@@ -336,6 +378,14 @@ def main() -> None:
                   f"{f3['seconds']:.1f} s, peak {f3['peak_mib']:,.0f} MiB")
             print(f"  pairwise P {f3['precision']:.4f} R {f3['recall']:.4f} F1 {f3['f1']:.4f}; "
                   f"B-cubed P {f3['bcubed_precision']:.4f} R {f3['bcubed_recall']:.4f}")
+            if args.sweep:
+                print(f"Threshold sweep (cluster precision/recall/F1; our default threshold is {ours['threshold']})")
+                print(sweep_line("FEBRL4 all fields", ours))
+                print(sweep_line("FEBRL4 no soc_sec_id", no_id))
+                print(sweep_line("FEBRL3", f3))
+    if args.sweep:
+        g = run("sweep", "--sweep-records", str(args.sweep_records), "--seed", str(args.seed))
+        print(sweep_line(f"generated {g['records']:,}", g))
     if not args.skip_scale:
         s = run("scale", "--records", str(args.records), "--systems", str(args.systems), "--seed", str(args.seed))
         print(f"Scale: {s['records']:,} generated records of {s['people']:,} people in {args.systems} systems "

@@ -154,3 +154,25 @@ def test_no_blocking_rule_within_budget_means_no_model_rather_than_every_pair():
     assert result.model["trained"] is False and "budget" in result.model["reason"]
     assert all(p.rule for p in result.pairs)  # deterministic rules still link
     assert result.real_customers < len(records)
+
+
+def test_swapped_names_count_once_and_an_address_with_typos_is_still_the_same_home():
+    records = extracts(150, seed=21)
+    original = next(r for r in records if r["birth_date"] and r["street"] and r["house_number"])
+    street = original["street"]
+    postcode = original["postal_code"].replace(" ", "").upper()
+    copy = {"system": original["system"], "source_record_id": "SWAPPED-1", "person": original["person"],
+            "first_name": original["last_name"], "last_name": original["first_name"],
+            "birth_date": original["birth_date"], "street": street[:3] + street[4] + street[3] + street[5:],
+            "house_number": original["house_number"], "city": original["city"],
+            "postal_code": postcode[:-1] + ("X" if postcode[-1] != "X" else "Y")}
+    result = I.resolve([*records, copy])
+    pair = result.pair(f"{original['system']}:{original['source_record_id']}", f"{copy['system']}:SWAPPED-1")
+    assert pair is not None
+    explained = {c.field: c for c in pair.contributions}
+    assert explained["first_name"].level == "swapped with the last name" and explained["first_name"].weight > 0
+    assert explained["last_name"].level == "swapped with the first name (counted there)"
+    assert explained["last_name"].weight == 0  # neutral, not "different"
+    assert explained["postal_code"].level == "same address with a typo" and explained["postal_code"].weight > 0
+    assert sum(c.weight for c in pair.contributions) == pytest.approx(pair.weight, abs=0.01)
+    assert result.cluster_of[pair.left] == result.cluster_of[pair.right]

@@ -19,6 +19,7 @@ from .base import Contribution, Options, Pair, Prepared
 MODEL_FIELDS = ("first_name", "last_name", "email", "phone", "birth_date", "street", "house_number", "city",
                 "postal_code", "loyalty_id")
 SWAPPED = ("first_name", "last_name", "swapped")  # pseudo-rule: first and last name entered the other way round
+SWAPPED_LAST = "swapped with the first name (counted there)"
 
 
 def _present(records: Sequence[Prepared], name: str) -> bool:
@@ -98,6 +99,8 @@ def _comparisons(columns: Sequence[str]):
     swapped = [cll.CustomLevel("jaro_winkler_similarity(first_name_l, last_name_r) >= 0.9 and "
                                "jaro_winkler_similarity(last_name_l, first_name_r) >= 0.9").configure(
         label_for_charts="swapped with the last name")] if "first_name" in columns and "last_name" in columns else []
+    swapped_last = [cll.CustomLevel("jaro_winkler_similarity(first_name_l, last_name_r) >= 0.9 and "
+                                    "jaro_winkler_similarity(last_name_l, first_name_r) >= 0.9")] if swapped else []
     out = []
     for name in columns:
         if name == "first_name":
@@ -115,6 +118,9 @@ def _comparisons(columns: Sequence[str]):
                 cll.NullLevel("last_name"),
                 cll.ExactMatchLevel("last_name", term_frequency_adjustments=True),
                 cll.JaroWinklerLevel("last_name", 0.92).configure(label_for_charts="nearly the same"),
+                # Swapped names are counted once, on the first name; here they are neutral (weight 0), not
+                # "different": counting them as a disagreement took back most of the swap's evidence.
+                *[level.configure(is_null_level=True, label_for_charts=SWAPPED_LAST) for level in swapped_last],
                 cll.JaroWinklerLevel("last_name", 0.8).configure(label_for_charts="similar"),
                 cll.ElseLevel().configure(label_for_charts="different"),
             ], output_column_name="last_name"))
@@ -148,6 +154,15 @@ def _comparisons(columns: Sequence[str]):
             if "house_number" in columns:
                 levels.append(cll.And(cll.ExactMatchLevel("postal_code"), cll.ExactMatchLevel("house_number"))
                               .configure(label_for_charts="same postcode and house number"))
+            if "street" in columns and "house_number" in columns:
+                # The same home keyed with typos: number equal, street nearly equal, postcode one typo apart
+                # or the same city (one typo in a postcode or street otherwise falls to the weak levels below).
+                near = "damerau_levenshtein(postal_code_l, postal_code_r) <= 1"
+                if "city" in columns:
+                    near = f"({near} or city_l = city_r)"
+                levels.append(cll.CustomLevel(
+                    "house_number_l = house_number_r and jaro_winkler_similarity(street_l, street_r) >= 0.88 and "
+                    + near).configure(label_for_charts="same address with a typo"))
             levels += [
                 cll.ExactMatchLevel("postal_code", term_frequency_adjustments=True).configure(
                     label_for_charts="same postcode, other street or number"),
@@ -219,7 +234,10 @@ class Scored:
                 weight += float(c[f"mw_tf_adj_{name}"][row])
             prior -= weight
             gamma = int(c[f"gamma_{name}"][row])
-            level = "missing on one side" if gamma == -1 else self.labels.get((name, gamma), f"level {gamma}")
+            level = self.labels.get((name, gamma), f"level {gamma}")
+            if gamma == -1:
+                both = left.values.get(name) and right.values.get(name)
+                level = SWAPPED_LAST if both and name == "last_name" else "missing on one side"
             out.append(Contribution(name, left.values.get(name), right.values.get(name), level, weight))
         return (Contribution("prior", None, None, "prior", prior), *out)
 
@@ -306,7 +324,6 @@ def probabilistic_pairs(records: Sequence[Prepared], options: Options,
     # Splink's chunked estimate stops once every level has been seen 100 times: most runs need a few chunks.
     trainer.training.estimate_u_using_random_sampling(max_pairs=options.max_u_pairs, seed=options.seed)
     report(0.2)
-    # EM sessions: each trains every comparison but its blocking columns, so together they train them all.
     # EM sessions: each trains every comparison but its blocking columns, so together they train them all.
     # A session that fails (too few pairs; a level never seen, whose m underflows) can leave the model half
     # updated: the linker is rebuilt from the last good model document and the next candidate is tried.
