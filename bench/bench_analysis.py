@@ -14,7 +14,6 @@ indexes and Dijkstra runs it needs; as with timeit, garbage collection is off in
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import random
 import statistics
@@ -172,19 +171,12 @@ def populate(engine, rng: random.Random) -> int:
     return eid
 
 
-def timed(fn, reps: int) -> tuple[list[float], object]:
-    # As timeit does: collect first, no garbage collection inside the timed call.
-    times, result = [], None
-    for _ in range(reps):
-        gc.collect()
-        gc.disable()
-        try:
-            t = time.perf_counter()
-            result = fn()
-            times.append((time.perf_counter() - t) * 1000)
-        finally:
-            gc.enable()
-    return times, result
+def timed_ms(fn, reps: int) -> tuple[list[float], object]:
+    """Milliseconds of each call, and the last result."""
+    from bench.timing import timed
+
+    seconds, result = timed(fn, reps)
+    return [s * 1000 for s in seconds], result
 
 
 def main() -> int:
@@ -217,11 +209,11 @@ def main() -> int:
               f"{N_REQUIREMENTS:,} requirements, {N_DECISIONS:,} decisions")
         with Session(engine) as session:
             scenario = find_scenario(session, session.get(Engagement, eid))
-            load_ms, snapshot = timed(lambda: load_snapshot(session, scenario), args.reps)
+            load_ms, snapshot = timed_ms(lambda: load_snapshot(session, scenario), args.reps)
         with app.app_context():
             db.engine.dispose()
 
-    build_ms, graph = timed(lambda: build_graph(snapshot), args.reps)
+    build_ms, graph = timed_ms(lambda: build_graph(snapshot), args.reps)
     rows: list[tuple[str, list[float], str]] = [
         ("snapshot from the database", load_ms, f"{len(snapshot.flows):,} flows, {len(snapshot.ownerships):,} "
                                                  "ownerships"),
@@ -231,7 +223,7 @@ def main() -> int:
     def fresh(fn):
         # Every repetition on a new graph: nothing cached from a previous run.
         graphs = iter([build_graph(snapshot) for _ in range(args.reps)])
-        return timed(lambda: fn(next(graphs)), args.reps)
+        return timed_ms(lambda: fn(next(graphs)), args.reps)
 
     suite_ms, findings = fresh(run_findings)
     rows.append(("rule suite", suite_ms, f"{len(findings.findings):,} findings"))

@@ -16,7 +16,6 @@ import random
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,6 +29,7 @@ from app.extensions import db  # noqa: E402
 from app.services.archimate import export_archimate  # noqa: E402
 from app.services.archimate_import import import_archimate  # noqa: E402
 from app.services.engagements import create_engagement  # noqa: E402
+from bench.timing import timed  # noqa: E402
 from exports.archimate import schema_errors  # noqa: E402
 from models import Base, DataEntity, DataFlow, Ownership, Requirement, Scenario, System, TraceLink  # noqa: E402
 
@@ -72,15 +72,6 @@ def build(session, seed: int):
                               target_id=rnd.choice(systems).id))
     session.commit()
     return engagement
-
-
-def timed(fn, reps: int) -> tuple[list[float], object]:
-    times, result = [], None
-    for _ in range(reps):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return times, result
 
 
 def main() -> None:

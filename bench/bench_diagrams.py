@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.graph import snapshot as s  # noqa: E402
 from app.graph.impact import system_impact  # noqa: E402
 from app.graph.model import build_graph  # noqa: E402
+from bench.timing import median_timed  # noqa: E402
 from exports import diagrams  # noqa: E402
 from exports.graphviz_render import render  # noqa: E402
 from models.vocab import (  # noqa: E402
@@ -68,16 +67,6 @@ def generate(n_systems: int, n_flows: int, seed: int) -> s.ScenarioSnapshot:
     )
 
 
-def timed(fn, reps: int) -> tuple[float, object]:
-    """Median seconds over reps calls, and the last result."""
-    times, result = [], None
-    for _ in range(reps):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--systems", type=int, default=200)
@@ -89,8 +78,11 @@ def main() -> int:
     print(f"{args.systems} systems, {args.flows} flows; median of {args.reps} run(s)")
     ok = True
     for cluster in diagrams.CLUSTERS:
-        t_dot, source = timed(lambda c=cluster: diagrams.landscape(snap, cluster=c, link_prefix="/e/1"), args.reps)
-        t_svg, svg = timed(lambda src=source: render(src, "svg"), args.reps)
+        def draw(c=cluster):
+            return diagrams.landscape(snap, cluster=c, link_prefix="/e/1")
+
+        t_dot, source = median_timed(draw, args.reps)
+        t_svg, svg = median_timed(lambda src=source: render(src, "svg"), args.reps)
         within = t_dot + t_svg < BUDGET_SECONDS
         ok &= within
         print(f"  {'landscape by ' + cluster:<30} DOT {t_dot * 1000:7.1f} ms   SVG {t_svg:5.2f} s "
@@ -106,8 +98,8 @@ def main() -> int:
         "diff of two scenarios": lambda: diagrams.diff_diagram(snap, after, link_prefix="/e/1"),
     }
     for label, build in others.items():
-        t_dot, source = timed(build, args.reps)
-        t_svg, _ = timed(lambda src=source: render(src, "svg"), args.reps)
+        t_dot, source = median_timed(build, args.reps)
+        t_svg, _ = median_timed(lambda src=source: render(src, "svg"), args.reps)
         print(f"  {label:<30} DOT {t_dot * 1000:7.1f} ms   SVG {t_svg:5.2f} s")
     return 0 if ok else 1
 

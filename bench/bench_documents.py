@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_diagrams import generate as generate_landscape  # noqa: E402
+from bench.timing import median_timed  # noqa: E402
 from exports import diagrams, madr, mermaid, reqif  # noqa: E402
 from exports.records import DecisionRecord, DocumentSnapshot, LinkRecord, RequirementRecord  # noqa: E402
 from models import vocab  # noqa: E402
@@ -70,16 +70,6 @@ def generate(n_req: int, n_adr: int, n_links: int, seed: int) -> DocumentSnapsho
     )
 
 
-def timed(fn, reps: int) -> tuple[float, object]:
-    """Median seconds over reps calls, and the last result."""
-    times, result = [], None
-    for _ in range(reps):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requirements", type=int, default=2000)
@@ -104,9 +94,9 @@ def main() -> int:
               f"{'ok' if within else 'OVER'} (budget {BUDGETS[budget]:g} s)")
 
     for group_by in reqif.GROUPINGS:
-        seconds, data = timed(lambda g=group_by: reqif.write_reqif(snap, group_by=g), args.reps)
+        seconds, data = median_timed(lambda g=group_by: reqif.write_reqif(snap, group_by=g), args.reps)
         line(f"ReqIF .reqif by {group_by}", seconds, len(data), "reqif")
-    seconds, packed = timed(lambda: reqif.write_reqifz(snap), args.reps)
+    seconds, packed = median_timed(lambda: reqif.write_reqifz(snap), args.reps)
     line("ReqIF .reqifz by type", seconds, len(packed), "reqif")
     if args.validate:
         from reqif.parser import ReqIFParser
@@ -119,13 +109,13 @@ def main() -> int:
             print(f"  {'reqif package parses it':<34} {time.perf_counter() - start:6.2f} s  "
                   f"{len(bundle.core_content.req_if_content.spec_objects)} spec objects, "
                   f"{len(bundle.exceptions)} problems")
-    seconds, zipped = timed(lambda: madr.write_adr_zip(snap), args.reps)
+    seconds, zipped = median_timed(lambda: madr.write_adr_zip(snap), args.reps)
     line(f"MADR zip ({args.decisions} files)", seconds, len(zipped), "madr")
     landscape = generate_landscape(args.systems, args.flows, args.seed)
     for cluster in diagrams.CLUSTERS:
         figure = diagrams.landscape_figure(landscape, cluster=cluster)
-        t_dot, _ = timed(figure.dot, args.reps)
-        seconds, text = timed(lambda f=figure: mermaid.render(f), args.reps)
+        t_dot, _ = median_timed(figure.dot, args.reps)
+        seconds, text = median_timed(lambda f=figure: mermaid.render(f), args.reps)
         line(f"Mermaid landscape by {cluster}", seconds, len(text.encode()), "mermaid")
         print(f"  {'  (DOT of the same figure)':<34} {t_dot:6.2f} s")
     return 0 if ok else 1
