@@ -56,6 +56,13 @@ def test_an_interrupted_report_job_page_says_it_failed_and_why(browser, session,
     assert job.status == "failed"
 
 
+def test_queued_work_waiting_behind_other_runs_is_given_longer(session, engagement):
+    waiting = ReportJob(engagement_id=engagement.id, status="queued", created_at=utcnow() - STALE_AFTER * 2)
+    session.add(waiting)
+    session.commit()
+    assert reap_stale(session, engagement.id) == 0 and waiting.status == "queued"
+
+
 def test_only_the_engagements_own_work_is_reaped(session, engagement, make_user):
     from app.services.engagements import create_engagement
 

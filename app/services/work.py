@@ -17,6 +17,8 @@ from models.base import utcnow
 # No progress for this long means the worker is gone (a restart kills the in-process pool). Generous, because
 # one engine stage (a Splink training pass on a large extract) may report nothing for minutes.
 STALE_AFTER = timedelta(minutes=15)
+# Queued work waits for the single worker behind other runs, so it is given longer before it counts as lost.
+QUEUED_STALE_AFTER = timedelta(hours=1)
 UNFINISHED = ("queued", "running")
 INTERRUPTED = ("Interrupted: no progress for {minutes} minutes — the server was probably restarted while it ran. "
                "Start it again.")
@@ -44,13 +46,17 @@ def _last_sign(row: Any) -> datetime | None:
 
 
 def is_stale(row: Any, now: datetime | None = None, stale_after: timedelta = STALE_AFTER) -> bool:
-    """True for queued or running work with no sign of life for `stale_after`."""
+    """True for running work with no sign of life for `stale_after` (queued work: QUEUED_STALE_AFTER or more)."""
     seen = _last_sign(row)
     if row.status not in UNFINISHED or seen is None:
         return False
     if seen.tzinfo is None:  # SQLite hands back naive datetimes; they are stored in UTC
         seen = seen.replace(tzinfo=(now or utcnow()).tzinfo)
-    return (now or utcnow()) - seen > stale_after
+    return (now or utcnow()) - seen > _limit(row, stale_after)
+
+
+def _limit(row: Any, stale_after: timedelta) -> timedelta:
+    return max(stale_after, QUEUED_STALE_AFTER) if row.status == "queued" else stale_after
 
 
 def reap_stale(session: Session, engagement_id: int, *, now: datetime | None = None,
@@ -64,8 +70,9 @@ def reap_stale(session: Session, engagement_id: int, *, now: datetime | None = N
         ).all()
         for row in rows:
             if is_stale(row, now, stale_after):
+                minutes = int(_limit(row, stale_after).total_seconds() // 60)
                 row.status, row.finished_at = "failed", now
-                row.error = INTERRUPTED.format(minutes=int(stale_after.total_seconds() // 60))
+                row.error = INTERRUPTED.format(minutes=minutes)
                 reaped += 1
     if reaped:
         session.commit()
