@@ -68,7 +68,7 @@ def stylesheet():
 
 @bp.route("/report/jobs", methods=["POST"])
 def start():
-    """Start making the PDF; small engagements are done in the request, others on the worker pool."""
+    """Start making the PDF on the worker pool (in the request when REPORT_INLINE is set, as in tests)."""
     try:
         options = _options_from(request.form)
         job = svc.start_job(db.session, g.engagement, options, user=current_user)
