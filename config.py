@@ -58,6 +58,9 @@ class Config:
         self.DATASET_MAX_BYTES = int(os.environ.get("DATASET_MAX_BYTES", str(200 * 1024 * 1024)))
         self.ENGINE_INLINE_ROWS = int(os.environ.get("ENGINE_INLINE_ROWS", "100000"))
         self.ENGINE_WORKERS = int(os.environ.get("ENGINE_WORKERS", "1"))
+        # Reports (docs/report.md) go to the same pool unless made in the request; ArchiMate uploads are capped.
+        self.REPORT_INLINE = os.environ.get("REPORT_INLINE", "").lower() in ("1", "true", "yes")
+        self.ARCHIMATE_MAX_BYTES = int(os.environ.get("ARCHIMATE_MAX_BYTES", str(10 * 1024 * 1024)))
         # argon2id cost; the defaults are the library's (RFC 9106 low-memory profile).
         self.ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))
         self.ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", "65536"))

@@ -96,7 +96,7 @@ def import_page():
     """Upload an ArchiMate exchange file; it becomes a new engagement owned by the current user."""
     form = ImportForm() if request.method == "POST" else ImportForm(formdata=None)
     errors: list[str] = []
-    limit = current_app.config.get("ARCHIMATE_MAX_BYTES", 10 * 1024 * 1024)
+    limit = current_app.config["ARCHIMATE_MAX_BYTES"]
     if request.method == "POST":
         if form.validate():
             raw = form.file.data.read(limit + 1)

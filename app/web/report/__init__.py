@@ -78,7 +78,7 @@ def start():
     except NotFound as exc:
         db.session.rollback()
         return _index({"scenario": str(exc)}, 422)
-    if current_app.config.get("REPORT_INLINE"):
+    if current_app.config["REPORT_INLINE"]:
         svc.execute_job(db.session, job.id)
     else:
         jobs(current_app).submit(f"report-{job.id}", lambda session, jid=job.id: svc.execute_job(session, jid))
