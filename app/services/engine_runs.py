@@ -166,6 +166,12 @@ def get_run(session: Session, engagement_id: int, run_id: int) -> EngineRun:
     return run
 
 
+def run_versions(session: Session, run: EngineRun) -> list[DatasetVersion]:
+    """The dataset versions a run read (for its page)."""
+    ids = list(run.dataset_versions.values())
+    return list(session.scalars(select(DatasetVersion).where(DatasetVersion.id.in_(ids))))
+
+
 def list_runs(session: Session, engagement_id: int, kind: str | None = None, limit: int = 50) -> list[EngineRun]:
     """The latest runs, newest first (interrupted ones marked failed first)."""
     reap_stale(session, engagement_id)

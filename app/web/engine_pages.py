@@ -11,7 +11,7 @@ from flask import current_app, redirect, request, url_for
 from app.extensions import db
 from app.jobs import jobs
 from app.services.errors import ValidationError
-from app.web.render import wants_fragment
+from app.web.render import render, wants_fragment
 
 
 def dispatch_run(run_id: int, execute: Callable[[Any, int], Any], *, background: bool, detail_endpoint: str):
@@ -46,3 +46,9 @@ def edit_document(
         db.session.rollback()
         return document, exc.errors, False
     return document, {}, True
+
+
+def status_fragment(run: Any, template: str):
+    """The progress fragment a run page polls; once the run has finished, htmx reloads the whole page."""
+    headers = {"HX-Refresh": "true"} if run.finished and wants_fragment() else {}
+    return render(template, template, run=run)[0], 200, headers

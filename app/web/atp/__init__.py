@@ -18,8 +18,8 @@ from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import get_scenario, list_scenarios
 from app.web.atp import charts
 from app.web.atp.rules_form import document_from_form, form_from_document
-from app.web.engine_pages import dispatch_run, edit_document
-from app.web.render import render, wants_fragment
+from app.web.engine_pages import dispatch_run, edit_document, status_fragment
+from app.web.render import render
 from app.web.tenancy import engagement_blueprint
 from models import Channel, DatasetVersion, EngineRun
 
@@ -144,18 +144,14 @@ def run_detail(run_id: int):
     """A run: its inputs and parameters, progress while it runs, then its results."""
     run = _run_or_404(run_id)
     views = _replay_view(run) if run.status == "done" and run.kind == "replay" else {}
-    versions = db.session.scalars(
-        select(DatasetVersion).where(DatasetVersion.id.in_(list(run.dataset_versions.values())))
-    ).all()
+    versions = engine_runs.run_versions(db.session, run)
     return render("atp/run.html", run=run, versions=versions, **views)
 
 
 @bp.route("/atp/runs/<int:run_id>/status")
 def run_status(run_id: int):
     """The progress fragment the run page polls; reloads the page once the run has finished."""
-    run = _run_or_404(run_id)
-    headers = {"HX-Refresh": "true"} if run.finished and wants_fragment() else {}
-    return render("atp/_status.html", "atp/_status.html", run=run)[0], 200, headers
+    return status_fragment(_run_or_404(run_id), "atp/_status.html")
 
 
 @bp.route("/atp/runs/<int:run_id>/skus")

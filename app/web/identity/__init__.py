@@ -6,18 +6,17 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.engines.identity import LABELS, RULES, Options
 from app.extensions import db
 from app.jobs import init_jobs
-from app.services import identity
+from app.services import engine_runs, identity
 from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import get_scenario, list_scenarios
-from app.web.engine_pages import dispatch_run
-from app.web.render import render, wants_fragment
+from app.web.engine_pages import dispatch_run, status_fragment
+from app.web.render import render
 from app.web.tenancy import engagement_blueprint
-from models import DatasetVersion, EngineRun
+from models import EngineRun
 
 bp = engagement_blueprint("identity", __name__)
 bp.record_once(lambda state: init_jobs(state.app))
@@ -75,8 +74,7 @@ def start():
             for m in messages:
                 flash(m, "error")
         return redirect(url_for("identity.overview"))
-    rows = sum(db.session.scalars(select(DatasetVersion.row_count).where(
-        DatasetVersion.id.in_(list(run.dataset_versions.values())))).all())
+    rows = sum(v.row_count for v in engine_runs.run_versions(db.session, run))
     background = rows > int(current_app.config.get("IDENTITY_INLINE_RECORDS", INLINE_RECORDS))
     return dispatch_run(
         run.id, identity.execute_identity_run, background=background, detail_endpoint="identity.run_detail"
@@ -100,9 +98,7 @@ def run_detail(run_id: int):
 @bp.route("/identity/runs/<int:run_id>/status")
 def run_status(run_id: int):
     """The progress fragment the run page polls; reloads the page once the run has finished."""
-    run = _run_or_404(run_id)
-    headers = {"HX-Refresh": "true"} if run.finished and wants_fragment() else {}
-    return render("identity/_status.html", "identity/_status.html", run=run)[0], 200, headers
+    return status_fragment(_run_or_404(run_id), "identity/_status.html")
 
 
 @bp.route("/identity/runs/<int:run_id>/pair")

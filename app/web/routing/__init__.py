@@ -17,8 +17,8 @@ from app.services.datasets import latest_version
 from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import get_scenario, list_scenarios
 from app.web.atp import charts as atp_charts
-from app.web.engine_pages import dispatch_run, edit_document
-from app.web.render import render, wants_fragment
+from app.web.engine_pages import dispatch_run, edit_document, status_fragment
+from app.web.render import render
 from app.web.routing import charts
 from app.web.tenancy import engagement_blueprint
 from models import DatasetVersion, EngineRun
@@ -140,9 +140,7 @@ def start():
 def run_detail(run_id: int):
     """A routing run: inputs, progress while it runs, then its figures, charts and tables."""
     run = _run_or_404(run_id)
-    versions = db.session.scalars(
-        select(DatasetVersion).where(DatasetVersion.id.in_(list(run.dataset_versions.values())))
-    ).all()
+    versions = engine_runs.run_versions(db.session, run)
     views = {}
     if run.status == "done":
         m = run.metrics
@@ -161,9 +159,7 @@ def run_detail(run_id: int):
 @bp.route("/routing/runs/<int:run_id>/status")
 def run_status(run_id: int):
     """The progress fragment the run page polls; reloads the page once the run has finished."""
-    run = _run_or_404(run_id)
-    headers = {"HX-Refresh": "true"} if run.finished and wants_fragment() else {}
-    return render("routing/_status.html", "routing/_status.html", run=run)[0], 200, headers
+    return status_fragment(_run_or_404(run_id), "routing/_status.html")
 
 
 @bp.route("/routing/compare")
