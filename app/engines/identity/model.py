@@ -20,6 +20,7 @@ MODEL_FIELDS = ("first_name", "last_name", "email", "phone", "birth_date", "stre
                 "postal_code", "loyalty_id")
 SWAPPED = ("first_name", "last_name", "swapped")  # pseudo-rule: first and last name entered the other way round
 SWAPPED_LAST = "swapped with the first name (counted there)"
+CROSSED_LAST = "one name in the other name field (counted on the first name)"
 
 
 def _present(records: Sequence[Prepared], name: str) -> bool:
@@ -42,7 +43,8 @@ def blocking_rules(columns: Sequence[str]) -> list[tuple[str, ...]]:
     candidates = [("email",), ("phone",), ("loyalty_id",), ("first_name", "last_name"), SWAPPED,
                   ("postal_code", "last_name"), ("postal_code", "first_initial"), ("birth_date", "last_name"),
                   ("birth_date", "first_initial"), ("street", "house_number"), ("birth_date", "house_number"),
-                  ("postal_code", "house_number"), ("birth_date",), ("postal_code",)]
+                  ("postal_code", "house_number"), ("first_name", "city"), ("last_name", "city"),
+                  ("last_name", "house_number"), ("first_name", "house_number"), ("birth_date",), ("postal_code",)]
     have = set(columns) | ({"first_initial"} if "first_name" in columns else set()) | {"swapped"}
     return [c for c in candidates if set(c) <= have]
 
@@ -101,6 +103,12 @@ def _comparisons(columns: Sequence[str]):
         label_for_charts="swapped with the last name")] if "first_name" in columns and "last_name" in columns else []
     swapped_last = [cll.CustomLevel("jaro_winkler_similarity(first_name_l, last_name_r) >= 0.9 and "
                                     "jaro_winkler_similarity(last_name_l, first_name_r) >= 0.9")] if swapped else []
+    # One name keyed in the other's field ('james coleman' / 'howie james'): counted on the first name.
+    cross = "first_name_l = last_name_r or last_name_l = first_name_r"
+    crossed = [cll.CustomLevel(cross).configure(label_for_charts="one name entered in the other name field")
+               ] if swapped else []
+    crossed_last = [cll.CustomLevel(cross).configure(is_null_level=True, label_for_charts=CROSSED_LAST)
+                    ] if swapped else []
     out = []
     for name in columns:
         if name == "first_name":
@@ -110,6 +118,7 @@ def _comparisons(columns: Sequence[str]):
                 cll.ArrayIntersectLevel("first_name_variants", 1).configure(label_for_charts="nickname or short form"),
                 cll.JaroWinklerLevel("first_name", 0.92).configure(label_for_charts="nearly the same"),
                 *swapped,
+                *crossed,
                 cll.JaroWinklerLevel("first_name", 0.8).configure(label_for_charts="similar"),
                 cll.ElseLevel().configure(label_for_charts="different"),
             ], output_column_name="first_name"))
@@ -121,6 +130,7 @@ def _comparisons(columns: Sequence[str]):
                 # Swapped names are counted once, on the first name; here they are neutral (weight 0), not
                 # "different": counting them as a disagreement took back most of the swap's evidence.
                 *[level.configure(is_null_level=True, label_for_charts=SWAPPED_LAST) for level in swapped_last],
+                *crossed_last,
                 cll.JaroWinklerLevel("last_name", 0.8).configure(label_for_charts="similar"),
                 cll.ElseLevel().configure(label_for_charts="different"),
             ], output_column_name="last_name"))
@@ -147,35 +157,7 @@ def _comparisons(columns: Sequence[str]):
                 cll.ElseLevel().configure(label_for_charts="different"),
             ], output_column_name="birth_date"))
         elif name == "postal_code":
-            levels = [cll.NullLevel("postal_code")]
-            if "street" in columns and "house_number" in columns:
-                levels.append(cll.And(cll.ExactMatchLevel("postal_code"), cll.ExactMatchLevel("house_number"),
-                                      cll.ExactMatchLevel("street")).configure(label_for_charts="same address"))
-            if "house_number" in columns:
-                levels.append(cll.And(cll.ExactMatchLevel("postal_code"), cll.ExactMatchLevel("house_number"))
-                              .configure(label_for_charts="same postcode and house number"))
-            if "street" in columns and "house_number" in columns:
-                # The same home keyed with typos: number equal, street nearly equal, postcode one typo apart
-                # or the same city (one typo in a postcode or street otherwise falls to the weak levels below).
-                near = "damerau_levenshtein(postal_code_l, postal_code_r) <= 1"
-                if "city" in columns:
-                    near = f"({near} or city_l = city_r)"
-                levels.append(cll.CustomLevel(
-                    "house_number_l = house_number_r and jaro_winkler_similarity(street_l, street_r) >= 0.88 and "
-                    + near).configure(label_for_charts="same address with a typo"))
-            levels += [
-                cll.ExactMatchLevel("postal_code", term_frequency_adjustments=True).configure(
-                    label_for_charts="same postcode, other street or number"),
-            ]
-            if "street" in columns and "house_number" in columns:
-                levels.append(cll.And(cll.ExactMatchLevel("house_number"), cll.ExactMatchLevel("street"))
-                              .configure(label_for_charts="same street and number, other postcode"))
-            levels.append(cll.DamerauLevenshteinLevel("postal_code", 1).configure(
-                label_for_charts="postcode one typo apart"))
-            if "city" in columns:
-                levels.append(cll.ExactMatchLevel("city").configure(label_for_charts="same city only"))
-            levels.append(cll.ElseLevel().configure(label_for_charts="different address"))
-            out.append(cl.CustomComparison(levels, output_column_name="postal_code"))
+            out.append(cl.CustomComparison(_address_levels(columns), output_column_name="postal_code"))
         elif name in ("street", "house_number", "city") and address:
             continue
         elif name == "loyalty_id":  # identifiers are keyed in: one typo is still evidence
@@ -192,6 +174,51 @@ def _comparisons(columns: Sequence[str]):
         else:
             out.append(cl.ExactMatch(name))
     return out
+
+
+def _address_levels(columns: Sequence[str]) -> list:
+    """The address as one comparison, strongest agreement first. It is missing only when no part of it (postcode,
+    street, city) is on both records: a missing postcode leaves the street and the city to compare."""
+    import splink.comparison_level_library as cll
+
+    street, number, city = ("street" in columns), ("house_number" in columns), ("city" in columns)
+    missing = ["(postal_code_l is null or postal_code_r is null)"]
+    missing += [f"({c}_l is null or {c}_r is null)" for c in ("street", "city") if c in columns]
+    levels = [cll.CustomLevel(" and ".join(missing)).configure(is_null_level=True)]
+    # City names are keyed with typos as often as anything else ('port brolghton'); 0.9 keeps 'north ryde' and
+    # 'east ryde' apart.
+    same_city = "jaro_winkler_similarity(city_l, city_r) >= 0.9"
+    # Spaces removed: 'mackie cres' / 'mackiecrescent', 'fisken cres' / 'fisken c rescent'.
+    near_street = "jaro_winkler_similarity(replace(street_l, ' ', ''), replace(street_r, ' ', '')) >= 0.88"
+    pc_typo = "damerau_levenshtein(postal_code_l, postal_code_r) <= 1"
+    if street and number:
+        levels.append(cll.And(cll.ExactMatchLevel("postal_code"), cll.ExactMatchLevel("house_number"),
+                              cll.ExactMatchLevel("street")).configure(label_for_charts="same address"))
+    if number:
+        levels.append(cll.And(cll.ExactMatchLevel("postal_code"), cll.ExactMatchLevel("house_number"))
+                      .configure(label_for_charts="same postcode and house number"))
+    if street and number:
+        # The same home keyed with typos: number equal, street nearly equal, postcode one typo apart or the same
+        # city (one typo in a postcode or street otherwise falls to the weak levels below).
+        near = f"({pc_typo} or {same_city})" if city else pc_typo
+        levels.append(cll.CustomLevel(f"house_number_l = house_number_r and {near_street} and {near}").configure(
+            label_for_charts="same address with a typo"))
+    levels.append(cll.ExactMatchLevel("postal_code", term_frequency_adjustments=True).configure(
+        label_for_charts="same postcode, other street or number"))
+    if street and number:
+        levels.append(cll.And(cll.ExactMatchLevel("house_number"), cll.ExactMatchLevel("street"))
+                      .configure(label_for_charts="same street and number, other postcode"))
+    if city:
+        levels.append(cll.CustomLevel(f"{pc_typo} and {same_city}").configure(
+            label_for_charts="postcode one typo apart, same city"))
+    levels.append(cll.CustomLevel(pc_typo).configure(label_for_charts="postcode one typo apart"))
+    if street and city:
+        levels.append(cll.CustomLevel(f"{near_street} and {same_city}").configure(
+            label_for_charts="same street and city, other postcode or number"))
+    if city:
+        levels.append(cll.CustomLevel(same_city).configure(label_for_charts="same city only"))
+    levels.append(cll.ElseLevel().configure(label_for_charts="different address"))
+    return levels
 
 
 def _table(records: Sequence[Prepared], columns: Sequence[str]):
@@ -237,7 +264,11 @@ class Scored:
             level = self.labels.get((name, gamma), f"level {gamma}")
             if gamma == -1:
                 both = left.values.get(name) and right.values.get(name)
-                level = SWAPPED_LAST if both and name == "last_name" else "missing on one side"
+                level = "missing on one side"
+                if both and name == "last_name":
+                    # the first name's level says which (it comes first in self.fields)
+                    swapped = any(c.field == "first_name" and c.level.startswith("swapped") for c in out)
+                    level = SWAPPED_LAST if swapped else CROSSED_LAST
             out.append(Contribution(name, left.values.get(name), right.values.get(name), level, weight))
         return (Contribution("prior", None, None, "prior", prior), *out)
 
@@ -254,6 +285,34 @@ def _labels(model: dict[str, Any]) -> tuple[dict[tuple[str, int], str], dict[str
         for position, level in enumerate(levels):
             labels[(column, len(levels) - 1 - position)] = str(level.get("label_for_charts", "")).lower()
     return labels, top
+
+
+M_FLOOR = 0.002
+
+
+def _floor_m(model: dict[str, Any]) -> list[str]:
+    """Raise every level's m probability to at least M_FLOOR (the others scaled to keep the sum at 1), in place.
+
+    EM drives m towards zero for a level it never sees among matches in this extract (no birth-date typos, no
+    one who moved): the level's weight then reaches -25 bits and vetoes a pair that every other field calls the
+    same customer. One true match in 500 may show any level. Returns the levels raised ("comparison: label").
+    """
+    raised = []
+    for comparison in model.get("comparisons", []):
+        levels = [lv for lv in comparison.get("comparison_levels", [])
+                  if not lv.get("is_null_level") and lv.get("m_probability") is not None]
+        low = [lv for lv in levels if lv["m_probability"] < M_FLOOR]
+        if not low or len(low) == len(levels):
+            continue
+        spare = sum(lv["m_probability"] for lv in levels if lv not in low)
+        scale = (1 - M_FLOOR * len(low)) / spare
+        for level in levels:
+            if level in low:
+                raised.append(f"{comparison.get('output_column_name')}: {level.get('label_for_charts', '')}")
+                level["m_probability"] = M_FLOOR
+            else:
+                level["m_probability"] *= scale
+    return raised
 
 
 def probabilistic_pairs(records: Sequence[Prepared], options: Options,
@@ -343,9 +402,11 @@ def probabilistic_pairs(records: Sequence[Prepared], options: Options,
             trainer = Linker(db.register(sample), good, log_level=logging.ERROR)
         report(0.2 + 0.25 * min(1.0, (number + 1) / 3))
     model = trainer.misc.save_model_to_json()  # the public settings document: parameters, labels, prior
+    if floored := _floor_m(model):
+        facts["m_floored"] = floored
     labels, top = _labels(model)
     facts["prior_probability"] = float(model.get("probability_two_random_records_match") or 0.0)
-    linker = trainer if sample is table else Linker(db.register(table), model, log_level=logging.ERROR)
+    linker = Linker(db.register(table), model, log_level=logging.ERROR)
     low = min(options.review_low, options.threshold)
     predictions = linker.inference.predict(threshold_match_probability=low)
     report(0.8)
@@ -360,7 +421,11 @@ def probabilistic_pairs(records: Sequence[Prepared], options: Options,
     con.close()  # the scores are numpy copies now; DuckDB's tables (and its memory) go
     scored = Scored(data, fields, labels, records)
     guard = options.household_guard and "gamma_first_name" in data
-    birth_top, loyalty_top = top.get("birth_date", -9), top.get("loyalty_id", -9)
+    # Birth dates one keying slip apart are the same date: spouses' dates are rarely a typo or a day/month swap
+    # away from each other, so these release the household guard as an equal date does.
+    births_alike = {gamma for (name, gamma), label in labels.items()
+                    if name == "birth_date" and label in ("same", "one typo apart", "day and month swapped")}
+    loyalty_top = top.get("loyalty_id", -9)
     pairs = []
     ids_l, ids_r = data["unique_id_l"].tolist(), data["unique_id_r"].tolist()
     probabilities, weights = data["match_probability"].tolist(), data["match_weight"].tolist()
@@ -370,7 +435,7 @@ def probabilistic_pairs(records: Sequence[Prepared], options: Options,
     for row, (a, b) in enumerate(zip(ids_l, ids_r, strict=True)):
         held = None
         # A household shares an email, a phone and an address, not a date of birth or a personal loyalty number.
-        if guard and first[row] == 0 and (birth is None or birth[row] != birth_top) and (
+        if guard and first[row] == 0 and (birth is None or birth[row] not in births_alike) and (
                 loyalty is None or loyalty[row] != loyalty_top):
             held = "different first names with shared details (a household?): review before merging"
         pairs.append(Pair(min(a, b), max(a, b), probabilities[row], weights[row], None, None, held,

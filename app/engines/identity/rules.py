@@ -1,5 +1,6 @@
-"""Deterministic rules: records sharing a loyalty id, normalised email or phone link outright (configurable),
-unless both carry first names that are not compatible (a household sharing an email is not one person)."""
+"""Deterministic rules: records sharing a loyalty id, normalised email or phone link outright (configurable).
+An email or phone links only records whose first names are compatible (a household sharing an email is not one
+person); a loyalty id is issued to one member, so it links whatever the names say."""
 
 from __future__ import annotations
 
@@ -36,8 +37,10 @@ def deterministic_pairs(records: Sequence[Prepared], rules: Iterable[str] = RULE
             if len(members) < 2:
                 continue
             heads: list[Prepared] = []  # one representative per compatible first-name group
+            personal = rule == "loyalty_id"
             for r in members:
-                head = next((h for h in heads if compatible_first_names(h, r)), None)
+                head = heads[0] if personal and heads else next(
+                    (h for h in heads if compatible_first_names(h, r)), None)
                 if head is None:
                     heads.append(r)
                     continue

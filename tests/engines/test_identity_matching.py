@@ -1,0 +1,111 @@
+"""How the identity model weighs evidence: loyalty ids are personal, birth-date slips are not a household,
+names keyed in each other's field, and addresses compared part by part when the postcode is missing."""
+
+import math
+
+import pytest
+
+from app.engines import identity as I
+from app.engines.identity.model import M_FLOOR, _floor_m
+from app.engines.identity_synth import extracts
+
+
+def _record(system, rid, **values):
+    return {"system": system, "source_record_id": rid, **values}
+
+
+def _explained(result, a, b):
+    pair = result.pair(a, b)
+    assert pair is not None, f"{a} and {b} were not compared"
+    return pair, {c.field: c for c in pair.contributions}
+
+
+def _with_copy(seed, change):
+    """A generated extract plus one altered copy of a complete record (the copy's key is 'Copy:1')."""
+    records = extracts(800, seed=seed)
+    original = next(r for r in records if r["birth_date"] and r["street"] and r["house_number"] and r["city"]
+                    and r["postal_code"])
+    copy = {**original, "system": "Copy", "source_record_id": "1", "email": "", "phone": "", "loyalty_id": ""}
+    change(copy, original)
+    return [*records, copy], f"{original['system']}:{original['source_record_id']}"
+
+
+def test_a_shared_loyalty_id_links_records_whatever_their_first_names_say():
+    records = [_record("POS", "p1", first_name="Holly", last_name="Webb", loyalty_id="L 5682368"),
+               _record("CRM", "c1", first_name="Haklra", last_name="Hokly", loyalty_id="l5682368"),
+               _record("Web", "w1", first_name="Sarah", last_name="Webb", email="webb@mail.com"),
+               _record("Web", "w2", first_name="Tom", last_name="Webb", email="webb@mail.com")]
+    prepared, _ = I.prepare(records)
+    rules = {(p.left, p.right): p.rule for p in I.deterministic_pairs(prepared)}
+    assert rules == {(0, 1): "loyalty_id"}  # the shared family email still needs compatible first names
+    assert I.resolve(records, I.Options(probabilistic=False)).real_customers == 3
+
+
+def test_a_birth_date_one_keying_slip_apart_releases_the_household_guard():
+    def retyped(copy, original):
+        day = original["birth_date"][-1]
+        copy["birth_date"] = original["birth_date"][:-1] + ("1" if day != "1" else "2")
+        copy["first_name"] = "Zebedee"  # a first name that is not the original's, as in a household
+
+    records, original = _with_copy(31, retyped)
+    pair, explained = _explained(I.resolve(records, I.Options(review_low=0.01)), original, "Copy:1")
+    assert explained["first_name"].level == "different"
+    assert explained["birth_date"].level == "one typo apart"
+    assert pair.held is None
+
+    def other_birthday(copy, original):
+        retyped(copy, original)
+        copy["birth_date"] = "1911-11-11"
+
+    records, original = _with_copy(31, other_birthday)
+    pair, _ = _explained(I.resolve(records, I.Options(review_low=0.01)), original, "Copy:1")
+    assert pair.held is not None and "household" in pair.held
+
+
+def test_a_name_entered_in_the_other_name_field_counts_once_on_the_first_name():
+    def crossed(copy, original):
+        copy["first_name"], copy["last_name"] = "Howie", original["first_name"]
+
+    records, original = _with_copy(32, crossed)
+    pair, explained = _explained(I.resolve(records), original, "Copy:1")
+    assert explained["first_name"].level == "one name entered in the other name field"
+    assert explained["first_name"].weight > 0
+    assert explained["last_name"].level == "one name in the other name field (counted on the first name)"
+    assert explained["last_name"].weight == 0
+    assert sum(c.weight for c in pair.contributions) == pytest.approx(pair.weight, abs=0.01)
+
+
+def test_without_a_postcode_the_street_and_city_are_still_compared():
+    def no_postcode(copy, original):
+        copy["postal_code"], copy["house_number"] = "", ""
+
+    records, original = _with_copy(33, no_postcode)
+    _, explained = _explained(I.resolve(records), original, "Copy:1")
+    assert explained["postal_code"].level == "same street and city, other postcode or number"
+    assert explained["postal_code"].weight > 0
+
+    def nothing_to_compare(copy, original):
+        copy["postal_code"], copy["street"], copy["city"], copy["house_number"] = "", "", "", ""
+
+    records, original = _with_copy(33, nothing_to_compare)
+    _, explained = _explained(I.resolve(records), original, "Copy:1")
+    assert explained["postal_code"].level == "missing on one side" and explained["postal_code"].weight == 0
+
+
+def test_no_single_field_vetoes_a_pair_even_when_training_never_saw_its_level():
+    records = extracts(300, seed=34)  # small and clean: EM sees no true match with, say, a moved address
+    result = I.resolve(records, I.Options(review_low=1e-9))
+    assert result.model["m_floored"]  # levels EM had pushed towards m = 0
+    lowest = min(c.weight for p in result.pairs if not p.rule for c in p.contributions if c.field != "prior")
+    assert lowest >= math.log2(M_FLOOR)  # weight = log2(m / u) and u <= 1
+
+
+def test_the_m_floor_keeps_each_comparison_a_distribution():
+    document = {"comparisons": [{"output_column_name": "city", "comparison_levels": [
+        {"is_null_level": True, "m_probability": None},
+        {"label_for_charts": "same", "m_probability": 0.9999},
+        {"label_for_charts": "different", "m_probability": 1e-40}]}]}
+    assert _floor_m(document) == ["city: different"]
+    levels = document["comparisons"][0]["comparison_levels"][1:]
+    assert levels[1]["m_probability"] == M_FLOOR
+    assert sum(lv["m_probability"] for lv in levels) == pytest.approx(1.0)
