@@ -58,7 +58,7 @@ def test_a_birth_date_one_keying_slip_apart_releases_the_household_guard():
         copy["birth_date"] = "1911-11-11"
 
     records, original = _with_copy(31, other_birthday)
-    pair, _ = _explained(I.resolve(records, I.Options(review_low=0.01)), original, "Copy:1")
+    pair, _ = _explained(I.resolve(records, I.Options(review_low=1e-9)), original, "Copy:1")
     assert pair.held is not None and "household" in pair.held
 
 
