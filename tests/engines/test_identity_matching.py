@@ -109,3 +109,34 @@ def test_the_m_floor_keeps_each_comparison_a_distribution():
     levels = document["comparisons"][0]["comparison_levels"][1:]
     assert levels[1]["m_probability"] == M_FLOOR
     assert sum(lv["m_probability"] for lv in levels) == pytest.approx(1.0)
+
+
+def test_a_failed_em_session_leaves_no_trace_in_the_model(monkeypatch):
+    from splink.internals.linker_components.training import LinkerTraining
+
+    records = extracts(300, seed=35)
+    real = LinkerTraining.estimate_parameters_using_expectation_maximisation
+
+    def run(update_before_failing: bool):
+        calls = []
+
+        def first_session_fails(self, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:  # Splink refuses a session after it has already changed the parameters
+                if update_before_failing:
+                    real(self, *args, **kwargs)
+                raise ValueError("m_probability value 0.0 is below the minimum allowed value")
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(LinkerTraining, "estimate_parameters_using_expectation_maximisation",
+                            first_session_fails)
+        result = I.resolve(records)
+        return result, [(p.left, p.right, round(p.probability, 9)) for p in result.pairs]
+
+    half_updated, scored = run(update_before_failing=True)
+    refused, scored_cleanly = run(update_before_failing=False)
+    assert half_updated.model["em_notes"][0].startswith("first_name+last_name: m_probability")
+    assert half_updated.model["em_sessions"] == refused.model["em_sessions"]
+    assert ["first_name", "last_name"] not in half_updated.model["em_sessions"]
+    assert len(half_updated.model["em_sessions"]) == 2  # the next candidates took its place
+    assert scored == scored_cleanly  # the failed session's partial update was thrown away
