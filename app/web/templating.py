@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, session
+from flask import Flask, g, request, session
 
 from app.services.fields import KINDS
+from app.web.navigation import menus
 from models import vocab
 
 
@@ -50,7 +51,12 @@ def register_templating(app: Flask) -> None:
         """True when a blueprint serving `name` is registered (links to areas that may not exist yet)."""
         return name in app.view_functions
 
-    app.jinja_env.globals.update(vocab=vocab, KINDS=KINDS, AREA_OF=AREA_OF, has_endpoint=has_endpoint)
+    def nav_menus():
+        """The engagement menus for this request (see app/web/navigation.py)."""
+        return menus(request.endpoint, set(app.view_functions))
+
+    app.jinja_env.globals.update(vocab=vocab, KINDS=KINDS, AREA_OF=AREA_OF, has_endpoint=has_endpoint,
+                                 nav_menus=nav_menus)
     app.jinja_env.filters["display"] = display
 
     @app.context_processor

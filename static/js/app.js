@@ -37,6 +37,19 @@
     });
   });
 
+  // Navigation menus: one open at a time; a click elsewhere or Esc closes it.
+  function closeMenus(except) {
+    document.querySelectorAll("details.nav-menu[open]").forEach(function (menu) {
+      if (menu !== except) { menu.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest("details.nav-menu"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeMenus(null); }
+  });
+
   // "/" or Ctrl+K jumps to the global search; Esc leaves it; arrow down moves into the results.
   document.addEventListener("keydown", function (event) {
     var search = document.getElementById("global-search");
