@@ -225,17 +225,20 @@ def _address_levels(columns: Sequence[str]) -> list:
 
 def _table(records: Sequence[Prepared], columns: Sequence[str]):
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    data: dict[str, Any] = {"unique_id": pa.array([r.index for r in records], pa.int64())}
-    for name in columns:
-        data[name] = pa.array([r.values.get(name) for r in records], pa.string())
-    if "email" in columns:
-        data["email_user"] = pa.array([(e or "").rpartition("@")[0] or None for e in data["email"].to_pylist()],
-                                      pa.string())
+    # One pass over the records (a million scattered objects: each pass costs a second in cache misses alone).
+    rows = [(r.index, r.variants or None, *map(r.values.get, columns)) for r in records]
+    ids, variants, *values = zip(*rows, strict=True) if rows else ((), (), *([()] * len(columns)))
+    del rows
+    data: dict[str, Any] = {"unique_id": pa.array(ids, pa.int64())}
+    for name, column in zip(columns, values, strict=True):
+        data[name] = pa.array(column, pa.string())
+    if "email" in columns:  # emails are validated: one '@', a non-empty user
+        data["email_user"] = pc.replace_substring_regex(data["email"], "@[^@]*$", "")
     if "first_name" in columns:
-        firsts = data["first_name"].to_pylist()
-        data["first_initial"] = pa.array([(f or "")[:1] or None for f in firsts], pa.string())
-        data["first_name_variants"] = pa.array([list(r.variants) or None for r in records], pa.list_(pa.string()))
+        data["first_initial"] = pc.utf8_slice_codeunits(data["first_name"], 0, 1)
+        data["first_name_variants"] = pa.array(variants, pa.list_(pa.string()))
     return pa.table(data)
 
 
