@@ -115,7 +115,9 @@ def _comparisons(columns: Sequence[str]):
             out.append(cl.CustomComparison([
                 cll.NullLevel("first_name"),
                 cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
-                cll.ArrayIntersectLevel("first_name_variants", 1).configure(label_for_charts="nickname or short form"),
+                # list_has_any stops at the first shared name; Splink's ArrayIntersectLevel builds the intersection
+                cll.CustomLevel("list_has_any(first_name_variants_l, first_name_variants_r)").configure(
+                    label_for_charts="nickname or short form"),
                 cll.JaroWinklerLevel("first_name", 0.92).configure(label_for_charts="nearly the same"),
                 # Jaro-Winkler scores a transposition in a short name low ('pia' / 'pai': 0.6)
                 cll.DamerauLevenshteinLevel("first_name", 1).configure(label_for_charts="one typo apart"),
