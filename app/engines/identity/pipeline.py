@@ -5,18 +5,23 @@ from __future__ import annotations
 import gc
 import math
 from collections.abc import Callable, Mapping, Sequence
+from itertools import compress, repeat
 from operator import attrgetter
 from typing import Any
 
-from .base import Contribution, Options, Pair, Result
-from .clusters import components, duplicate_rates, golden_records, overlap, quality
+import numpy as np
+
+from .base import Contribution, Options, Pair, Prepared, Result
+from .clusters import GoldenRecords, component_numbers, duplicate_rates, overlap, quality
 from .model import probabilistic_pairs
 from .normalise import prepare
-from .rules import decision_key, deterministic_pairs
+from .rules import deterministic_pairs
 
 # Share of the run each stage takes (measured on a million generated records), for the progress callback.
-STAGES = {"prepare": (0.0, 0.2), "rules": (0.2, 0.25), "model": (0.25, 0.8), "clusters": (0.8, 0.85),
-          "golden": (0.85, 0.97), "figures": (0.97, 1.0)}
+# The rules run after the model: their pairs (with explanations) would otherwise sit in memory through the
+# model's scoring, the run's high-water mark.
+STAGES = {"prepare": (0.0, 0.3), "model": (0.3, 0.82), "rules": (0.82, 0.9), "clusters": (0.9, 0.94),
+          "golden": (0.94, 0.95), "figures": (0.95, 1.0)}
 
 
 class _Progress:
@@ -71,15 +76,78 @@ def _resolve(records: Sequence[Mapping[str, Any]], options: Options,
     tracker.report(0.0)
     prepared, normalised = prepare(records, options, tracker.stage("prepare"))
     active = [r for r in prepared if not (options.exclude_test_records and r.test)]
-    rule_pairs = deterministic_pairs(active, options.rules)
-    tracker.stage("rules")(1.0)
     if options.probabilistic:
         model_pairs, rules_used, facts = probabilistic_pairs(active, options, tracker.stage("model"))
     else:
         model_pairs, rules_used, facts = [], [], {"trained": False, "reason": "Probabilistic matching off."}
     tracker.stage("model")(1.0)
+    rule_pairs = deterministic_pairs(active, options.rules)
+    del active
+    tracker.stage("rules")(1.0)
+    pairs, columns = _merge(rule_pairs, model_pairs, len(prepared))
+    del rule_pairs, model_pairs  # the merged list holds what is still needed
+    left, right = columns["left"], columns["right"]
+    linked, rejected, accepted = _decide(prepared, pairs, columns, options)
+    number = component_numbers(len(prepared), np.concatenate((left[linked], accepted[:, 0])),
+                               np.concatenate((right[linked], accepted[:, 1])))
+    tracker.stage("clusters")(0.5)
+    cluster_of_array, clusters = _clusters(number, prepared, options)
+    undecided = np.flatnonzero(~linked & ~rejected)
+    undecided = undecided[cluster_of_array[left[undecided]] != cluster_of_array[right[undecided]]]
+    undecided = undecided[np.argsort(-columns["probability"][undecided], kind="stable")]  # most likely first
+    review = list(map(pairs.__getitem__, undecided.tolist()))
+    # One int object per cluster number (and -1, the last item), shared by its records rather than one per record.
+    numbers = [*range(int(cluster_of_array.max()) + 1 if len(cluster_of_array) else 0), -1]
+    cluster_of = list(map(numbers.__getitem__, cluster_of_array.tolist()))
+    del numbers
+    del columns, left, right, linked, rejected, number, cluster_of_array, undecided
+    tracker.stage("clusters")(1.0)
+    record_systems = list(map(attrgetter("system"), prepared))
+    systems = list(dict.fromkeys(record_systems))
+    priority = list(options.source_priority) + [s for s in systems if s not in options.source_priority]
+    golden = GoldenRecords(prepared, clusters, priority, options.survivorship)  # built when read
+    tracker.stage("golden")(1.0)
+    result = Result(prepared, pairs, cluster_of, clusters, golden, review, quality(prepared, systems),
+                    overlap(map(frozenset, map(map, repeat(record_systems.__getitem__), clusters)), systems),
+                    duplicate_rates(prepared, cluster_of, systems), normalised, rules_used, facts, options)
+    tracker.report(1.0)
+    return result
+
+
+def _merge(rule_pairs: Sequence[Pair], model_pairs: Sequence[Pair], n: int) -> tuple[list[Pair], dict[str, np.ndarray]]:
+    """The model's pairs and the rule links as one list sorted by (left, right), with their columns as arrays.
+    A rule link keeps the model's explanation when the model scored the pair too. Pairs are keyed left·n+right
+    (one int64): sorting and matching a million pairs is then numpy's work, not a dict of tuples'."""
+    def column(items: Sequence[Pair], name: str, dtype: Any) -> np.ndarray:
+        return np.fromiter(map(attrgetter(name), items), dtype=dtype, count=len(items))
+
+    model_keys = column(model_pairs, "left", np.int64) * n + column(model_pairs, "right", np.int64)
+    rule_keys = column(rule_pairs, "left", np.int64) * n + column(rule_pairs, "right", np.int64)
+    sorter = np.argsort(model_keys, kind="stable")
+    if (np.diff(model_keys[sorter]) == 0).any() or (np.diff(np.sort(rule_keys)) == 0).any():
+        return _merge_in_order(rule_pairs, model_pairs)  # a pair listed twice: the later one wins, as in a dict
+    merged = list(model_pairs)
+    at = np.minimum(np.searchsorted(model_keys, rule_keys, sorter=sorter), max(len(model_keys) - 1, 0))
+    scored_at = sorter[at] if len(model_keys) else np.zeros(len(rule_keys), dtype=np.int64)
+    found = model_keys[scored_at] == rule_keys if len(model_keys) else np.zeros(len(rule_keys), dtype=bool)
+    for p, was_scored, position in zip(rule_pairs, found.tolist(), scored_at.tolist(), strict=True):
+        if was_scored:
+            scored = merged[position]
+            merged[position] = Pair(p.left, p.right, 1.0, scored.weight, p.rule, None, None,
+                                    (_RuleAndModel(scored, p), 0))
+        else:
+            merged.append(Pair(p.left, p.right, 1.0, math.inf, p.rule, p.contributions))
+    order = np.argsort(np.concatenate((model_keys, rule_keys[~found])), kind="stable")
+    pairs = list(map(merged.__getitem__, order.tolist()))
+    del merged
+    return pairs, _columns(pairs)
+
+
+def _merge_in_order(rule_pairs: Sequence[Pair],
+                    model_pairs: Sequence[Pair]) -> tuple[list[Pair], dict[str, np.ndarray]]:
+    """_merge for lists with a pair twice (not what the model and rules give), one pair at a time."""
     by_key: dict[tuple[int, int], Pair] = {(p.left, p.right): p for p in model_pairs}
-    for p in rule_pairs:  # a rule link keeps the model's explanation when the model scored the pair too
+    for p in rule_pairs:
         scored = by_key.get((p.left, p.right))
         if scored is None:
             by_key[(p.left, p.right)] = Pair(p.left, p.right, 1.0, math.inf, p.rule, p.contributions)
@@ -87,50 +155,70 @@ def _resolve(records: Sequence[Mapping[str, Any]], options: Options,
             by_key[(p.left, p.right)] = Pair(p.left, p.right, 1.0, scored.weight, p.rule, None, None,
                                              (_RuleAndModel(scored, p), 0))
     pairs = sorted(by_key.values(), key=attrgetter("left", "right"))
+    return pairs, _columns(pairs)
+
+
+def _columns(pairs: Sequence[Pair]) -> dict[str, np.ndarray]:
+    """left, right, probability, rule (linked by a rule) and held of every pair, as arrays."""
+    def column(name: str, dtype: Any, function: Callable[[Any], Any] | None = None) -> np.ndarray:
+        values = map(attrgetter(name), pairs)
+        return np.fromiter(map(function, values) if function else values, dtype=dtype, count=len(pairs))
+
+    return {"left": column("left", np.int64), "right": column("right", np.int64),
+            "probability": column("probability", np.float64), "rule": column("rule", bool, bool),
+            "held": column("held", bool, bool)}
+
+
+def _decide(prepared: Sequence[Prepared], pairs: Sequence[Pair], columns: Mapping[str, np.ndarray],
+            options: Options) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(linked, rejected) per pair and the accepted pairs of records (an (m, 2) array, joined even when this run
+    did not score them). Linked: a rule, an accepted review decision, or the threshold and not held."""
+    linked = columns["rule"] | ((columns["probability"] >= options.threshold) & ~columns["held"])
+    rejected = np.zeros(len(pairs), dtype=bool)
+    accepted: list[tuple[int, int]] = []
     decisions = {tuple(sorted(k)): v for k, v in options.decisions.items()}
-    links, undecided = [], []
-    for p in pairs:
-        decision = decisions.get(decision_key(prepared[p.left], prepared[p.right])) if decisions else None
-        if decision == "reject":
-            continue
-        if decision == "accept" or p.rule or (p.probability >= options.threshold and not p.held):
-            links.append((p.left, p.right))
-        else:
-            undecided.append(p)
-    index = {r.key: r.index for r in prepared} if decisions else {}
-    for (a, b), decision in decisions.items():  # an accepted pair joins even when this run did not score it
-        if decision == "accept" and a in index and b in index:
-            links.append((index[a], index[b]))
-    roots = components(len(prepared), links)
-    tracker.stage("clusters")(0.5)
-    cluster_of_root: dict[int, int] = {}
-    cluster_of: list[int] = []
-    clusters: list[list[int]] = []
-    for i, root in enumerate(roots):
-        number = cluster_of_root.get(root)
-        if number is None:
-            number = cluster_of_root[root] = len(clusters)
-            clusters.append([])
-        cluster_of.append(number)
-        clusters[number].append(i)
+    if decisions:
+        wanted = {key for pair in decisions for key in pair}
+        positions: dict[str, list[int]] = {}
+        last: dict[str, int] = {}
+        for r in prepared:
+            if r.key in wanted:
+                positions.setdefault(r.key, []).append(r.index)
+                last[r.key] = r.index
+        n = len(prepared)
+        keys = columns["left"] * n + columns["right"]  # sorted: pairs are in (left, right) order
+        for (a, b), decision in decisions.items():
+            if decision not in ("accept", "reject"):
+                continue
+            for i in positions.get(a, ()):
+                for j in positions.get(b, ()):
+                    if i == j:
+                        continue
+                    key = min(i, j) * n + max(i, j)
+                    at = int(np.searchsorted(keys, key))
+                    if at < len(keys) and keys[at] == key:
+                        linked[at] = decision == "accept"
+                        rejected[at] = decision == "reject"
+            if decision == "accept" and a in last and b in last:
+                accepted.append((last[a], last[b]))
+    return linked, rejected, np.array(accepted, dtype=np.int64).reshape(-1, 2)
+
+
+def _clusters(number: np.ndarray, prepared: Sequence[Prepared], options: Options) -> tuple[np.ndarray, list[list[int]]]:
+    """(cluster of each record, the clusters' members): numbered by first member; with exclude_test_records,
+    clusters of test records only are left out (their records get -1) and the rest renumbered."""
+    count = int(number.max()) + 1 if len(number) else 0
+    # Members in record order within each cluster, as the records' own index objects (a million ints shared with
+    # the records rather than copied: ~28 MB at the run's high-water mark).
+    indexes = list(map(attrgetter("index"), prepared))
+    order = list(map(indexes.__getitem__, np.argsort(number, kind="stable").tolist()))
+    ends = np.cumsum(np.bincount(number, minlength=count)).tolist()
+    clusters = [order[start:end] for start, end in zip([0, *ends][:-1], ends, strict=True)]
     if options.exclude_test_records:  # test records are reported, never counted as customers
-        tests = [r.test for r in prepared]
-        if any(tests):
-            clusters = [c for c in clusters if not all(tests[i] for i in c)]
-            cluster_of = [-1] * len(prepared)
-            for number, members in enumerate(clusters):
-                for i in members:
-                    cluster_of[i] = number
-    review = sorted((p for p in undecided if cluster_of[p.left] != cluster_of[p.right]),
-                    key=lambda p: -p.probability)
-    tracker.stage("clusters")(1.0)
-    systems = list(dict.fromkeys(r.system for r in prepared))
-    priority = list(options.source_priority) + [s for s in systems if s not in options.source_priority]
-    golden = golden_records(prepared, clusters, priority, options.survivorship, tracker.stage("golden"))
-    tracker.stage("golden")(1.0)
-    record_systems = [r.system for r in prepared]
-    result = Result(prepared, pairs, cluster_of, clusters, golden, review, quality(prepared, systems),
-                    overlap([{record_systems[i] for i in c} for c in clusters], systems),
-                    duplicate_rates(prepared, cluster_of, systems), normalised, rules_used, facts, options)
-    tracker.report(1.0)
-    return result
+        tests = np.fromiter(map(attrgetter("test"), prepared), dtype=bool, count=len(prepared))
+        if tests.any():
+            kept = np.bincount(number[~tests], minlength=count) > 0
+            clusters = list(compress(clusters, kept.tolist()))
+            renumbered = np.where(kept, np.cumsum(kept) - 1, -1)
+            return renumbered[number], clusters
+    return number, clusters
