@@ -55,17 +55,23 @@ def scenario_sources(session: Session, engagement: Engagement,
     return read, left_out
 
 
-def records_of(session: Session, versions: list[DatasetVersion]) -> list[dict[str, Any]]:
-    """Every row of the versions as plain records; `system` is the catalog system's name (else the dataset's)."""
-    out: list[dict[str, Any]] = []
+def records_of(session: Session, versions: list[DatasetVersion]) -> dict[str, list[Any]]:
+    """Every row of the versions as columns (name -> one cell per record, None when empty), which the engine
+    reads without a dict per record; `system` is the catalog system's name (else the dataset's)."""
+    names = ("source_record_id", *engine.FIELDS)
+    out: dict[str, list[Any]] = {"system": [], **{name: [] for name in names}}
     for version in versions:
         frame = load_frame(session, version)
         system = version.dataset.system.name if version.dataset.system is not None else version.dataset.name
-        columns = {f: frame.text(f) for f in ("source_record_id",) + engine.FIELDS if frame.has(f)}
-        for i in range(frame.rows):
-            record = {name: str(values[i]) for name, values in columns.items() if values[i] != ""}
-            record["system"] = system
-            out.append(record)
+        out["system"].extend([system] * frame.rows)
+        for name in names:
+            if not frame.has(name):
+                out[name].extend([None] * frame.rows)
+                continue
+            codes, values = frame.codes(name)
+            # one str per distinct value, shared by every cell holding it; code -1 (empty) picks the None
+            cells = [str(v) or None for v in values.tolist()] + [None]
+            out[name].extend(map(cells.__getitem__, codes.tolist()))
     return out
 
 
