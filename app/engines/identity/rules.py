@@ -5,9 +5,8 @@ person); a loyalty id is issued to one member, so it links whatever the names sa
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import compress
 
 from .base import LABELS, RULES, Contribution, Pair, Prepared
 
@@ -28,25 +27,19 @@ def compatible_first_names(a: Prepared, b: Prepared) -> bool:
 
 def deterministic_pairs(records: Sequence[Prepared], rules: Iterable[str] = RULES) -> list[Pair]:
     """Pairs linked by a rule (same loyalty id / email / phone), chained within each group (O(n))."""
-    rules = list(rules)
     out: dict[tuple[int, int], Pair] = {}
-    if not rules or not records:
-        return []
-    # One pass over the records for every rule's value, then counting at C speed: only values held by two
-    # records or more are grouped (a million-record extract has a few hundred thousand).
-    columns = list(zip(*(tuple(map(r.values.get, rules)) for r in records), strict=True))
-    for rule, column in zip(rules, columns, strict=True):
-        shared = {v for v, count in Counter(column).items() if count > 1 and v}
-        if not shared:
-            continue
+    for rule in rules:
         groups: dict[str, list[Prepared]] = defaultdict(list)
-        for i in compress(range(len(column)), map(shared.__contains__, column)):
-            groups[column[i]].append(records[i])
+        for r in records:
+            if r.values.get(rule):
+                groups[r.values[rule]].append(r)
         label = f"same {LABELS[rule].lower()} (rule)"
-        personal = rule == "loyalty_id"
         for value, members in groups.items():
+            if len(members) < 2:
+                continue
             because = (Contribution(rule, value, value, label, math.inf),)  # one explanation for the group
             heads: list[Prepared] = []  # one representative per compatible first-name group
+            personal = rule == "loyalty_id"
             for r in members:
                 head = heads[0] if personal and heads else next(
                     (h for h in heads if compatible_first_names(h, r)), None)
@@ -57,6 +50,7 @@ def deterministic_pairs(records: Sequence[Prepared], rules: Iterable[str] = RULE
                 if key not in out:
                     out[key] = Pair(key[0], key[1], 1.0, math.inf, rule, because)
     return sorted(out.values(), key=lambda p: (p.left, p.right))
+
 
 
 def decision_key(a: Prepared, b: Prepared) -> tuple[str, str]:
