@@ -13,6 +13,7 @@ from app.services import identity
 from app.services.analysis import find_scenario
 from app.services.dataset_validation import DatasetRejected
 from app.services.datasets import upload_dataset
+from app.services.errors import ValidationError
 from models import DatasetVersion, EngineRun
 from tests.support.datasets import erp
 
@@ -368,6 +369,25 @@ def test_identity_findings_are_computed_from_the_figures_with_a_severity():
     mastered = next(f for f in one if f["code"] == "mastered_in")
     assert mastered["severity"] == "info" and mastered["text"].endswith("800 real customers.")
     assert [f["severity"] for f in one if f["code"] == "duplicates"] == ["info"]
+
+
+def test_placeholder_contacts_are_a_finding_naming_the_values_set_aside():
+    summary = _summary(placeholders={"email": [["store@northwind.com", 412]], "phone": [["+441234567890", 31]]})
+    summary["quality"]["POS"]["shared_identifier"] = 443
+    found = [f for f in identity.finding_items(summary) if f["code"] == "placeholders"]
+    assert [(f["systems"], f["severity"]) for f in found] == [(["POS"], "medium")]
+    assert found[0]["text"] == ("443 POS record(s) carry an email, phone or loyalty id shared by too many records to "
+                                "be a person's (e.g. email 'store@northwind.com' (412 records), phone "
+                                "'+441234567890' (31 records)); those values were set aside, not used to link "
+                                "customers.")
+    assert not [f for f in identity.finding_items(_summary()) if f["code"] == "placeholders"]  # older runs
+
+
+def test_the_placeholder_limit_is_a_whole_number_of_two_or_more():
+    assert identity.parse_options({"max_shared_identifier": "25"}).max_shared_identifier == 25
+    for bad in ("many", 1):
+        with pytest.raises(ValidationError):
+            identity.parse_options({"max_shared_identifier": bad})
 
 
 def test_records_and_golden_exports_on_the_command_line(app, session, engagement, tmp_path):

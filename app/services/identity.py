@@ -31,7 +31,8 @@ MAX_STORED_RECORDS = 50_000  # record -> customer rows kept in the run (exports 
 MAX_STORED_CLUSTERS = 20_000  # golden records kept in the run (exports beyond this re-run the engine)
 MAX_STORED_PAIRS = 2_000  # explanations kept: the review queue first, then the weakest links
 OPTION_KEYS = ("threshold", "review_low", "rules", "email_provider_rules", "default_region", "source_priority",
-               "survivorship", "nicknames", "exclude_test_records", "household_guard", "probabilistic")
+               "survivorship", "nicknames", "exclude_test_records", "household_guard", "probabilistic",
+               "max_shared_identifier")
 
 
 def customer_versions(session: Session, engagement: Engagement) -> list[DatasetVersion]:
@@ -94,6 +95,11 @@ def parse_options(document: dict[str, Any] | None, decisions: dict[str, str] | N
     for key in ("email_provider_rules", "nicknames", "exclude_test_records", "household_guard", "probabilistic"):
         if document.get(key) is not None:
             kwargs[key] = bool(document[key])
+    if document.get("max_shared_identifier") is not None:
+        try:
+            kwargs["max_shared_identifier"] = int(document["max_shared_identifier"])
+        except (TypeError, ValueError):
+            raise ValidationError({"max_shared_identifier": "Must be a whole number of records (2 or more)."}) from None
     if document.get("default_region"):
         kwargs["default_region"] = str(document["default_region"]).upper()
     if document.get("survivorship"):
@@ -326,11 +332,22 @@ def finding_items(summary: dict[str, Any]) -> list[dict[str, Any]]:
                 out.append({"code": field, "severity": "medium", "systems": [system],
                             "text": f"{_pct(q[field] / n)} of {system} records carry invalid {label} "
                                     f"({q[field]:,} of {n:,})."})
+        if q.get("shared_identifier"):
+            held = [f"{LABEL_OF.get(name, name).lower()} {value!r} ({count:,} records)"
+                    for name, values in summary.get("placeholders", {}).items() for value, count in values[:2]]
+            out.append({"code": "placeholders", "severity": "medium", "systems": [system],
+                        "text": f"{q['shared_identifier']:,} {system} record(s) carry an email, phone or loyalty id "
+                                f"shared by too many records to be a person's"
+                                + (f" (e.g. {', '.join(held[:3])})" if held else "")
+                                + "; those values were set aside, not used to link customers."})
         if q.get("test_records"):
             out.append({"code": "test_records", "severity": "info", "systems": [system],
                         "text": f"{q['test_records']:,} test record(s) in {system} "
                                 f"(e.g. {', '.join(q.get('test_examples', [])[:3])}); left out of the counts."})
     return sorted(out, key=lambda f: SEVERITY_RANK[f["severity"]])
+
+
+LABEL_OF = {"email": "Email", "phone": "Phone", "loyalty_id": "Loyalty id"}
 
 
 def _pct(share: float) -> str:

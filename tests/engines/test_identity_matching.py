@@ -164,3 +164,25 @@ def test_an_extract_of_last_names_and_birth_dates_still_finds_the_people_who_sha
              and person[a.key] == person[b.key]]
     merged = sum(1 for i, j in alike if result.cluster_of[i] == result.cluster_of[j])
     assert len(alike) > 100 and merged / len(alike) >= 0.9  # 2 % before the prior took missing dates into account
+
+
+def test_a_placeholder_email_shared_by_a_store_links_no_one_and_is_reported():
+    records = extracts(400, seed=36)
+    pos = [r for r in records if r["system"] == "POS / loyalty"]
+    for r in pos[:60]:
+        r["email"] = "Store@Northwind-Living.com"
+        r["first_name"] = ""  # no first name to tell the customers apart either
+    result = I.resolve(records)
+    keys = [f"POS / loyalty:{r['source_record_id']}" for r in pos[:60]]
+    customers = {result.cluster_of[next(x.index for x in result.records if x.key == k)] for k in keys}
+    assert len(customers) > 50  # before: one customer of 60 records
+    assert result.placeholders == {"email": {"store@northwind-living.com": 60}}
+    assert result.quality["POS / loyalty"]["shared_identifier"] == 60
+    assert result.summary()["placeholders"] == {"email": [["store@northwind-living.com", 60]]}
+    held = next(x for x in result.records if x.key == keys[0])
+    assert "email" not in held.values and held.display["email"] == "store@northwind-living.com"
+    assert "shared_email" in held.issues
+    family = I.resolve(records, I.Options(max_shared_identifier=100))  # the consultant says it is one account
+    assert family.placeholders == {}
+    with pytest.raises(ValueError):
+        I.Options(max_shared_identifier=1)

@@ -53,6 +53,9 @@ class Options:
     probabilistic: bool = True
     exclude_test_records: bool = True
     household_guard: bool = True  # different first names, no same birth date or loyalty id: review, never auto-merge
+    # An email, phone or loyalty id on more records than this is a placeholder (a store's own address, a dummy
+    # number keyed at the till), not a person: it neither links records nor counts as agreement.
+    max_shared_identifier: int = 10
     source_priority: tuple[str, ...] = ()  # systems, most trusted first (default: order of appearance)
     survivorship: Mapping[str, str] = field(default_factory=dict)  # field -> one of SURVIVORSHIP_RULES
     decisions: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (key, key) sorted -> accept/reject
@@ -70,6 +73,8 @@ class Options:
     def __post_init__(self) -> None:
         if not 0 < self.threshold <= 1 or not 0 < self.review_low <= 1:
             raise ValueError("Thresholds are probabilities in (0, 1].")
+        if self.max_shared_identifier < 2:
+            raise ValueError("max_shared_identifier must be at least 2 (two records sharing a value).")
         if unknown := set(self.rules) - set(RULES):
             raise ValueError(f"Unknown rule(s): {', '.join(sorted(unknown))}; use {', '.join(RULES)}.")
         for name, rule in self.survivorship.items():
@@ -170,6 +175,7 @@ class Result:
     blocking_rules: list[str]
     model: dict[str, Any]
     options: Options
+    placeholders: dict[str, dict[str, int]] = field(default_factory=dict)  # field -> {value: records}, set aside
 
     @property
     def real_customers(self) -> int:
@@ -199,6 +205,8 @@ class Result:
             "model": self.model,
             "threshold": self.options.threshold,
             "review_low": self.options.review_low,
+            "placeholders": {name: [[value, count] for value, count in list(values.items())[:10]]
+                             for name, values in self.placeholders.items()},
         }
 
 

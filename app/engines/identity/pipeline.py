@@ -15,7 +15,7 @@ from .base import Contribution, Options, Pair, Prepared, Result
 from .clusters import GoldenRecords, component_numbers, duplicate_rates, overlap, quality
 from .model import probabilistic_pairs
 from .normalise import prepare
-from .rules import deterministic_pairs
+from .rules import deterministic_pairs, set_aside_placeholders
 
 # Share of the run each stage takes (measured on a million generated records), for the progress callback.
 # The rules run after the model: their pairs (with explanations) would otherwise sit in memory through the
@@ -76,6 +76,7 @@ def _resolve(records: Sequence[Mapping[str, Any]], options: Options,
     tracker.report(0.0)
     prepared, normalised = prepare(records, options, tracker.stage("prepare"))
     active = [r for r in prepared if not (options.exclude_test_records and r.test)]
+    placeholders = set_aside_placeholders(active, options.max_shared_identifier)
     if options.probabilistic:
         model_pairs, rules_used, facts = probabilistic_pairs(active, options, tracker.stage("model"))
     else:
@@ -109,7 +110,8 @@ def _resolve(records: Sequence[Mapping[str, Any]], options: Options,
     tracker.stage("golden")(1.0)
     result = Result(prepared, pairs, cluster_of, clusters, golden, review, quality(prepared, systems),
                     overlap(map(frozenset, map(map, repeat(record_systems.__getitem__), clusters)), systems),
-                    duplicate_rates(prepared, cluster_of, systems), normalised, rules_used, facts, options)
+                    duplicate_rates(prepared, cluster_of, systems), normalised, rules_used, facts, options,
+                    placeholders)
     tracker.report(1.0)
     return result
 

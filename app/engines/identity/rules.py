@@ -5,7 +5,7 @@ person); a loyalty id is issued to one member, so it links whatever the names sa
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 from .base import LABELS, RULES, Contribution, Pair, Prepared
@@ -51,6 +51,29 @@ def deterministic_pairs(records: Sequence[Prepared], rules: Iterable[str] = RULE
                     out[key] = Pair(key[0], key[1], 1.0, math.inf, rule, because)
     return sorted(out.values(), key=lambda p: (p.left, p.right))
 
+
+
+def set_aside_placeholders(records: Sequence[Prepared], limit: int) -> dict[str, dict[str, int]]:
+    """Identifier values (email, phone, loyalty id) held by more than `limit` records: placeholders, not people.
+
+    They are taken out of those records' matching values (display values stay), and each such record gets the
+    issue "shared_<field>". Returns {field: {value: records}}, most used first."""
+    found: dict[str, dict[str, int]] = {}
+    for name in RULES:
+        counts = Counter(r.values.get(name) for r in records)
+        counts.pop(None, None)
+        common = {v: n for v, n in counts.most_common() if n > limit}
+        if common:
+            found[name] = common
+    if not found:
+        return found
+    for r in records:
+        hits = [name for name, common in found.items() if r.values.get(name) in common]
+        if hits:
+            # new containers: prepare() may share one dict or list between records
+            r.values = {k: v for k, v in r.values.items() if k not in hits}
+            r.issues = [*r.issues, *(f"shared_{name}" for name in hits)]
+    return found
 
 
 def decision_key(a: Prepared, b: Prepared) -> tuple[str, str]:

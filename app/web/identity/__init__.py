@@ -66,6 +66,9 @@ def start():
         region = (request.form.get("default_region") or "").strip()
         if region and region.upper() != defaults.default_region:
             options["default_region"] = region
+        shared = (request.form.get("max_shared_identifier") or "").strip()
+        if shared and shared != str(defaults.max_shared_identifier):
+            options["max_shared_identifier"] = shared
     try:
         run = identity.start_identity_run(db.session, g.engagement, scenario, options=options, user=current_user)
     except ValidationError as exc:
