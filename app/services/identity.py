@@ -342,7 +342,7 @@ def finding_items(summary: dict[str, Any]) -> list[dict[str, Any]]:
                                 + "; those values were set aside, not used to link customers."})
         if q.get("test_records"):
             out.append({"code": "test_records", "severity": "info", "systems": [system],
-                        "text": f"{q['test_records']:,} test record(s) in {system} "
+                        "text": f"{q['test_records']:,} test or anonymous record(s) in {system} "
                                 f"(e.g. {', '.join(q.get('test_examples', [])[:3])}); left out of the counts."})
     return sorted(out, key=lambda f: SEVERITY_RANK[f["severity"]])
 

@@ -186,3 +186,15 @@ def test_a_placeholder_email_shared_by_a_store_links_no_one_and_is_reported():
     assert family.placeholders == {}
     with pytest.raises(ValueError):
         I.Options(max_shared_identifier=1)
+
+
+def test_anonymous_till_sales_are_left_out_but_a_person_called_guest_is_not():
+    records = [_record("POS", "1", first_name="Walk-in", last_name="Customer"),
+               _record("POS", "2", full_name="GUEST"),
+               _record("POS", "3", first_name="Cash", last_name="Sale"),
+               _record("POS", "4", first_name="Unknown", last_name="Smith"),
+               _record("POS", "5", first_name="John", last_name="Guest"),
+               _record("POS", "6", first_name="Anna", last_name="Customer-Smith")]
+    prepared, _ = I.prepare(records)
+    assert [r.test for r in prepared] == [True, True, True, True, False, False]
+    assert [I.is_test_record(r.values) for r in prepared] == [r.test for r in prepared]

@@ -25,7 +25,12 @@ TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "herr", 
 TEST_DOMAINS = {"example.com", "example.org", "example.net", "test.com", "test.de", "mailinator.com",
                 "invalid.com", "noemail.com", "none.com"}
 TEST_NAMES = {"test", "testing", "tester", "dummy", "asdf", "qwerty", "xxx", "abc", "foo", "bar", "sample",
-              "mickey mouse", "donald duck", "john doe", "jane doe"}
+              "mickey mouse", "donald duck", "john doe", "jane doe",
+              # anonymous till sales, no person to resolve (folded: 'Walk-in' -> 'walk in'); never a real name part
+              "walk in", "walkin", "anonymous", "unknown", "noname", "customer"}
+# Anonymous only as the whole name: 'Guest' alone is a till sale, 'John Guest' is a person.
+ANONYMOUS_NAMES = {"guest", "guest customer", "cash customer", "cash sale", "no name", "n a", "walk in customer",
+                   "unknown customer", "anonymous customer"}
 COUNTRY_REGIONS = {"uk": "GB", "united kingdom": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
                    "wales": "GB", "ireland": "IE", "germany": "DE", "deutschland": "DE", "france": "FR",
                    "spain": "ES", "italy": "IT", "netherlands": "NL", "belgium": "BE", "usa": "US",

@@ -18,7 +18,19 @@ from typing import Any
 
 import phonenumbers
 
-from .base import COUNTRY_REGIONS, EMAIL, FIELDS, FOLD, MONTHS, TEST_DOMAINS, TEST_NAMES, TITLES, Options, Prepared
+from .base import (
+    ANONYMOUS_NAMES,
+    COUNTRY_REGIONS,
+    EMAIL,
+    FIELDS,
+    FOLD,
+    MONTHS,
+    TEST_DOMAINS,
+    TEST_NAMES,
+    TITLES,
+    Options,
+    Prepared,
+)
 
 
 @lru_cache(maxsize=500_000)
@@ -175,15 +187,17 @@ def _date(year: int, month: int, day: int) -> date | None:
 
 
 def is_test_record(values: Mapping[str, str | None]) -> bool:
-    """Obvious test records: test domains or names like 'Test', 'Mickey Mouse', 'asdf'."""
+    """Obvious test records: test domains or names like 'Test', 'Mickey Mouse', 'asdf'; anonymous till sales
+    ('Walk-in Customer', 'Guest')."""
     email = values.get("email") or ""
     if email.rpartition("@")[2] in TEST_DOMAINS or email.split("@")[0] in ("test", "noreply", "no-reply"):
         return True
     first, last = values.get("first_name") or "", values.get("last_name") or ""
     full = f"{first} {last}".strip()
-    return bool(full) and (full in TEST_NAMES or first in TEST_NAMES or last in TEST_NAMES)
+    return bool(full) and (full in FULL_NAMES or first in TEST_NAMES or last in TEST_NAMES)
 
 
+FULL_NAMES = TEST_NAMES | ANONYMOUS_NAMES  # what a whole name may be to mark a test or anonymous record
 PHONE_CHARS = re.compile(r"[\d\s()+.\-/]+")
 
 
@@ -537,12 +551,16 @@ def _test_flags(emails: Sequence[str | None], firsts: Sequence[str | None], last
     ("mickey mouse") can only be one when the first name starts a test name, so only those records are paired."""
     by_email = _convert(emails, lambda e: is_test_record({"email": e}))
     by_first, by_last = _convert(firsts, TEST_NAMES.__contains__), _convert(lasts, TEST_NAMES.__contains__)
-    starts = {f for f in set(firsts) if f and any(name.startswith(f + " ") for name in TEST_NAMES)}
+    # a whole name of one part: the first or last name alone is the full name
+    whole_first, whole_last = _convert(firsts, FULL_NAMES.__contains__), _convert(lasts, FULL_NAMES.__contains__)
+    by_first = [t or (w and not last) for t, w, last in zip(by_first, whole_first, lasts, strict=True)]
+    by_last = [t or (w and not first) for t, w, first in zip(by_last, whole_last, firsts, strict=True)]
+    starts = {f for f in set(firsts) if f and any(name.startswith(f + " ") for name in FULL_NAMES)}
     if not (any(by_email) or any(by_first) or any(by_last) or starts):
         return [False] * len(emails)
     tests = [e or f or last for e, f, last in zip(by_email, by_first, by_last, strict=True)]
     for i in _where(list(map(starts.__contains__, firsts))):
-        if lasts[i] and f"{firsts[i]} {lasts[i]}" in TEST_NAMES:
+        if lasts[i] and f"{firsts[i]} {lasts[i]}" in FULL_NAMES:
             tests[i] = True
     return tests
 
