@@ -198,3 +198,14 @@ def test_anonymous_till_sales_are_left_out_but_a_person_called_guest_is_not():
     prepared, _ = I.prepare(records)
     assert [r.test for r in prepared] == [True, True, True, True, False, False]
     assert [I.is_test_record(r.values) for r in prepared] == [r.test for r in prepared]
+
+
+def test_names_in_other_scripts_are_kept_so_a_household_sharing_an_email_stays_two_people():
+    assert I.fold("Иван Петров") == "иван петров" and I.fold("王伟") == "王伟"
+    assert I.fold("Ελένη") == "ελενη" and I.fold("Zoë O'Brien") == "zoe obrien"
+    records = [_record("Web", "1", first_name="Иван", last_name="Петров", email="petrov@mail.ru"),
+               _record("POS", "2", first_name="ИВАН", last_name="Петров", email="PETROV@mail.ru"),
+               _record("CRM", "3", first_name="Мария", last_name="Петрова", email="petrov@mail.ru")]
+    prepared, _ = I.prepare(records)
+    assert prepared[0].values["first_name"] == prepared[1].values["first_name"] == "иван"
+    assert {(p.left, p.right) for p in I.deterministic_pairs(prepared)} == {(0, 1)}

@@ -35,7 +35,8 @@ from .base import (
 
 @lru_cache(maxsize=500_000)
 def fold(text: str | None) -> str:
-    """Lower case, accents and punctuation removed, spaces collapsed: 'Zoë  O'Brien-Smith' -> 'zoe obrien smith'."""
+    """Lower case, accents and punctuation removed, spaces collapsed: 'Zoë  O'Brien-Smith' -> 'zoe obrien smith';
+    letters of other scripts are kept ('Иван Петров' -> 'иван петров')."""
     if not text:
         return ""
     text = str(text)
@@ -45,10 +46,13 @@ def fold(text: str | None) -> str:
         text = unicodedata.normalize("NFKD", text.casefold().translate(FOLD))
         text = "".join(c for c in text if not unicodedata.combining(c))
         text = re.sub(r"['’`´]", "", text)
+        # letters of every script stay ('иван', '王伟'): only Latin accents fold away, above
+        return " ".join(_NOT_WORD.sub(" ", text).split())
     return " ".join(_NOT_ALNUM.sub(" ", text).split())
 
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 @lru_cache(maxsize=500_000)
