@@ -6,7 +6,7 @@ import math
 import pytest
 
 from app.engines import identity as I
-from app.engines.identity.normalise import _phones
+from app.engines.identity.phones import _phones
 from app.engines.identity_synth import extracts, true_pairs
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from app.engines import identity as I
 from app.engines.identity.clusters import GoldenRecords, _golden, _rules, components
-from app.engines.identity.normalise import _street
+from app.engines.identity.normalise import normalise_street
 from app.engines.identity_synth import extracts
 
 CELLS = {
@@ -73,7 +73,8 @@ def _reference(records, options):
         values = {"first_name": I.normalise_name(first), "last_name": I.normalise_name(last), "email": email,
                   "phone": phone, "birth_date": born.strftime("%Y%m%d") if born else (digits if len(digits) == 8
                                                                                       else None),
-                  "street": _street(t["street"]), "house_number": I.fold(t["house_number"]).replace(" ", "") or None,
+                  "street": normalise_street(t["street"]),
+                  "house_number": I.fold(t["house_number"]).replace(" ", "") or None,
                   "city": I.fold(t["city"]) or None, "postal_code": I.normalise_postcode(t["postal_code"]),
                   "country": country, "loyalty_id": loyalty}
         display = {"first_name": " ".join(first.split()) or None, "last_name": " ".join(last.split()) or None,

@@ -5,10 +5,11 @@ no Flask, no ORM. The probabilistic model is Splink (Fellegi-Sunter, trained uns
 its embedded DuckDB backend; everything runs offline.
 
 Pipeline (`resolve`, in pipeline.py):
-1. prepare (normalise.py) — normalise emails (case, spaces; provider dots/plus-tags as an option), phones to
-   E.164 (with a default region, or the record's country), names (accents, case, punctuation, titles; nickname
-   variants from the `nicknames` package), postcodes, dates in several formats; flag invalid values and test
-   records. Column-wise, once per distinct value.
+1. prepare (preparation.py; single-value normalisers in normalise.py and phones.py) — normalise emails (case,
+   spaces; provider dots/plus-tags as an option), phones to E.164 (with a default region, or the record's
+   country), names (accents, case, punctuation, titles; nickname variants from the `nicknames` package),
+   postcodes, dates in several formats; flag invalid values, test and anonymous records, placeholder contacts.
+   Column-wise, once per distinct value.
 2. deterministic rules (rules.py) — records sharing a loyalty id, normalised email or phone link outright
    (configurable), unless both carry first names that are not compatible (a household sharing an email).
 3. probabilistic (model.py) — Splink with blocking rules and comparisons chosen from the fields present,
@@ -45,11 +46,11 @@ from .normalise import (
                    normalise_phone,
                    normalise_postcode,
                    parse_date,
-                   prepare,
                    region_for,
                    split_full_name,
 )
 from .pipeline import resolve
+from .preparation import prepare
 from .rules import compatible_first_names, decision_key, deterministic_pairs
 
 __all__ = [

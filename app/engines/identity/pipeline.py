@@ -14,7 +14,7 @@ import numpy as np
 from .base import Contribution, Options, Pair, Prepared, Result
 from .clusters import GoldenRecords, component_numbers, duplicate_rates, overlap, quality
 from .model import probabilistic_pairs
-from .normalise import prepare
+from .preparation import prepare
 from .rules import deterministic_pairs, set_aside_placeholders
 
 # Share of the run each stage takes (measured on a million generated records), for the progress callback.
