@@ -126,9 +126,7 @@ def golden_record(members: Sequence[Prepared], priority: Sequence[str], survivor
 def _golden(members: Sequence[Prepared], by_priority: Sequence[Prepared], rules: Sequence[tuple[str, str]],
             number: int) -> dict[str, Any]:
     """The survivorship rules as written: per field, the candidates (records with a value) and the rule's pick."""
-    sources: dict[str, str] = {}
-    out: dict[str, Any] = {"customer": number + 1, "records": [r.key for r in members],
-                           "systems": sorted({r.system for r in members}), "sources": sources}
+    out, sources = _customer(members, number)
     for name, rule in rules:
         candidates = [r for r in by_priority if r.display.get(name)]
         if not candidates:
@@ -138,6 +136,13 @@ def _golden(members: Sequence[Prepared], by_priority: Sequence[Prepared], rules:
         out[name] = chosen.display[name]
         sources[name] = chosen.key
     return out
+
+
+def _customer(members: Sequence[Prepared], number: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """A golden record's head (number, records, systems) and its `sources`, which the rules fill in."""
+    sources: dict[str, str] = {}
+    return {"customer": number + 1, "records": [r.key for r in members],
+            "systems": sorted({r.system for r in members}), "sources": sources}, sources
 
 
 def _pick(candidates: Sequence[Prepared], name: str, rule: str) -> Prepared:
@@ -172,9 +177,7 @@ def _golden_by_merging(members: Sequence[Prepared], by_priority: Sequence[Prepar
     equals: what max() over the candidates keeps); the other rules pick among the candidates as _golden does."""
     first = _first_with_value(by_priority)
     recent = _first_with_value(sorted(by_priority, key=attrgetter("recency"), reverse=True))  # stable
-    sources: dict[str, str] = {}
-    out: dict[str, Any] = {"customer": number + 1, "records": [r.key for r in members],
-                           "systems": sorted({r.system for r in members}), "sources": sources}
+    out, sources = _customer(members, number)
     for name, rule in rules:
         if rule == "most_recent" or rule == "source_priority":
             values, keys = recent if rule == "most_recent" else first

@@ -125,9 +125,9 @@ def _merge(rule_pairs: Sequence[Pair], model_pairs: Sequence[Pair], n: int) -> t
 
     model_keys = column(model_pairs, "left", np.int64) * n + column(model_pairs, "right", np.int64)
     rule_keys = column(rule_pairs, "left", np.int64) * n + column(rule_pairs, "right", np.int64)
+    # Each list holds a pair once: Splink's blocking rules exclude the pairs of the rules before them, and the
+    # deterministic rules keep their pairs in a dict.
     sorter = np.argsort(model_keys, kind="stable")
-    if (np.diff(model_keys[sorter]) == 0).any() or (np.diff(np.sort(rule_keys)) == 0).any():
-        return _merge_in_order(rule_pairs, model_pairs)  # a pair listed twice: the later one wins, as in a dict
     merged = list(model_pairs)
     at = np.minimum(np.searchsorted(model_keys, rule_keys, sorter=sorter), max(len(model_keys) - 1, 0))
     scored_at = sorter[at] if len(model_keys) else np.zeros(len(rule_keys), dtype=np.int64)
@@ -142,21 +142,6 @@ def _merge(rule_pairs: Sequence[Pair], model_pairs: Sequence[Pair], n: int) -> t
     order = np.argsort(np.concatenate((model_keys, rule_keys[~found])), kind="stable")
     pairs = list(map(merged.__getitem__, order.tolist()))
     del merged
-    return pairs, _columns(pairs)
-
-
-def _merge_in_order(rule_pairs: Sequence[Pair],
-                    model_pairs: Sequence[Pair]) -> tuple[list[Pair], dict[str, np.ndarray]]:
-    """_merge for lists with a pair twice (not what the model and rules give), one pair at a time."""
-    by_key: dict[tuple[int, int], Pair] = {(p.left, p.right): p for p in model_pairs}
-    for p in rule_pairs:
-        scored = by_key.get((p.left, p.right))
-        if scored is None:
-            by_key[(p.left, p.right)] = Pair(p.left, p.right, 1.0, math.inf, p.rule, p.contributions)
-        else:
-            by_key[(p.left, p.right)] = Pair(p.left, p.right, 1.0, scored.weight, p.rule, None, None,
-                                             (_RuleAndModel(scored, p), 0))
-    pairs = sorted(by_key.values(), key=attrgetter("left", "right"))
     return pairs, _columns(pairs)
 
 

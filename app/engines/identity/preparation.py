@@ -262,8 +262,9 @@ def prepare(records: Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]], 
 
 def _test_flags(emails: Sequence[str | None], firsts: Sequence[str | None], lasts: Sequence[str | None]) -> list[bool]:
     """is_test_record for every record from its normalised email, first and last name, once per distinct value
-    of each: a test email, or a first, last or full name in TEST_NAMES. A full name of two present parts
-    ("mickey mouse") can only be one when the first name starts a test name, so only those records are paired."""
+    of each: a test email, a first or last name in TEST_NAMES, or a whole name in FULL_NAMES (test and anonymous
+    names). A full name of two present parts ("walk in customer") can only be one when the first name starts such
+    a name, so only those records are paired."""
     by_email = _convert(emails, lambda e: is_test_record({"email": e}))
     by_first, by_last = _convert(firsts, TEST_NAMES.__contains__), _convert(lasts, TEST_NAMES.__contains__)
     # a whole name of one part: the first or last name alone is the full name

@@ -67,12 +67,11 @@ def set_aside_placeholders(records: Sequence[Prepared], limit: int) -> dict[str,
             found[name] = common
     if not found:
         return found
-    for r in records:
-        hits = [name for name, common in found.items() if r.values.get(name) in common]
-        if hits:
-            # new containers: prepare() may share one dict or list between records
-            r.values = {k: v for k, v in r.values.items() if k not in hits}
-            r.issues = [*r.issues, *(f"shared_{name}" for name in hits)]
+    for r in records:  # prepare() gives each record its own values dict and issues list
+        for name, common in found.items():
+            if r.values.get(name) in common:
+                del r.values[name]
+                r.issues.append(f"shared_{name}")
     return found
 
 
