@@ -192,7 +192,7 @@ def main() -> int:
     from app.graph.freshness import freshness_table
     from app.graph.impact import system_impact
     from app.graph.model import build_graph
-    from app.services.analysis import find_scenario, load_snapshot
+    from app.services.analysis.scenario import find_scenario, load_snapshot
     from models import Base, Engagement
 
     rng = random.Random(args.seed)

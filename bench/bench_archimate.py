@@ -26,9 +26,9 @@ from sqlalchemy import select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.services.archimate import export_archimate  # noqa: E402
-from app.services.archimate_import import import_archimate  # noqa: E402
 from app.services.engagements import create_engagement  # noqa: E402
+from app.services.interchange.archimate_export import export_archimate  # noqa: E402
+from app.services.interchange.archimate_import import import_archimate  # noqa: E402
 from bench.timing import timed  # noqa: E402
 from exports.archimate import schema_errors  # noqa: E402
 from models import Base, DataEntity, DataFlow, Ownership, Requirement, Scenario, System, TraceLink  # noqa: E402

@@ -134,8 +134,8 @@ def upload(data: bytes, n_nodes: int) -> tuple[float, int]:
     os.environ.setdefault("THROUGHLINE_INSTANCE", tempfile.mkdtemp(prefix="throughline-bench-"))
     from app import create_app
     from app.extensions import db
-    from app.services.datasets import upload_dataset
-    from app.services.elements import save_element
+    from app.services.catalog.elements import save_element
+    from app.services.datasets.uploads import upload_dataset
     from app.services.engagements import create_engagement
 
     folder = tempfile.mkdtemp(prefix="throughline-bench-atp-")

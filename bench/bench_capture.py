@@ -71,7 +71,7 @@ def main() -> int:
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    from app.services import capture
+    from app.services.catalog import capture as capture
     from models import Base, Engagement
 
     started = time.perf_counter()

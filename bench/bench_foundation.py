@@ -224,8 +224,8 @@ def check_sample(engine, eid: int, rng: random.Random, ids_by_kind: dict[str, li
     """Re-save a sample of the bulk rows through the element service: it must accept them unchanged."""
     from sqlalchemy.orm import Session
 
-    from app.services.elements import get_element, save_element
-    from app.services.fields import KINDS, snapshot
+    from app.services.catalog.elements import get_element, save_element
+    from app.services.catalog.fields import KINDS, snapshot
     from models import Engagement
 
     with Session(engine) as s:

@@ -307,7 +307,7 @@ def one_scale(records_wanted: int, systems: int, seed: int) -> dict:
     started = time.perf_counter()
     records = extracts(people, SYSTEMS[:systems], seed=seed, presence=PRESENCE[:systems], diverse=True)
     generated = time.perf_counter() - started
-    # Handed over as columns, as the service reads a dataset (app.services.identity.records_of); the person of
+    # Handed over as columns, as the service reads a dataset (app.services.engines.identity.records_of); the person of
     # each record is kept aside for the truth, and the generated dicts are dropped before the run.
     names = ("system", "source_record_id", *identity.FIELDS)
     columns = {name: [r.get(name) or None for r in records] for name in names}

@@ -50,7 +50,7 @@ def main() -> int:
     from sqlalchemy.orm import Session
 
     from app.extensions import db
-    from app.services import report as svc
+    from app.services import reports as svc
     from app.services.scenarios import save_scenario
     from exports.report import render_html, report_pdf
     from models import DataFlow, Engagement, Scenario, scenario_members

@@ -5,7 +5,7 @@ Run from the repository root:  .venv/bin/python bench/bench_workbook.py [--seed 
 Builds the app on a temporary SQLite file (create_all), creates one engagement (default channels and
 entities), generates an XLSX workbook in memory with 60 stakeholders, the systems (owner, channels, tags)
 and the flows (1-3 entities, random patterns, latencies, 20% via middleware), then times, through the
-same service the web and the CLI use (app.services.workbook_import.import_workbook):
+same service the web and the CLI use (app.services.workbook.importer.import_workbook):
 dry run, apply, a re-import of the same file (must change nothing), and the XLSX and CSV ZIP exports.
 The budget is dry run + apply < 20 s.
 """
@@ -133,8 +133,8 @@ def main() -> int:
         from app.extensions import db
         from app.services.accounts import create_user
         from app.services.engagements import create_engagement
-        from app.services.workbook_export import export_workbook
-        from app.services.workbook_import import import_workbook
+        from app.services.workbook.export import export_workbook
+        from app.services.workbook.importer import import_workbook
         from exports.workbook import read_workbook
         from models import Base, Change, Element
 

@@ -16,7 +16,7 @@ from sqlalchemy import event, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.services.bundle import dumps_bundle, export_bundle, import_bundle  # noqa: E402
+from app.services.bundle.transfer import dumps_bundle, export_bundle, import_bundle  # noqa: E402
 from app.services.engagements import create_engagement  # noqa: E402
 from models import Base, DataEntity, DataFlow, Scenario, System, Tag  # noqa: E402
 

@@ -1,9 +1,10 @@
 """The Open Group ArchiMate 3 Model Exchange File Format: an engagement model in, exchange XML bytes out.
 
-Pure: the caller (app/services/archimate.py) turns the database into the dataclasses below; this module decides
-the ArchiMate types, identifiers, relationships, plateaus and the generated view, and writes the XML with lxml
-(which escapes every name and text). The mapping is documented in docs/archimate.md; the import side
-(exports/archimate_import.py and the service) reads the same tables, so export -> import -> export is stable.
+Pure: the caller (app/services/interchange/archimate_export.py) turns the database into the dataclasses
+below; this module decides the ArchiMate types, identifiers, relationships, plateaus and the generated view,
+and writes the XML with lxml (which escapes every name and text). The mapping is documented in
+docs/archimate.md; the import side (exports/archimate_import.py and the service) reads the same tables, so
+export -> import -> export is stable.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Plain records of an engagement's requirements, decisions and trace links: the input of the ReqIF and MADR
-writers (`exports.reqif`, `exports.madr`). Built from the database by `app.services.documents`; tests build
+writers (`exports.reqif`, `exports.madr`). Built from the database by `app.services.interchange.documents`; tests build
 them by hand. No Flask, no ORM.
 """
 

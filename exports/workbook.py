@@ -1,7 +1,7 @@
 """The spreadsheet workbook: its sheets and columns, safe reading (XLSX or a ZIP of CSV files) and writing.
 
 Pure: bytes in -> rows of plain cell values out, and rows in -> bytes out. No Flask, no database; the
-services (app/services/workbook_import.py, workbook_export.py) give the rows their meaning.
+services (app/services/workbook/importer.py, workbook_export.py) give the rows their meaning.
 
 Safety, in one place:
 - the file is checked as a ZIP (an XLSX is one) before anything parses it: entry count, declared

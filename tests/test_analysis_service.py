@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import event, select
 
 from app.graph import snapshot as pure
-from app.services import analysis
+from app.services.analysis import scenario as analysis
+from app.services.catalog.elements import save_element
 from app.services.demo import load_demo
-from app.services.elements import save_element
 from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import save_scenario
 from models import Engagement, Scenario, System

@@ -8,10 +8,10 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
-from app.services import analysis
 from app.services.accounts import set_membership
+from app.services.analysis import scenario as analysis
+from app.services.catalog.elements import save_element
 from app.services.demo import load_demo
-from app.services.elements import save_element
 from app.services.scenarios import list_scenarios
 from exports.graphviz_render import DiagramError
 from models import Channel, DataEntity, DataFlow, System

@@ -8,9 +8,9 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from app.services.archimate import export_archimate
-from app.services.bundle import import_bundle
-from app.services.elements import save_element
+from app.services.bundle.transfer import import_bundle
+from app.services.catalog.elements import save_element
+from app.services.interchange.archimate_export import export_archimate
 from exports.archimate import NS, XSI_TYPE, Item, Link, Model, export_model, grid_positions, parse_plain, schema_errors
 from exports.archimate_import import parse_exchange
 from models import DataFlow, Ownership, Scenario, System, TraceLink, scenario_members

@@ -11,10 +11,10 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from app.services.archimate import export_archimate
-from app.services.archimate_import import import_archimate
-from app.services.bundle import export_bundle, import_bundle
+from app.services.bundle.transfer import export_bundle, import_bundle
 from app.services.errors import ValidationError
+from app.services.interchange.archimate_export import export_archimate
+from app.services.interchange.archimate_import import import_archimate
 from exports.archimate import ELEMENT_TYPE, NS
 from exports.archimate_import import parse_exchange
 from models import (
@@ -186,7 +186,7 @@ def test_a_plateau_with_other_relationships_is_kept_as_an_element_and_the_rest_s
 
 
 def test_names_with_markup_characters_and_non_ascii_survive_a_round_trip(session, user, engagement):
-    from app.services.elements import save_element
+    from app.services.catalog.elements import save_element
 
     name = "Ops & <Stock> \"live\" 'now' Zürich 東京"
     save_element(session, engagement, "system", {"name": name, "category": "oms", "vendor": "A&B <c>"})
@@ -322,8 +322,8 @@ def test_the_cli_imports_a_file_and_prints_the_new_engagement_as_json(app, sessi
 def test_deleting_an_other_element_removes_its_relationships_and_undo_restores_them_with_type_and_identity(
     session, user, archisurance
 ):
-    from app.services.elements import delete_element
-    from app.services.history import undo_delete
+    from app.services.catalog.elements import delete_element
+    from app.services.catalog.history import undo_delete
 
     engagement = import_archimate(session, archisurance, owner=user).engagement
     actor = session.scalar(select(GenericElement).where(GenericElement.engagement_id == engagement.id,
@@ -378,7 +378,7 @@ def test_the_pages_of_an_imported_model_open(browser, session, user, archisuranc
 
 
 def test_the_relationships_of_a_mapped_element_are_grouped_by_type_and_direction(session, user, archisurance):
-    from app.services.archimate import related_by_relationship
+    from app.services.interchange.archimate_export import related_by_relationship
 
     source = parse_exchange(archisurance)
     engagement = import_archimate(session, archisurance, owner=user).engagement
@@ -396,7 +396,7 @@ def test_the_relationships_of_a_mapped_element_are_grouped_by_type_and_direction
 
 
 def test_a_mapped_systems_page_lists_its_archimate_relationships(browser, session, user, archisurance):
-    from app.services.archimate import related_by_relationship
+    from app.services.interchange.archimate_export import related_by_relationship
 
     engagement = import_archimate(session, archisurance, owner=user).engagement
     system = session.scalar(

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from app.jobs import jobs
-from app.services import atp_rules, engine_runs
-from app.services.analysis import find_scenario
-from app.services.datasets import upload_dataset
-from app.services.elements import save_element
+from app.services.analysis.scenario import find_scenario
+from app.services.catalog.elements import save_element
+from app.services.datasets.uploads import upload_dataset
+from app.services.engines import atp_rules as atp_rules
+from app.services.engines import runs as engine_runs
 from app.services.errors import ValidationError
 from app.services.scenarios import save_scenario
 from models import AtpRules, EngineRun

@@ -7,9 +7,10 @@ import re
 
 from sqlalchemy import func, select
 
-from app.services import atp_rules, engine_runs
 from app.services.accounts import set_membership
-from app.services.analysis import find_scenario
+from app.services.analysis.scenario import find_scenario
+from app.services.engines import atp_rules as atp_rules
+from app.services.engines import runs as engine_runs
 from models import DatasetVersion, EngineRun
 from tests.support.datasets import LOCATIONS, erp, load_small_network
 

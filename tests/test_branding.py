@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from app.services.accounts import set_membership
-from app.services.branding import MAX_LOGO_BYTES, branding_for, save_branding, sniff_logo, svg_problem
 from app.services.engagements import create_engagement
 from app.services.errors import ValidationError
+from app.services.reports.branding import MAX_LOGO_BYTES, branding_for, save_branding, sniff_logo, svg_problem
 from exports.report_model import Branding
 from models import ReportBranding
 

@@ -7,13 +7,13 @@ import json
 import pytest
 from sqlalchemy import event, select
 
-from app.services.bundle import dumps_bundle, export_bundle, filename_for, import_bundle, parse_bundle
-from app.services.bundle_checks import COLLECTIONS, SCHEMA_PATH, check_bundle
-from app.services.elements import delete_element, save_element
+from app.services.bundle.checks import COLLECTIONS, SCHEMA_PATH, check_bundle
+from app.services.bundle.transfer import dumps_bundle, export_bundle, filename_for, import_bundle, parse_bundle
+from app.services.catalog.elements import delete_element, save_element
+from app.services.catalog.fields import KINDS
+from app.services.catalog.trace import add_link
 from app.services.errors import ValidationError
-from app.services.fields import KINDS
 from app.services.scenarios import save_scenario
-from app.services.trace import add_link
 from models import DataEntity, Decision, Engagement, Membership, Requirement, Scenario
 from tests.support.bundles import demo_document, row_counts, small_bundle, without_timestamp
 

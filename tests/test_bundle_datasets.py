@@ -9,10 +9,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app.services import atp_rules, engine_runs
-from app.services.analysis import find_scenario
-from app.services.bundle import dumps_bundle, export_bundle, import_bundle
+from app.services.analysis.scenario import find_scenario
+from app.services.bundle.transfer import dumps_bundle, export_bundle, import_bundle
 from app.services.demo import load_demo
+from app.services.engines import atp_rules as atp_rules
+from app.services.engines import runs as engine_runs
 from app.services.errors import ValidationError
 from models import Dataset, DatasetVersion, Engagement
 from tests.support.bundles import small_bundle, without_timestamp

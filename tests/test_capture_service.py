@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.services import capture
-from app.services import elements as svc
-from app.services.capture import Choices
+from app.services.catalog import capture as capture
+from app.services.catalog import elements as svc
+from app.services.catalog.capture import Choices
 from app.services.errors import ValidationError
 from models import (
     Change,

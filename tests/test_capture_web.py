@@ -8,8 +8,8 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from app.services import elements as svc
 from app.services.accounts import set_membership
+from app.services.catalog import elements as svc
 from app.services.engagements import create_engagement
 from models import DataFlow, Element, System
 

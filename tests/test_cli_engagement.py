@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from app.services.bundle import export_bundle
+from app.services.bundle.transfer import export_bundle
 from models import Engagement, Membership
 from tests.support.bundles import demo_document, row_counts, small_bundle, without_timestamp
 

@@ -9,10 +9,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from app.services import dataset_store
-from app.services.dataset_kinds import KINDS, template_csv
-from app.services.dataset_validation import DatasetRejected
-from app.services.datasets import latest_version, list_datasets, load_frame, preview, upload_dataset
+from app.services.datasets import store as dataset_store
+from app.services.datasets.kinds import KINDS, template_csv
+from app.services.datasets.uploads import latest_version, list_datasets, load_frame, preview, upload_dataset
+from app.services.datasets.validation import DatasetRejected
 from app.services.errors import ValidationError
 from models import Dataset, DatasetVersion
 from tests.support.datasets import INVENTORY, LOCATIONS, erp, load_small_network

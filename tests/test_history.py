@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.services import elements, history, trace
+from app.services.catalog import elements as elements
+from app.services.catalog import history as history
+from app.services.catalog import trace as trace
 from app.services.errors import ValidationError
 from app.services.scenarios import save_scenario
 from models import Change, DataFlow, Element, Ownership, Requirement, System, TraceLink

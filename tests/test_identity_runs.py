@@ -9,10 +9,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app.services import identity
-from app.services.analysis import find_scenario
-from app.services.dataset_validation import DatasetRejected
-from app.services.datasets import upload_dataset
+from app.services.analysis.scenario import find_scenario
+from app.services.datasets.uploads import upload_dataset
+from app.services.datasets.validation import DatasetRejected
+from app.services.engines import identity as identity
 from app.services.errors import ValidationError
 from models import DatasetVersion, EngineRun
 from tests.support.datasets import erp
@@ -143,8 +143,8 @@ def test_identity_run_on_the_command_line(app, session, engagement, tmp_path):
 
 
 def test_on_the_demo_identity_resolution_finds_the_planted_duplicates(session, user):
+    from app.services.datasets.demo import DATASETS
     from app.services.demo import load_demo
-    from app.services.demo_datasets import DATASETS
 
     engagement = load_demo(session, owner=user)
     run = identity.run_identity(session, engagement, find_scenario(session, engagement))

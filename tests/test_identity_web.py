@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.services import identity
 from app.services.accounts import set_membership
-from app.services.analysis import find_scenario
+from app.services.analysis.scenario import find_scenario
+from app.services.engines import identity as identity
 from models import EngineRun
 from tests.test_identity_runs import load_customers
 

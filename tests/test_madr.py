@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.services import documents
 from app.services.demo import load_demo
+from app.services.interchange import documents as documents
 from exports.madr import MadrError, fields_of, file_name, parse_madr, render_madr, write_adr_zip, write_adrs
 from exports.records import DecisionRecord, DocumentSnapshot, LinkRecord, RequirementRecord
 from models import vocab

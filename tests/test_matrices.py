@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.services import elements, ownership_matrix, trace, traceability
+from app.services.catalog import elements as elements
+from app.services.catalog import ownership_matrix as ownership_matrix
+from app.services.catalog import trace as trace
+from app.services.catalog import traceability as traceability
 from app.services.scenarios import list_scenarios, save_scenario
 from models import Element, Ownership, TraceLink
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.services import trace
-from app.services.elements import delete_element, save_element
+from app.services.catalog import trace as trace
+from app.services.catalog.elements import delete_element, save_element
 from app.services.engagements import create_engagement
 from app.services.errors import Conflict, ValidationError
 from app.services.scenarios import delete_scenario, save_scenario

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, select
 
-from app.services import elements, trace
+from app.services.catalog import elements as elements
+from app.services.catalog import trace as trace
 from models import Element
 
 

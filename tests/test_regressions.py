@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.services.elements import save_element
+from app.services.catalog.elements import save_element
 from models import Scenario
 
 

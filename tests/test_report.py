@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from app.services import report as svc
+from app.services import reports as svc
 from app.services.demo import load_demo
 from app.services.errors import NotFound, ValidationError
 from exports.report import SECTION_TITLES, ReportError, render_html
@@ -151,7 +151,7 @@ def test_the_cli_writes_html_with_its_stylesheet_next_to_it(app, session, demo, 
 
 
 def test_the_engagements_branding_is_on_the_cover_and_in_every_page_footer(session, engagement, user):
-    from app.services.branding import save_branding
+    from app.services.reports.branding import save_branding
 
     logo = (b'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="30"><rect width="120" height="30" '
             b'fill="#0a7"/></svg>')
@@ -169,8 +169,8 @@ def test_the_engagements_branding_is_on_the_cover_and_in_every_page_footer(sessi
 
 
 def test_chosen_engine_runs_appear_with_their_headline_figures(session, engagement):
-    from app.services.engine_runs import run_now
-    from app.services.report_engines import engine_results
+    from app.services.engines.runs import run_now
+    from app.services.reports.engines import engine_results
     from app.services.scenarios import list_scenarios
     from tests.support.datasets import load_small_network
 

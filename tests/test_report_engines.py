@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from app.services import engine_runs, identity
-from app.services.analysis import find_scenario
+from app.services.analysis.scenario import find_scenario
 from app.services.engagements import create_engagement
+from app.services.engines import identity as identity
+from app.services.engines import runs as engine_runs
 from app.services.errors import NotFound, ValidationError
-from app.services.report_engines import available_runs, engine_results
+from app.services.reports.engines import available_runs, engine_results
 from exports.report_model import Branding
 from models import EngineRun
 
@@ -150,7 +151,7 @@ def test_an_unfinished_run_is_refused_and_no_runs_give_no_sections(session, demo
 
 
 def test_a_routing_promise_shows_the_share_of_lines_not_lost_to_it(session, engagement, user):
-    from app.services import routing as routing_service
+    from app.services.engines import routing as routing_service
     from tests.support.routing import load
 
     load(session, engagement)

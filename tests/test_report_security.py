@@ -11,8 +11,8 @@ import threading
 import pytest
 from pypdf import PdfReader
 
-from app.services import elements
-from app.services import report as svc
+from app.services import reports as svc
+from app.services.catalog import elements as elements
 from exports.report import inline_svg, render_html, report_css
 from exports.report.fetcher import FetchRefused, safe_url_fetcher
 from exports.report.model import ReportInput

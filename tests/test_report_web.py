@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.jobs import jobs
-from app.services import elements
 from app.services.accounts import set_membership
+from app.services.catalog import elements as elements
 from app.services.demo import load_demo
 from app.services.engagements import create_engagement
 from models.report import ReportJob

@@ -13,8 +13,8 @@ from reqif.cli.cli_arg_parser import ValidateCommandConfig
 from reqif.commands.validate.validate import ValidateCommand
 from reqif.parser import ReqIFParser
 
-from app.services import documents
 from app.services.demo import load_demo
+from app.services.interchange import documents as documents
 from exports.records import DecisionRecord, DocumentSnapshot, LinkRecord, RequirementRecord
 from exports.reqif import write_reqif, write_reqifz
 from models import vocab

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.jobs import jobs
-from app.services import atp_rules, engine_runs, routing
-from app.services.analysis import find_scenario
+from app.services.analysis.scenario import find_scenario
+from app.services.engines import atp_rules as atp_rules
+from app.services.engines import routing as routing
+from app.services.engines import runs as engine_runs
 from app.services.errors import ValidationError
 from app.services.scenarios import save_scenario
 from models import EngineRun, RoutingCostModel

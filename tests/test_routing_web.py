@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.services import engine_runs, routing
 from app.services.accounts import set_membership
-from app.services.analysis import find_scenario
+from app.services.analysis.scenario import find_scenario
+from app.services.engines import routing as routing
+from app.services.engines import runs as engine_runs
 from app.services.scenarios import save_scenario
 from models import EngineRun
 from tests.support.routing import load

@@ -14,7 +14,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.database import DEFERRED
-from app.services.elements import save_element
+from app.services.catalog.elements import save_element
 from app.services.engagements import create_engagement
 from models import Base, Change, Engagement, Requirement, System
 

@@ -8,10 +8,11 @@ import tempfile
 import pytest
 from sqlalchemy import select
 
-from app.services import elements, trace
 from app.services.accounts import set_membership
+from app.services.catalog import elements as elements
+from app.services.catalog import trace as trace
 from app.services.engagements import create_engagement
-from app.services.engine_runs import run_now
+from app.services.engines.runs import run_now
 from app.services.scenarios import save_scenario
 from models import Element, Membership, ReportJob
 from tests.support.datasets import load_small_network

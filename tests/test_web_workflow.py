@@ -109,7 +109,7 @@ def test_every_list_page_renders(browser, engagement):
 
 
 def test_a_decision_with_a_date_opens_in_its_edit_form(browser, session, engagement):
-    from app.services.elements import save_element
+    from app.services.catalog.elements import save_element
 
     adr = save_element(session, engagement, "decision", {"title": "Central OMS", "decided_on": "2025-03-10"})
     resp = browser.get(f"/e/{engagement.id}/decisions/{adr.id}/edit")

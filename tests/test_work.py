@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.services import engine_runs
-from app.services.analysis import find_scenario
+from app.services.analysis.scenario import find_scenario
+from app.services.engines import runs as engine_runs
 from app.services.work import STALE_AFTER, progress_writer, reap_stale
 from models import EngineRun, ReportJob
 from models.base import utcnow

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.services.catalog.elements import save_element
 from app.services.demo import load_demo
-from app.services.elements import save_element
 from app.services.engagements import create_engagement
-from app.services.workbook_export import export_tables, export_workbook, template_workbook
-from app.services.workbook_import import import_workbook
+from app.services.workbook.export import export_tables, export_workbook, template_workbook
+from app.services.workbook.importer import import_workbook
 from exports.workbook import read_cells
 from models import (
     Change,
@@ -302,7 +302,7 @@ def test_an_ambiguous_flow_reference_asks_for_details(session, engagement):
 
 def test_a_new_ref_whose_number_was_used_before_is_refused(session, engagement):
     gone = save_element(session, engagement, "requirement", {"title": "Dropped"})
-    from app.services.elements import delete_element
+    from app.services.catalog.elements import delete_element
 
     delete_element(session, engagement, gone)
     data = inventory(requirements=[["ref", "title"], ["REQ-1", "Reborn"], ["REQ-2", "Same"], ["REQ-2", "Twice"]])

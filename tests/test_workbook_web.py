@@ -99,7 +99,7 @@ def test_an_upload_older_than_an_hour_has_expired(browser, engagement, session, 
 def test_apply_checks_everything_again_and_saves_nothing_when_the_engagement_changed_meanwhile(
     browser, engagement, session
 ):
-    from app.services.elements import delete_element, save_element
+    from app.services.catalog.elements import delete_element, save_element
 
     ann = save_element(session, engagement, "stakeholder", {"name": "Ann Archer"})
     data = xlsx({"systems": SYSTEMS})  # SAP ECC is owned by ann archer

@@ -3,7 +3,7 @@
 `grammar.parse(line)` turns a line into a typed, frozen description (FlowLine, OwnershipLine,
 RequirementLine, DecisionLine, StakeholderLine) or a ParseError with the column at fault;
 `suggest` offers the closest catalog names for a name that is not in the catalog. The service
-(app/services/capture.py) resolves names against an engagement and creates the elements.
+(app/services/catalog/capture.py) resolves names against an engagement and creates the elements.
 """
 
 from app.capture.grammar import (

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.graph import report
 from app.graph.findings import SEVERITIES
 from app.graph.units import format_duration
-from app.services import analysis
+from app.services.analysis import scenario as analysis
 from app.services.errors import ServiceError
 
 _SCENARIO = click.option("--scenario", default=None, help="Scenario id or name [default: the current state].")

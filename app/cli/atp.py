@@ -9,7 +9,9 @@ from flask.cli import AppGroup
 
 from app.cli.common import emit_json, fail, resolve_engagement, user_by_email
 from app.extensions import db
-from app.services import analysis, atp_rules, engine_runs
+from app.services.analysis import scenario as analysis
+from app.services.engines import atp_rules as atp_rules
+from app.services.engines import runs as engine_runs
 from app.services.errors import ServiceError, ValidationError
 
 _SCENARIO = click.option("--scenario", default=None, help="Scenario id or name [default: the current state].")

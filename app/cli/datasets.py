@@ -9,9 +9,9 @@ from flask.cli import AppGroup
 
 from app.cli.common import emit_json, fail, resolve_engagement, user_by_email
 from app.extensions import db
-from app.services import datasets
-from app.services.dataset_kinds import KINDS, template_csv
-from app.services.dataset_validation import DatasetRejected, Report
+from app.services.datasets import uploads as datasets
+from app.services.datasets.kinds import KINDS, template_csv
+from app.services.datasets.validation import DatasetRejected, Report
 from app.services.errors import ServiceError
 
 

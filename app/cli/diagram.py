@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from app.cli.common import fail, resolve_engagement, write_output
 from app.extensions import db
-from app.services import diagrams as svc
+from app.services.analysis import diagrams as svc
 from app.services.errors import ServiceError
 from exports.diagrams import CLUSTERS
 from exports.graphviz_render import DiagramError, render

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.cli.common import emit_json, fail, resolve_engagement, user_by_email
 from app.extensions import db
 from app.services import engagements
-from app.services.bundle import dumps_bundle, export_bundle, filename_for, import_bundle, parse_bundle
+from app.services.bundle.transfer import dumps_bundle, export_bundle, filename_for, import_bundle, parse_bundle
 from app.services.errors import ServiceError
 from models import Engagement
 

@@ -11,7 +11,8 @@ from flask.cli import AppGroup
 
 from app.cli.common import emit_json, fail, resolve_engagement, user_by_email
 from app.extensions import db
-from app.services import analysis, identity
+from app.services.analysis import scenario as analysis
+from app.services.engines import identity as identity
 from app.services.errors import ServiceError
 
 

@@ -8,8 +8,8 @@ from flask.cli import with_appcontext
 from app.cli.common import emit_json, fail, resolve_engagement, user_by_email, write_output
 from app.cli.interchange import export_cli, import_cli
 from app.extensions import db
-from app.services import archimate
 from app.services.errors import ServiceError
+from app.services.interchange import archimate_export as archimate
 
 
 @export_cli.command("archimate")

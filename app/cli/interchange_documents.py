@@ -8,8 +8,9 @@ from flask.cli import with_appcontext
 from app.cli.common import fail, resolve_engagement, write_output
 from app.cli.interchange import export_cli
 from app.extensions import db
-from app.services import diagrams, documents
+from app.services.analysis import diagrams as diagrams
 from app.services.errors import ServiceError
+from app.services.interchange import documents as documents
 from exports.diagrams import CLUSTERS
 
 

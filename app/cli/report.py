@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from app.cli.common import fail, resolve_engagement
 from app.extensions import db
-from app.services import report as svc
+from app.services import reports as svc
 from app.services.errors import ServiceError
 from exports.report import SECTION_KEYS, ReportError, render_html, report_pdf
 

@@ -12,7 +12,9 @@ from app.cli.atp import _pairs, run_payload
 from app.cli.common import emit_json, fail, resolve_engagement, user_by_email
 from app.engines.routing import STRATEGIES
 from app.extensions import db
-from app.services import analysis, engine_runs, routing
+from app.services.analysis import scenario as analysis
+from app.services.engines import routing as routing
+from app.services.engines import runs as engine_runs
 from app.services.errors import ServiceError, ValidationError
 
 _SCENARIO = click.option("--scenario", default=None, help="Scenario id or name [default: the current state].")

@@ -10,8 +10,8 @@ from flask.cli import AppGroup
 
 from app.cli.common import resolve_engagement, user_by_email
 from app.extensions import db
-from app.services.workbook_export import export_workbook, template_workbook
-from app.services.workbook_import import import_workbook
+from app.services.workbook.export import export_workbook, template_workbook
+from app.services.workbook.importer import import_workbook
 from exports.workbook import MAX_FILE_BYTES
 
 _FORMATS = {".xlsx": "xlsx", ".zip": "zip"}

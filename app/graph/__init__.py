@@ -1,6 +1,6 @@
 """Analysis core: a scenario as a graph, and the findings, freshness, impact, criteria and comparisons on it.
 
-Pure Python on networkx: no Flask, no SQLAlchemy, no models. `app.services.analysis` builds the
+Pure Python on networkx: no Flask, no SQLAlchemy, no models. `app.services.analysis.scenario` builds the
 `ScenarioSnapshot` from the database; web views and diagram renderers use the result dataclasses directly.
 """
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.accounts import create_user
-from app.services.bundle import import_bundle, parse_bundle
-from app.services.demo_datasets import load_demo_datasets
+from app.services.bundle.transfer import import_bundle, parse_bundle
+from app.services.datasets.demo import load_demo_datasets
 from app.services.errors import ValidationError
 from models import Engagement, User
 

@@ -7,11 +7,12 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
-from app.services import archimate, trace
-from app.services import elements as svc
+from app.services.catalog import elements as svc
+from app.services.catalog import trace as trace
+from app.services.catalog.fields import KINDS, Kind
+from app.services.catalog.history import field_diff, users_by_id
 from app.services.errors import Conflict, ValidationError
-from app.services.fields import KINDS, Kind
-from app.services.history import field_diff, users_by_id
+from app.services.interchange import archimate_export as archimate
 from app.web.element_forms import build_form, payload
 from app.web.form_errors import attach_errors
 from app.web.listing import columns, filter_options, inline_fields, list_page

@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.services.fields import KINDS, Field, Kind, snapshot
+from app.services.catalog.fields import KINDS, Field, Kind, snapshot
 from models import Element, Scenario
 
 

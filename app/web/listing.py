@@ -8,7 +8,7 @@ from flask import request
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.services.fields import Field, Kind
+from app.services.catalog.fields import Field, Kind
 from models import Channel, Element, Scenario, Tag, element_channels, scenario_members
 
 PAGE_SIZE = 100

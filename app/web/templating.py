@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, g, request, session
 
-from app.services.fields import KINDS
+from app.services.catalog.fields import KINDS
 from app.web.navigation import menus
 from models import vocab
 

@@ -1,6 +1,6 @@
 """The report's input: one engagement's discovery as plain, already-formatted data (no Flask, no ORM).
 
-`app.services.report.build_input` fills it from the database; `exports.report.render_html` turns it into HTML.
+`app.services.reports.build_input` fills it from the database; `exports.report.render_html` turns it into HTML.
 Every string is user or computed text and is escaped by the templates; the only markup is `Figure.svg`,
 which comes from our own generators (Graphviz, `exports.charts`).
 """

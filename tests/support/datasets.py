@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.services.datasets import upload_dataset
-from app.services.elements import save_element
+from app.services.catalog.elements import save_element
+from app.services.datasets.uploads import upload_dataset
 
 LOCATIONS = """location_id,name,type,latitude,longitude,ship_from,pickup
 DC1,Daventry DC,dc,52.25,-1.16,true,false

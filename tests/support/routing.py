@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.datasets import upload_dataset
+from app.services.datasets.uploads import upload_dataset
 from tests.support.datasets import erp
 
 LOCATIONS = """location_id,name,type,latitude,longitude,ship_from,pickup,daily_capacity,handling_cost

@@ -7,7 +7,7 @@ from flask import Response, abort, g, request, url_for
 
 from app.extensions import db
 from app.graph.units import format_duration
-from app.services import analysis
+from app.services.analysis import scenario as analysis
 from app.services.scenarios import list_scenarios
 from app.web.analysis import bp
 from app.web.crud import endpoint

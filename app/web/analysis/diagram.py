@@ -1,4 +1,4 @@
-"""Diagram downloads and embeds: `/analysis/diagram.svg|png|dot|mmd?kind=…` (see app.services.diagrams).
+"""Diagram downloads and embeds: `/analysis/diagram.svg|png|dot|mmd?kind=…` (see app.services.analysis.diagrams).
 
 Pages embed the SVG with `<object>` so that its node links work (an `<img>` would be inert); the SVG response
 carries its own CSP (no scripts, no loads, framed by our pages only). When Graphviz fails, an embed
@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 from flask import Response, g, render_template, request, url_for
 
 from app.extensions import db
-from app.services import diagrams as svc
+from app.services.analysis import diagrams as svc
 from app.web.analysis import bp
 from app.web.analysis.common import link_prefix
 from exports.graphviz_render import DiagramError, render

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.graph import report
 from app.graph.impact import DOWNSTREAM, UPSTREAM
 from app.graph.units import format_duration
-from app.services import analysis
+from app.services.analysis import scenario as analysis
 from app.services.errors import NotFound, ServiceError, ValidationError
 from app.web.analysis import bp
 from app.web.analysis.common import load, pick_scenario

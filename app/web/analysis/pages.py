@@ -11,7 +11,8 @@ from app.graph import report
 from app.graph.compare import metrics
 from app.graph.findings import SEVERITIES, run_findings
 from app.graph.freshness import channel_freshness
-from app.services import analysis, identity
+from app.services.analysis import scenario as analysis
+from app.services.engines import identity as identity
 from app.services.errors import ValidationError
 from app.web.analysis import bp
 from app.web.analysis.common import load

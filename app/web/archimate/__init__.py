@@ -13,12 +13,12 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from app.extensions import db
-from app.services import archimate as svc
-from app.services import elements as element_svc
-from app.services import trace
+from app.services.catalog import elements as element_svc
+from app.services.catalog import trace as trace
+from app.services.catalog.fields import KINDS
+from app.services.catalog.history import field_diff, users_by_id
 from app.services.errors import NotFound, ValidationError
-from app.services.fields import KINDS
-from app.services.history import field_diff, users_by_id
+from app.services.interchange import archimate_export as svc
 from app.web.crud import link_candidates, link_options_for, register_element_routes
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from app.engines.atp import FULFILMENTS, LOCATION_TYPES, channel_key
 from app.extensions import db
 from app.jobs import init_jobs
-from app.services import atp_rules, engine_runs
-from app.services.datasets import latest_version, load_frame
+from app.services.datasets.uploads import latest_version, load_frame
+from app.services.engines import atp_rules as atp_rules
+from app.services.engines import runs as engine_runs
 from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import get_scenario, list_scenarios
 from app.web.atp import charts

@@ -8,8 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
-from app.services import branding
 from app.services.errors import ValidationError
+from app.services.reports import branding as branding
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint
 from models import User

@@ -9,10 +9,10 @@ from flask_login import current_user
 from app.capture.grammar import EXAMPLES, MAX_LINE
 from app.database import DEFERRED
 from app.extensions import db
-from app.services import capture
+from app.services.catalog import capture as capture
+from app.services.catalog.fields import KINDS
+from app.services.catalog.trace import links_of
 from app.services.errors import ValidationError
-from app.services.fields import KINDS
-from app.services.trace import links_of
 from app.web.crud import endpoint
 from app.web.render import render, wants_fragment
 from app.web.tenancy import engagement_blueprint

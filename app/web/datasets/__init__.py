@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
-from app.services import datasets
-from app.services.dataset_files import DEFAULT_MAX_BYTES
-from app.services.dataset_kinds import KINDS, template_csv
-from app.services.dataset_validation import DatasetRejected
+from app.services.datasets import uploads as datasets
+from app.services.datasets.files import DEFAULT_MAX_BYTES
+from app.services.datasets.kinds import KINDS, template_csv
+from app.services.datasets.validation import DatasetRejected
 from app.services.errors import NotFound, ValidationError
 from app.web.pending_uploads import PendingUploads
 from app.web.render import render, wants_fragment

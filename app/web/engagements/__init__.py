@@ -11,7 +11,9 @@ from wtforms import DateField, EmailField, SelectField, StringField, TextAreaFie
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.extensions import db
-from app.services import accounts, bundle, engagements, traceability
+from app.services import accounts, engagements
+from app.services.bundle import transfer as bundle
+from app.services.catalog import traceability as traceability
 from app.services.errors import ValidationError
 from app.web.form_errors import attach_errors
 from app.web.render import render

@@ -7,8 +7,9 @@ from __future__ import annotations
 from flask import Response, g, request, url_for
 
 from app.extensions import db
-from app.services import diagrams, documents
+from app.services.analysis import diagrams as diagrams
 from app.services.errors import ValidationError
+from app.services.interchange import documents as documents
 from app.services.scenarios import list_scenarios
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint

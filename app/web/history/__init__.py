@@ -6,7 +6,7 @@ from flask import flash, g, make_response, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.extensions import db
-from app.services import history as svc
+from app.services.catalog import history as svc
 from app.services.errors import Conflict, ValidationError
 from app.web.crud import endpoint
 from app.web.render import render, wants_fragment

@@ -10,7 +10,8 @@ from flask_login import current_user
 from app.engines.identity import LABELS, RULES, Options
 from app.extensions import db
 from app.jobs import init_jobs
-from app.services import engine_runs, identity
+from app.services.engines import identity as identity
+from app.services.engines import runs as engine_runs
 from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import get_scenario, list_scenarios
 from app.web.engine_pages import dispatch_run, status_fragment

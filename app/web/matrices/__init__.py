@@ -7,7 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
-from app.services import ownership_matrix, trace, traceability
+from app.services.catalog import ownership_matrix as ownership_matrix
+from app.services.catalog import trace as trace
+from app.services.catalog import traceability as traceability
 from app.services.errors import ValidationError
 from app.services.scenarios import get_scenario, list_scenarios
 from app.web.render import render, wants_fragment

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.jobs import init_jobs, jobs
-from app.services import report as svc
+from app.services import reports as svc
 from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import list_scenarios
 from app.web.render import render, wants_fragment
@@ -21,7 +21,7 @@ bp.record_once(lambda state: init_jobs(state.app))
 
 def _runs():
     try:
-        from app.services.report_engines import available_runs
+        from app.services.reports.engines import available_runs
     except ImportError:
         return []
     return available_runs(db.session, g.engagement)

@@ -4,10 +4,10 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
-from app.services import trace
-from app.services.elements import get_element
+from app.services.catalog import trace as trace
+from app.services.catalog.elements import get_element
+from app.services.catalog.fields import KINDS
 from app.services.errors import ValidationError
-from app.services.fields import KINDS
 from app.web.crud import endpoint, link_candidates, link_options_for, register_element_routes
 from app.web.tenancy import engagement_blueprint
 

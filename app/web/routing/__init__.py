@@ -12,8 +12,9 @@ from sqlalchemy import select
 from app.engines.routing import CRITERIA, STRATEGIES
 from app.extensions import db
 from app.jobs import init_jobs
-from app.services import engine_runs, routing
-from app.services.datasets import latest_version
+from app.services.datasets.uploads import latest_version
+from app.services.engines import routing as routing
+from app.services.engines import runs as engine_runs
 from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import get_scenario, list_scenarios
 from app.web.atp import charts as atp_charts

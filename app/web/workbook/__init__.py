@@ -8,8 +8,8 @@ from flask import Response, flash, g, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from app.extensions import db
-from app.services.workbook_export import FORMATS, export_workbook, filename_for, template_workbook
-from app.services.workbook_import import import_workbook
+from app.services.workbook.export import FORMATS, export_workbook, filename_for, template_workbook
+from app.services.workbook.importer import import_workbook
 from app.web.pending_uploads import PendingUploads
 from app.web.tenancy import engagement_blueprint
 from exports.workbook import MAX_FILE_BYTES

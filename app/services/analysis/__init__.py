@@ -1,0 +1,5 @@
+"""Analysis of a scenario from the database.
+
+- `scenario`: snapshot loading, rule settings, every analysis of `app.graph`, scenario comparison;
+- `diagrams`: resolve what a diagram asks for (names, ids, scenarios) and build the figure.
+"""

@@ -1,0 +1,7 @@
+"""The versioned JSON bundle of a whole engagement (docs/bundle-format.md).
+
+- `transfer`: export, parse and import (all or nothing);
+- `checks`: envelope, JSON Schema (`schema.json`) and reference checks before anything is written;
+- `importer`: writes a checked bundle through the ordinary services;
+- `datasets`: the optional `datasets` and `atp_rules` sections.
+"""

@@ -1,0 +1,153 @@
+"""The ownership matrix: entities × systems of one scenario, each cell the role a system plays for an entity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.services.catalog.elements import delete_element, save_element
+from app.services.errors import ValidationError
+from models import DataEntity, Engagement, Ownership, Scenario, System, scenario_members
+from models.vocab import OWNERSHIP_ROLES
+
+# Past this many systems, columns are the systems that own something (plus a chosen category).
+ALL_COLUMNS_UP_TO = 40
+
+
+@dataclass
+class OwnershipMatrix:
+    """Rows are entities, columns systems; `cells[(entity_id, system_id)]` lists the roles."""
+
+    scenario: Scenario
+    entities: list[DataEntity]
+    systems: list[System]
+    cells: dict[tuple[int, int], list[Ownership]] = field(default_factory=dict)
+    total_systems: int = 0
+
+    def roles(self, entity_id: int, system_id: int) -> list[str]:
+        """Role codes in one cell."""
+        return [o.role for o in self.cells.get((entity_id, system_id), [])]
+
+    def sor_count(self, entity_id: int) -> int:
+        """How many systems are system of record for the entity in this scenario."""
+        return sum(1 for (e, _s), owns in self.cells.items() if e == entity_id for o in owns if o.role == "sor")
+
+    def problem(self, entity_id: int) -> str | None:
+        """'No system of record' or 'N systems of record' when the entity does not have exactly one."""
+        count = self.sor_count(entity_id)
+        if count == 1:
+            return None
+        return "No system of record" if count == 0 else f"{count} systems of record"
+
+
+def _members(scenario_id: int):
+    return select(scenario_members.c.element_id).where(scenario_members.c.scenario_id == scenario_id)
+
+
+def build(session: Session, engagement: Engagement, scenario: Scenario, category: str = "") -> OwnershipMatrix:
+    """Load the matrix for one scenario in a few queries; large landscapes show only relevant columns."""
+    entities = list(
+        session.scalars(
+            select(DataEntity).where(DataEntity.engagement_id == engagement.id).order_by(DataEntity.name_key)
+        )
+    )
+    ownerships = list(
+        session.scalars(
+            select(Ownership)
+            .where(Ownership.engagement_id == engagement.id, Ownership.id.in_(_members(scenario.id)))
+            .options(selectinload(Ownership.scenarios))
+        )
+    )
+    in_scenario = and_(System.engagement_id == engagement.id, System.id.in_(_members(scenario.id)))
+    total = session.scalar(select(func.count(System.id)).where(in_scenario)) or 0
+    stmt = select(System).where(in_scenario)
+    if total > ALL_COLUMNS_UP_TO:
+        owning = {o.system_id for o in ownerships}
+        stmt = stmt.where(
+            or_(System.id.in_(owning), System.category == category) if category else System.id.in_(owning)
+        )
+    systems = list(session.scalars(stmt.order_by(System.category, System.name_key)))
+    matrix = OwnershipMatrix(scenario, entities, systems, total_systems=total)
+    for own in ownerships:
+        matrix.cells.setdefault((own.entity_id, own.system_id), []).append(own)
+    return matrix
+
+
+def set_cell(
+    session: Session,
+    engagement: Engagement,
+    scenario: Scenario,
+    system_id: int,
+    entity_id: int,
+    role: str,
+    *,
+    user_id: int | None = None,
+) -> None:
+    """Make `role` the one role of a system for an entity in this scenario ('' clears the cell).
+
+    Ownerships are shared between scenarios, so a change here never alters another scenario: the old
+    ownership leaves this scenario (and is deleted when no scenario is left) and the new role joins it."""
+    if role and role not in OWNERSHIP_ROLES:
+        raise ValidationError({"role": f"Must be one of: {', '.join(OWNERSHIP_ROLES)}."})
+    system = session.scalar(
+        select(System).where(
+            System.id == system_id, System.engagement_id == engagement.id, System.id.in_(_members(scenario.id))
+        )
+    )
+    entity = session.scalar(
+        select(DataEntity).where(DataEntity.id == entity_id, DataEntity.engagement_id == engagement.id)
+    )
+    if system is None or entity is None:
+        raise ValidationError({"cell": "Unknown system or entity in this scenario."})
+    current = session.scalars(
+        select(Ownership).where(
+            Ownership.system_id == system.id, Ownership.entity_id == entity.id, Ownership.id.in_(_members(scenario.id))
+        )
+    ).all()
+    if [o.role for o in current] == ([role] if role else []):
+        return
+    for own in current:
+        remaining = [s.id for s in own.scenarios if s.id != scenario.id]
+        if remaining:
+            save_element(
+                session,
+                engagement,
+                "ownership",
+                {"scenario_ids": remaining},
+                own,
+                partial=True,
+                user_id=user_id,
+                commit=False,
+            )
+        else:
+            delete_element(session, engagement, own, user_id=user_id, commit=False)
+    if role:
+        existing = session.scalar(
+            select(Ownership).where(
+                Ownership.system_id == system.id, Ownership.entity_id == entity.id, Ownership.role == role
+            )
+        )
+        if existing is None:
+            save_element(
+                session,
+                engagement,
+                "ownership",
+                {"system_id": system.id, "entity_id": entity.id, "role": role, "scenario_ids": [scenario.id]},
+                user_id=user_id,
+                commit=False,
+            )
+        else:
+            ids = [s.id for s in existing.scenarios] + [scenario.id]
+            save_element(
+                session,
+                engagement,
+                "ownership",
+                {"scenario_ids": ids},
+                existing,
+                partial=True,
+                user_id=user_id,
+                commit=False,
+            )
+    session.commit()

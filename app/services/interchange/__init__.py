@@ -1,0 +1,5 @@
+"""Files exchanged with other tools: ArchiMate exchange XML, ReqIF and MADR.
+
+- `archimate_export`, `archimate_import`, `archimate_mapping`: ArchiMate exchange files (docs/archimate.md);
+- `documents`: requirements as ReqIF and decisions as MADR records (docs/interchange.md).
+"""
