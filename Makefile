@@ -43,6 +43,7 @@ run: migrate
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
 bench: migrate
@@ -50,3 +51,4 @@ bench: migrate
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache

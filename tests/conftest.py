@@ -16,8 +16,18 @@ from sqlalchemy import create_engine, text
 
 from tests.support.pgcluster import Cluster, PostgresUnavailable
 
+# config.py reads THROUGHLINE_INSTANCE once, when first imported, and may keep a generated secret key there:
+# one folder for the whole run (never a developer's own instance/), removed when the run ends. Each app
+# fixture's own instance folder is under the test's tmp_path.
+_RUN_INSTANCE = tempfile.TemporaryDirectory(prefix="throughline-instance-")
+os.environ["THROUGHLINE_INSTANCE"] = _RUN_INSTANCE.name
+
 BACKENDS = ("sqlite", "postgresql")
 _ran = Counter()
+
+
+def pytest_unconfigure(config):
+    _RUN_INSTANCE.cleanup()
 
 
 def pytest_generate_tests(metafunc):
@@ -94,7 +104,6 @@ def db_url(db_backend, _schema_template, tmp_path):
 def app(db_url, tmp_path):
     from app import create_app
 
-    os.environ.setdefault("THROUGHLINE_INSTANCE", tempfile.mkdtemp(prefix="throughline-instance-"))
     flask_app = create_app(
         {
             "TESTING": True,

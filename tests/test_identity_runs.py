@@ -143,8 +143,7 @@ def test_identity_run_on_the_command_line(app, session, engagement, tmp_path):
 
 
 def test_on_the_demo_identity_resolution_finds_the_planted_duplicates(session, user):
-    from app.services.datasets.demo import DATASETS
-    from app.services.demo import load_demo
+    from app.services.demo import DATASETS, load_demo
 
     engagement = load_demo(session, owner=user)
     run = identity.run_identity(session, engagement, find_scenario(session, engagement))

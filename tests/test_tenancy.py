@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 
 import pytest
@@ -21,8 +20,8 @@ from tests.support.datasets import load_small_network
 def _scoped_rules():
     from app import create_app
 
-    os.environ.setdefault("THROUGHLINE_INSTANCE", tempfile.mkdtemp(prefix="throughline-instance-"))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    with tempfile.TemporaryDirectory(prefix="throughline-routes-") as instance:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "INSTANCE_PATH": instance})
     rules = []
     for rule in app.url_map.iter_rules():
         if "eid" not in rule.arguments:

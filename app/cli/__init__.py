@@ -7,6 +7,8 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
+    # The interchange commands attach themselves to the export/import groups when their modules load.
+    from app.cli import interchange_archimate, interchange_documents  # noqa: F401
     from app.cli.analysis import analysis_cli
     from app.cli.atp import atp_cli
     from app.cli.datasets import dataset_cli
@@ -14,7 +16,7 @@ def register_cli(app: Flask) -> None:
     from app.cli.diagram import diagram_command
     from app.cli.engagement import engagement_cli
     from app.cli.identity import identity_cli
-    from app.cli.interchange import export_cli, import_cli, load_commands
+    from app.cli.interchange import export_cli, import_cli
     from app.cli.report import report_command
     from app.cli.routing import routing_cli
     from app.cli.users import create_user_command
@@ -31,6 +33,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(diagram_command)
     app.cli.add_command(report_command)
     app.cli.add_command(workbook_cli)
-    load_commands()
     app.cli.add_command(export_cli)
     app.cli.add_command(import_cli)

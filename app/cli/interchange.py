@@ -1,7 +1,8 @@
 """`flask --app app export …` and `flask --app app import …`: model interchange files (ArchiMate, ReqIF, ADRs, Mermaid).
 
 The commands live beside their formats (`app/cli/interchange_archimate.py`, `app/cli/interchange_documents.py`)
-and attach themselves to these two groups when imported.
+and attach themselves to these two groups when imported (`register_cli` imports them); this module
+imports neither, so the import graph has no circle.
 """
 
 from __future__ import annotations
@@ -19,7 +20,3 @@ def export_cli() -> None:
 def import_cli() -> None:
     """Import an interchange file as a new engagement."""
 
-
-def load_commands() -> None:
-    """Import the modules whose commands attach to the groups above."""
-    from app.cli import interchange_archimate, interchange_documents  # noqa: F401

@@ -1,7 +1,8 @@
-"""The demo engagement (Northwind Living), shipped as a bundle and loaded on first start."""
+"""The demo engagement (Northwind Living), shipped as a bundle with datasets and ATP rules, loaded on first start."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,13 +12,15 @@ from sqlalchemy.orm import Session
 
 from app.services.accounts import create_user
 from app.services.bundle.transfer import import_bundle, parse_bundle
-from app.services.datasets.demo import load_demo_datasets
+from app.services.datasets.uploads import upload_dataset
+from app.services.engines.atp_rules import save_rules
 from app.services.errors import ValidationError
-from models import Engagement, User
+from models import Engagement, Scenario, User, name_key
 
 DEMO_BUNDLE = Path(__file__).resolve().parent.parent / "demo" / "demo_bundle.json"
 DEMO_EMAIL = "demo@throughline.local"
 DEMO_NAME = "Demo Consultant"
+DATASETS = Path(__file__).resolve().parent.parent / "demo" / "datasets"
 
 
 @dataclass(frozen=True)
@@ -55,3 +58,19 @@ def ensure_demo(session: Session) -> DemoCredentials | None:
         session.commit()
         raise
     return DemoCredentials(email=DEMO_EMAIL, password=password, engagement_id=engagement.id)
+
+
+def load_demo_datasets(session: Session, engagement: Engagement, user: User | None = None) -> None:
+    """Upload the shipped CSVs (linked to the demo's systems) and set each scenario's ATP rules."""
+    manifest = json.loads((DATASETS / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["datasets"]:  # in dependency order: locations before what refers to them
+        data = (DATASETS / entry["file"]).read_bytes()
+        upload_dataset(session, engagement, entry["kind"], data, entry["file"], system=entry["system"],
+                       name=entry["name"], user=user)
+    for scenario_name, document in manifest["rules"].items():
+        scenario = session.scalar(
+            select(Scenario).where(Scenario.engagement_id == engagement.id,
+                                   Scenario.name_key == name_key(scenario_name))
+        )
+        if scenario is not None:
+            save_rules(session, engagement, scenario, document, user=user)

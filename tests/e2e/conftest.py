@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 
 import pytest
@@ -45,7 +43,7 @@ def live_app(tmp_path):
     from app.services.demo import load_demo
     from models import Base
 
-    instance = tempfile.mkdtemp(prefix="throughline-e2e-")
+    instance = str(tmp_path / "instance")
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.sqlite'}",
@@ -72,7 +70,6 @@ def live_app(tmp_path):
     thread.start()
     yield {"url": f"http://127.0.0.1:{server.server_port}", "engagement_id": engagement_id, "engine": engine}
     server.shutdown()
-    shutil.rmtree(instance, ignore_errors=True)
 
 
 def login(context, base_url: str, email: str):

@@ -10,7 +10,7 @@ import re
 
 from playwright.sync_api import expect
 
-from app.services.datasets.demo import DATASETS
+from app.services.demo import DATASETS
 from tests.e2e.conftest import login
 
 SHOTS = os.environ.get("THROUGHLINE_E2E_SCREENSHOTS")  # a folder: save page screenshots there for a look

@@ -6,5 +6,4 @@
 - `profile`: counts, ranges and findings of a validated dataset;
 - `store`: typed numpy columns stored as one compressed blob per version;
 - `uploads`: upload, list, load and templates (the use cases views and the CLI call);
-- `demo`: the demo's datasets and ATP rules.
 """
