@@ -4,6 +4,10 @@
 RequirementLine, DecisionLine, StakeholderLine) or a ParseError with the column at fault;
 `suggest` offers the closest catalog names for a name that is not in the catalog. The service
 (app/services/catalog/capture.py) resolves names against an engagement and creates the elements.
+
+`grammar` is the grammar's entry (parse, rewrite, EXAMPLES, and every public name re-exported); its parts are
+`words` (vocabulary -> codes), `results` (the *Line dataclasses, Name, ParseError), `tokens`, and the clause
+parsers `flow_line`, `ownership_line` and `marked_lines` (requirement, decision, stakeholder).
 """
 
 from app.capture.grammar import (

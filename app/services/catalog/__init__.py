@@ -5,5 +5,7 @@
 - `history`: the change log, undoing deletes, reverting to a version;
 - `trace`, `traceability`: trace links, the requirements × decisions matrix and suspect links;
 - `ownership_matrix`: entities × systems of one scenario;
-- `capture`: quick capture (preview a typed line, apply it all or nothing).
+- `capture`: quick capture (preview a typed line, apply it all or nothing), built from `capture_preview` (the
+  preview's dataclasses), `capture_resolve` (names looked up in the catalog) and `capture_lines` (one builder
+  per kind of line).
 """
