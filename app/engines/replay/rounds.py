@@ -1,21 +1,9 @@
-"""Oversell replay: order lines in time order against stock, each channel seeing ATP as it was L(channel) ago.
-
-Definitions (docs/atp.md):
-- visible ATP: the channel's ATP under the rules, computed from the stock as it stood at t − L(channel);
-- true ATP: the same rules over the stock as it stands at t;
-- a line is accepted when visible ATP covers it (always, when backorders are allowed) and then consumes
-  real stock: routed to the eligible nodes with the most ATP first, then to any physical stock left there;
-- oversold: accepted, but the physical stock (on hand − allocated) of the eligible nodes cannot cover it;
-- phantom stock-out: refused, though the true ATP, under the same rules, would have covered it.
-Receipts add stock when they arrive. SKUs never interact, so each SKU's events form one stream; the k-th
-event of every SKU is processed together ("rounds"), which keeps the work in numpy even for 1M lines.
-"""
+"""The replay itself (`replay`): receipts and order lines as one event stream per SKU, processed in rounds."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,125 +19,8 @@ from app.engines.atp import (
     fence_caps,
     resolve_safety,
 )
-
-OK, OVERSOLD, REFUSED, PHANTOM = 0, 1, 2, 3
-STATUSES = ("accepted", "oversold", "refused", "phantom")
-TOP = 10
-
-
-@dataclass(frozen=True, eq=False)
-class OrderLines:
-    """Order lines; `channel` indexes `channels`, `sku` indexes the Stock's skus."""
-
-    channels: tuple[str, ...]
-    time: np.ndarray  # int64 seconds since the epoch
-    channel: np.ndarray  # int32
-    fulfillment: np.ndarray  # int8: SHIP or PICKUP
-    pickup_node: np.ndarray  # int32, -1 for ship lines
-    sku: np.ndarray  # int32
-    quantity: np.ndarray  # int64
-    unit_price: np.ndarray  # float64, NaN where unknown
-
-    def __len__(self) -> int:
-        return len(self.time)
-
-
-@dataclass(frozen=True, eq=False)
-class Receipts:
-    """Stock arrivals over time."""
-
-    time: np.ndarray  # int64
-    sku: np.ndarray  # int32
-    node: np.ndarray  # int32
-    quantity: np.ndarray  # int64
-
-    @staticmethod
-    def empty() -> Receipts:
-        """No arrivals."""
-        return Receipts(np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64))
-
-
-@dataclass(frozen=True, eq=False)
-class LineOutcomes:
-    """What happened to each order line (aligned with the input)."""
-
-    status: np.ndarray  # int8: OK, OVERSOLD, REFUSED, PHANTOM
-    short: np.ndarray  # int64 units physical stock could not cover (oversold lines)
-    visible: np.ndarray  # int64 ATP the channel saw
-    true_atp: np.ndarray  # int64 ATP at the moment of the order
-    blamed_node: np.ndarray  # int32 node whose stale figure most overstated stock (oversold lines), else -1
-
-
-@dataclass(frozen=True)
-class Totals:
-    """Counts for a set of order lines; accepted includes oversold, refused includes phantom."""
-
-    lines: int
-    accepted: int
-    oversold: int
-    refused: int
-    phantom: int
-    units: int
-    oversold_units: int
-    phantom_units: int
-    value: float | None
-    oversold_value: float | None
-    phantom_value: float | None
-
-    @property
-    def availability_rate(self) -> float:
-        """Share of lines the channel accepted."""
-        return self.accepted / self.lines if self.lines else 0.0
-
-    @property
-    def oversold_rate(self) -> float:
-        """Share of lines accepted that stock could not cover."""
-        return self.oversold / self.lines if self.lines else 0.0
-
-    @property
-    def phantom_rate(self) -> float:
-        """Share of lines refused although stock was there."""
-        return self.phantom / self.lines if self.lines else 0.0
-
-
-@dataclass(frozen=True)
-class SkuBlame:
-    """A SKU behind oversells or phantom stock-outs."""
-
-    sku: str
-    oversold_lines: int
-    oversold_units: int
-    phantom_lines: int
-
-
-@dataclass(frozen=True)
-class LocationBlame:
-    """A location whose stale stock figure most overstated availability for oversold lines."""
-
-    location_id: str
-    oversold_lines: int
-    oversold_units: int
-
-
-@dataclass(frozen=True)
-class ReplaySummary:
-    """The replay's figures: overall, per channel, per day × channel, top SKUs and locations."""
-
-    totals: Totals
-    by_channel: tuple[tuple[str, Totals], ...]
-    by_day: tuple[tuple[str, str, Totals], ...]  # (YYYY-MM-DD, channel, totals)
-    top_skus: tuple[SkuBlame, ...]
-    top_locations: tuple[LocationBlame, ...]
-    latency_seconds: tuple[tuple[str, float], ...]
-
-
-@dataclass(frozen=True, eq=False)
-class ReplayResult:
-    """Per-line outcomes and their summary."""
-
-    lines: LineOutcomes
-    summary: ReplaySummary
-    compiled: Compiled = field(repr=False)
+from app.engines.replay.model import OK, OVERSOLD, PHANTOM, REFUSED, LineOutcomes, OrderLines, Receipts, ReplayResult
+from app.engines.replay.summary import summarise
 
 
 def replay(
@@ -171,9 +42,6 @@ def replay(
     outcomes = _run(stock, locations, comp, orders, line_channel, receipts, lag, progress)
     summary = summarise(orders, outcomes, comp, line_channel, stock.skus, locations, lag)
     return ReplayResult(outcomes, summary, comp)
-
-
-# --- the replay itself ----------------------------------------------------------------------------
 
 
 @dataclass(eq=False)
@@ -365,76 +233,3 @@ def _orders_round(sel, r: _RoundArrays, history, current, dense, fixed, comp, st
     if oversold.any():
         gap = np.where(mask, np.maximum(atp_then, 0) - physical_node, np.iinfo(np.int64).min)
         blamed[line[oversold]] = np.argmax(gap[oversold], axis=1)
-
-
-# --- summary --------------------------------------------------------------------------------------
-
-
-def _group_totals(group: np.ndarray, n: int, orders: OrderLines, lines: LineOutcomes) -> list[Totals]:
-    def count(mask):
-        return np.bincount(group, mask.astype(np.float64), minlength=n)
-
-    st, qty, price = lines.status, orders.quantity, orders.unit_price
-    priced = ~np.isnan(price)
-    value = np.where(priced, qty * np.nan_to_num(price), 0.0)
-    short_value = np.where(priced, lines.short * np.nan_to_num(price), 0.0)
-    phantom = st == PHANTOM
-    accepted = (st == OK) | (st == OVERSOLD)
-    columns = [
-        np.bincount(group, minlength=n), count(accepted), count(st == OVERSOLD), count(~accepted), count(phantom),
-        np.bincount(group, qty.astype(np.float64), minlength=n),
-        np.bincount(group, lines.short.astype(np.float64), minlength=n),
-        np.bincount(group, np.where(phantom, qty, 0).astype(np.float64), minlength=n),
-    ]
-    values = [np.bincount(group, v, minlength=n) for v in (value, short_value, np.where(phantom, value, 0.0))]
-    any_price = np.bincount(group, priced.astype(np.float64), minlength=n) > 0
-    out = []
-    for g in range(n):
-        ints = [int(c[g]) for c in columns]
-        money = [round(float(v[g]), 2) if any_price[g] else None for v in values]
-        out.append(Totals(*ints, *money))
-    return out
-
-
-def summarise(orders: OrderLines, lines: LineOutcomes, comp: Compiled, line_channel: np.ndarray,
-              skus: np.ndarray, locations: Locations, lag: np.ndarray) -> ReplaySummary:
-    """Totals overall, per channel and per day × channel; the SKUs and locations behind oversells."""
-    n = len(orders)
-    totals = _group_totals(np.zeros(n, np.int64), 1, orders, lines)[0]
-    present = np.unique(line_channel)
-    per_channel = _group_totals(line_channel.astype(np.int64), len(comp.channels), orders, lines)
-    by_channel = tuple((comp.channels[c], per_channel[c]) for c in present)
-
-    by_day: list[tuple[str, str, Totals]] = []
-    if n:
-        day = orders.time // DAY
-        first = int(day.min())
-        days = int(day.max()) - first + 1
-        group = (day - first) * len(comp.channels) + line_channel
-        cells = _group_totals(group.astype(np.int64), days * len(comp.channels), orders, lines)
-        for d in range(days):
-            label = datetime.fromtimestamp((first + d) * DAY, UTC).date().isoformat()
-            for c in present:
-                by_day.append((label, comp.channels[c], cells[d * len(comp.channels) + c]))
-
-    oversold = lines.status == OVERSOLD
-    phantom = lines.status == PHANTOM
-    n_skus = len(skus)
-    sku_lines = np.bincount(orders.sku, oversold.astype(np.float64), minlength=n_skus)
-    sku_units = np.bincount(orders.sku, lines.short.astype(np.float64), minlength=n_skus)
-    sku_phantom = np.bincount(orders.sku, phantom.astype(np.float64), minlength=n_skus)
-    ranked = np.lexsort((-sku_phantom, -sku_lines, -sku_units))
-    top_skus = tuple(
-        SkuBlame(str(skus[i]), int(sku_lines[i]), int(sku_units[i]), int(sku_phantom[i]))
-        for i in ranked[:TOP] if sku_units[i] > 0 or sku_phantom[i] > 0
-    )
-    blamed = lines.blamed_node >= 0
-    n_nodes = len(locations)
-    loc_lines = np.bincount(lines.blamed_node[blamed], minlength=n_nodes)
-    loc_units = np.bincount(lines.blamed_node[blamed], lines.short[blamed].astype(np.float64), minlength=n_nodes)
-    top_locations = tuple(
-        LocationBlame(str(locations.ids[i]), int(loc_lines[i]), int(loc_units[i]))
-        for i in np.lexsort((-loc_lines, -loc_units))[:TOP] if loc_lines[i] > 0
-    )
-    latency = tuple((comp.channels[c], float(lag[c])) for c in present)
-    return ReplaySummary(totals, by_channel, tuple(by_day), top_skus, top_locations, latency)
