@@ -1,4 +1,4 @@
-"""The workbook file format (exports/workbook.py): safe reading and writing, with no database."""
+"""The workbook file format (exports/workbook/): safe reading and writing, with no database."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from exports import workbook as wb
 from exports.workbook import WorkbookError, neutralise, read_workbook, restore, write_csv_zip, write_xlsx
+from exports.workbook import rows as wb_rows
 from tests.support.workbooks import cells, csv_zip, xlsx
 
 # --- formula safety -------------------------------------------------------------------------------
@@ -161,7 +162,7 @@ def test_a_workbook_without_any_known_sheet_is_refused():
 
 
 def test_more_rows_than_the_limit_is_an_error(monkeypatch):
-    monkeypatch.setattr(wb, "MAX_ROWS", 3)
+    monkeypatch.setattr(wb_rows, "MAX_ROWS", 3)  # the limit as the row reader sees it
     book = read_workbook(xlsx({"systems": [["name", "category"], ["A", "erp"], ["B", "erp"], ["C", "erp"]]}))
     assert [(e.row, e.message) for e in book.errors] == [(4, "More than 3 rows: split the workbook.")]
 

@@ -1,4 +1,5 @@
-"""Workbooks built by hand for the workbook tests: raw XLSX (formulas, error values, any header) and CSV ZIPs."""
+"""Workbooks built by hand for the workbook tests: raw XLSX (formulas, error values, any header) and CSV ZIPs;
+and the few look-ups the import tests share (a report's errors, a system by name, an engagement's flows)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import zipfile
 from typing import Any
 
 from openpyxl import Workbook
+from sqlalchemy import select
+
+from models import DataFlow, System
 
 
 def xlsx(sheets: dict[str, list[list[Any]]]) -> bytes:
@@ -36,6 +40,21 @@ def cells(data: bytes, sheet: str) -> list[list[Any]]:
     from exports.workbook import read_cells
 
     return read_cells(data)[sheet]
+
+
+def errors_of(report) -> list[tuple]:
+    """An import report's errors as (sheet, row, column, message)."""
+    return [(p.sheet, p.row, p.column, p.message) for p in report.errors]
+
+
+def system_named(session, engagement, name) -> System:
+    """The engagement's system called `name`, or None."""
+    return session.scalar(select(System).where(System.engagement_id == engagement.id, System.name == name))
+
+
+def flows_of(session, engagement) -> list[DataFlow]:
+    """The engagement's flows, oldest first."""
+    return list(session.scalars(select(DataFlow).where(DataFlow.engagement_id == engagement.id).order_by(DataFlow.id)))
 
 
 # A small inventory as a client would send it: labels, mixed case, names for references.

@@ -467,7 +467,7 @@ def export_xlsx(run: EngineRun, session: Session | None = None, what: str = "gol
     """An export as XLSX; every text cell is a string cell (never a formula)."""
     from openpyxl import Workbook
 
-    from exports.workbook import _set
+    from exports.workbook.cells import _set
 
     rows = export_rows(run, session, what)
     columns, title = EXPORTS[what]
