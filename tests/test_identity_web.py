@@ -7,8 +7,9 @@ from sqlalchemy import select
 from app.services.accounts import set_membership
 from app.services.analysis.scenario import find_scenario
 from app.services.engines import identity as identity
+from app.services.engines import identity_inputs as identity_inputs
 from models import EngineRun
-from tests.test_identity_runs import load_customers
+from tests.support.customers import load_customers, scenario_with
 
 
 def _run(session, engagement, **options):
@@ -29,7 +30,7 @@ def test_every_identity_page_answers(browser, session, engagement):
     csv = browser.get(f"/e/{e}/identity/runs/{run.id}/golden.csv")
     assert csv.mimetype == "text/csv" and "attachment" in csv.headers["Content-Disposition"]
     assert browser.get(f"/e/{e}/identity/runs/{run.id}/pair?left=a&right=b").status_code == 404
-    for version in identity.customer_versions(session, engagement):  # the dataset pages know the new kind
+    for version in identity_inputs.customer_versions(session, engagement):  # the dataset pages know the new kind
         page = browser.get(f"/e/{e}/datasets/versions/{version.id}")
         assert page.status_code == 200 and "source_record_id" in page.get_data(as_text=True)
     assert browser.get(f"/e/{e}/datasets/template?kind=customers").status_code == 200
@@ -121,10 +122,8 @@ def test_the_record_to_customer_export_downloads_from_the_run_page(browser, sess
 
 
 def test_two_runs_side_by_side_show_what_differs(browser, session, engagement):
-    from tests.test_identity_runs import _scenario_with
-
     a = _run(session, engagement)
-    web_only = _scenario_with(session, engagement, "Web only", "Web shop")
+    web_only = scenario_with(session, engagement, "Web only", "Web shop")
     b = identity.run_identity(session, engagement, web_only, options={"probabilistic": False, "threshold": 0.8})
     e = engagement.id
     page = browser.get(f"/e/{e}/identity/compare").get_data(as_text=True)  # default: latest of two scenarios

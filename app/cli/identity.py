@@ -13,6 +13,7 @@ from app.cli.common import emit_json, fail, resolve_engagement, user_by_email
 from app.extensions import db
 from app.services.analysis import scenario as analysis
 from app.services.engines import identity as identity
+from app.services.engines import identity_results as identity_results
 from app.services.errors import ServiceError
 
 
@@ -45,7 +46,7 @@ def run_payload(run, clusters_file: str | None, records_file: str | None = None)
         "findings": m.get("findings"),
         "sources": run.parameters.get("sources", {}),
         "left_out": run.parameters.get("left_out", {}),
-        "finding_items": identity.finding_items(m) if m else [],
+        "finding_items": identity_results.finding_items(m) if m else [],
         "clusters_file": clusters_file,
         "records_file": records_file,
     }
@@ -89,7 +90,7 @@ def run_command(engagement, scenario, threshold, review_low, options_file, clust
         raise SystemExit(1)
     path = clusters_path or Path(current_app.instance_path) / "exports" / f"identity-run-{run.id}-golden.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(identity.export_csv(run))
+    path.write_bytes(identity_results.export_csv(run))
     if records_path is not None:
         _write(run, "records", records_path)
     if as_json:
@@ -116,7 +117,7 @@ def run_command(engagement, scenario, threshold, review_low, options_file, clust
     click.echo("    " + " " * width + "".join(f" {s[:12]:>12}" for s in systems))
     for a in systems:
         click.echo(f"    {a:<{width}}" + "".join(f" {m['overlap']['matrix'][a][b]:>12,}" for b in systems))
-    for item in identity.finding_items(m):
+    for item in identity_results.finding_items(m):
         click.echo(f"  finding ({item['severity']}): {item['text']}")
     click.echo(f"  golden records: {path}")
     if records_path is not None:
@@ -127,9 +128,9 @@ def _write(run, what: str, path: Path) -> None:
     """Write an export; the format follows the file's extension (.xlsx, else CSV)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
-        path.write_bytes(identity.export_xlsx(run, db.session, what))
+        path.write_bytes(identity_results.export_xlsx(run, db.session, what))
     else:
-        path.write_bytes(identity.export_csv(run, db.session, what))
+        path.write_bytes(identity_results.export_csv(run, db.session, what))
 
 
 @identity_cli.command("export")

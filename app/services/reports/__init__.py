@@ -9,7 +9,9 @@ What each module holds:
 - `diagrams`: the Graphviz figures (landscapes, category map, entity flows);
 - `compare`: the comparison of two scenarios;
 - `jobs`: report jobs (`start_job`, `execute_job`, `get_job`, `list_jobs`) and download names;
-- `engines`: the engine-run results a report shows;
+- `engines`: the engine runs a report can show (`available_runs`) and the picked runs as sections
+  (`engine_results`), built by `engine_atp` (ATP and oversell replay), `engine_routing` and `engine_identity`
+  with the number formatting and run labels of `engine_format`;
 - `branding`: the report's branding per engagement (colours, logo, footer).
 """
 

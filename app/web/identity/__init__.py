@@ -11,6 +11,9 @@ from app.engines.identity import LABELS, RULES, Options
 from app.extensions import db
 from app.jobs import init_jobs
 from app.services.engines import identity as identity
+from app.services.engines import identity_compare as identity_compare
+from app.services.engines import identity_inputs as identity_inputs
+from app.services.engines import identity_results as identity_results
 from app.services.engines import runs as engine_runs
 from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import get_scenario, list_scenarios
@@ -39,9 +42,9 @@ def overview():
     runs = identity.identity_runs(db.session, g.engagement.id, limit=20)
     scenarios = list_scenarios(db.session, g.engagement.id)
     # which extracts each scenario reads (a system outside the scenario leaves its extract out)
-    left_out = {s.id: [v.dataset.name for v in identity.scenario_sources(db.session, g.engagement, s)[1]]
+    left_out = {s.id: [v.dataset.name for v in identity_inputs.scenario_sources(db.session, g.engagement, s)[1]]
                 for s in scenarios}
-    return render("identity/overview.html", versions=identity.customer_versions(db.session, g.engagement),
+    return render("identity/overview.html", versions=identity_inputs.customer_versions(db.session, g.engagement),
                   scenarios=scenarios, runs=runs, rules=RULES, labels=LABELS, left_out=left_out,
                   comparable=sum(1 for r in runs if r.status == "done") >= 2)
 
@@ -94,9 +97,9 @@ def run_detail(run_id: int):
     decisions = (run.parameters or {}).get("decisions", {})
     return render("identity/run.html", run=run, golden=golden[offset:offset + GOLDEN_PAGE], offset=offset,
                   total=len(golden), page_size=GOLDEN_PAGE, decisions=decisions, labels=LABELS,
-                  overlap_bars=_overlap_bars(run), findings=identity.finding_items(run.metrics or {})
+                  overlap_bars=_overlap_bars(run), findings=identity_results.finding_items(run.metrics or {})
                   if run.status == "done" else [],
-                  applied=len(identity.applied_decisions(run)))
+                  applied=len(identity_inputs.applied_decisions(run)))
 
 
 @bp.route("/identity/runs/<int:run_id>/status")
@@ -144,11 +147,11 @@ def export(run_id: int, fmt: str, what: str):
     if run.status != "done" or fmt not in ("csv", "xlsx"):
         abort(404)
     if fmt == "csv":
-        data, mime = identity.export_csv(run, db.session, what), "text/csv; charset=utf-8"
+        data, mime = identity_results.export_csv(run, db.session, what), "text/csv; charset=utf-8"
     else:
-        data = identity.export_xlsx(run, db.session, what)
+        data = identity_results.export_xlsx(run, db.session, what)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    name = identity.export_file_name(run, what, fmt)
+    name = identity_results.export_file_name(run, what, fmt)
     return data, 200, {"Content-Type": mime, "Content-Disposition": f'attachment; filename="{name}"'}
 
 
@@ -160,13 +163,13 @@ def compare():
     wanted = {p: request.args.get(p, type=int) for p in ("a", "b")}
     if any(v is not None and v not in done for v in wanted.values()):
         abort(404)
-    a, b = identity.default_pair(runs)
+    a, b = identity_compare.default_pair(runs)
     if wanted["a"] is not None:
         a = done[wanted["a"]]
-        b = identity.partner(runs, a)  # from a run page: the latest run of another scenario
+        b = identity_compare.partner(runs, a)  # from a run page: the latest run of another scenario
     if wanted["b"] is not None:
         b = done[wanted["b"]]
-    comparison = identity.compare_runs(a, b, db.session) if a is not None and b is not None else None
+    comparison = identity_compare.compare_runs(a, b, db.session) if a is not None and b is not None else None
     return render("identity/compare.html", choices=list(done.values()), a=a, b=b, comparison=comparison,
                   labels=LABELS)
 
