@@ -1,5 +1,7 @@
-"""ArchiMate exchange import through the page and the CLI, and an imported model in the app: other elements,
-their relationships, the pages that list them. The mapping itself: test_archimate_import.py.
+"""ArchiMate exchange import through the page and the CLI, and an imported model at work in the app.
+
+Other elements and their relationships, edited and listed on the pages. The mapping itself:
+test_archimate_import.py.
 """
 
 from __future__ import annotations

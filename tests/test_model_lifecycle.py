@@ -1,5 +1,7 @@
-"""The rules of the model over time, on both databases: refs never reused, deletes and their history,
-versions, scenarios. Names, flows and references: test_model_rules.py.
+"""The rules of the model over time, enforced by the services, on both databases.
+
+Refs never reused, deletes and their history, versions, scenarios. Names, flows and references:
+test_model_rules.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Cleaning of input per field type: the checks behind `fields.clean`, one function per type of field.
+"""Cleaning of input per field type: `clean` (importable from `fields` too) and one checker per type of field.
 
 Every entry path (forms, the JSON bundle, workbooks, the CLI, ArchiMate import) validates through `clean`;
 the specs it reads (`Field`, `Kind`) are in `fields`.
