@@ -1,6 +1,7 @@
 """The catalogue: elements, their fields, history, trace links, matrices and quick capture.
 
-- `fields`: declarative field specs per element kind (clean, apply, snapshot);
+- `fields`: declarative field specs per element kind (apply, snapshot; `clean` re-exported);
+- `field_cleaning`: cleaning input per field type (`clean`, one checker per type of field);
 - `elements`: create, update and delete any element kind, with versioning and the change log;
 - `history`: the change log, undoing deletes, reverting to a version;
 - `trace`, `traceability`: trace links, the requirements × decisions matrix and suspect links;
