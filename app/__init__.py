@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from config import Config
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: configuration, extensions, blueprints, CLI, error handlers."""
+    # Imported here, not at the top: the pure packages under app/ (engines, graph, capture) must load
+    # without Flask or the configuration.
+    from flask import Flask
+
     from app.cli import register_cli
     from app.database import configure_engine
     from app.extensions import csrf, db, htmx, login_manager, migrate
     from app.services.accounts import configure_hasher
     from app.web import register_web
+    from config import Config
 
     config = Config().update(overrides)
     app = Flask(
