@@ -14,7 +14,7 @@ def register_cli(app: Flask) -> None:
     from app.cli.diagram import diagram_command
     from app.cli.engagement import engagement_cli
     from app.cli.identity import identity_cli
-    from app.cli.interchange import export_cli, import_cli, load_commands
+    from app.cli.interchange import export_cli, import_cli
     from app.cli.report import report_command
     from app.cli.routing import routing_cli
     from app.cli.users import create_user_command
@@ -31,6 +31,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(diagram_command)
     app.cli.add_command(report_command)
     app.cli.add_command(workbook_cli)
-    load_commands()
     app.cli.add_command(export_cli)
     app.cli.add_command(import_cli)

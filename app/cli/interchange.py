@@ -1,13 +1,15 @@
 """`flask --app app export …` and `flask --app app import …`: model interchange files (ArchiMate, ReqIF, ADRs, Mermaid).
 
-The commands live beside their formats (`app/cli/interchange_archimate.py`, `app/cli/interchange_documents.py`)
-and attach themselves to these two groups when imported.
+The commands live beside their formats (`app/cli/interchange_archimate.py`, `app/cli/interchange_documents.py`) as
+plain click commands; this module imports them and adds them to its two groups, so the imports run one way only.
 """
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+
+from app.cli import interchange_archimate, interchange_documents
 
 
 @click.group("export", cls=AppGroup)
@@ -20,6 +22,8 @@ def import_cli() -> None:
     """Import an interchange file as a new engagement."""
 
 
-def load_commands() -> None:
-    """Import the modules whose commands attach to the groups above."""
-    from app.cli import interchange_archimate, interchange_documents  # noqa: F401
+export_cli.add_command(interchange_archimate.archimate_export_command)
+export_cli.add_command(interchange_documents.reqif_command)
+export_cli.add_command(interchange_documents.adr_command)
+export_cli.add_command(interchange_documents.mermaid_command)
+import_cli.add_command(interchange_archimate.archimate_import_command)
