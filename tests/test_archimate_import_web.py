@@ -151,7 +151,7 @@ def test_the_pages_of_an_imported_model_open(browser, session, user, archisuranc
 
 
 def test_the_relationships_of_a_mapped_element_are_grouped_by_type_and_direction(session, user, archisurance):
-    from app.services.interchange.archimate_export import related_by_relationship
+    from app.services.catalog.browse import related_by_relationship
 
     source = parse_exchange(archisurance)
     engagement = import_archimate(session, archisurance, owner=user).engagement
@@ -169,7 +169,7 @@ def test_the_relationships_of_a_mapped_element_are_grouped_by_type_and_direction
 
 
 def test_a_mapped_systems_page_lists_its_archimate_relationships(browser, session, user, archisurance):
-    from app.services.interchange.archimate_export import related_by_relationship
+    from app.services.catalog.browse import related_by_relationship
 
     engagement = import_archimate(session, archisurance, owner=user).engagement
     system = session.scalar(

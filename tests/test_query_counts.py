@@ -52,7 +52,8 @@ def _grow(session, engagement, n, offset=0):
         previous = system
 
 
-PAGES = ["systems", "flows", "requirements", "decisions", "ownership-matrix", "traceability", "", "history"]
+PAGES = ["systems", "flows", "requirements", "decisions", "stakeholders", "ownership-matrix", "traceability", "",
+         "history", "scenarios", "analysis"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -103,3 +104,52 @@ def test_a_system_detail_page_does_not_query_per_flow_or_link(browser, session, 
     with counting(engine) as large:
         assert browser.get(f"/e/{engagement.id}/systems/{hub.id}").status_code == 200
     assert adr.id and len(large) == len(small), "\n".join(re.sub(r"\s+", " ", s)[:160] for s in large)
+
+
+def _named(session, engagement, name):
+    return session.scalar(select(Element).where(Element.engagement_id == engagement.id, Element.name == name))
+
+
+@pytest.mark.parametrize("slug, name", [("channels", "Web"), ("entities", "Inventory")])
+def test_a_detail_page_does_not_query_per_related_object(browser, session, engagement, engine, slug, name):
+    element = _named(session, engagement, name)
+    url = f"/e/{engagement.id}/{slug}/{element.id}"
+    _grow(session, engagement, 5)
+    with counting(engine) as small:
+        assert browser.get(url).status_code == 200
+    _grow(session, engagement, 10, offset=100)
+    with counting(engine) as large:
+        assert browser.get(url).status_code == 200
+    assert len(large) == len(small), "\n".join(re.sub(r"\s+", " ", s)[:160] for s in large)
+
+
+def test_a_stakeholder_detail_page_does_not_query_per_system_or_requirement(browser, session, engagement, engine):
+    owner = elements.save_element(session, engagement, "stakeholder", {"name": "Head of IT"})
+    url = f"/e/{engagement.id}/stakeholders/{owner.id}"
+
+    def add(n, offset):
+        for i in range(offset, offset + n):
+            system = {"name": f"Owned {i}", "category": "pos", "owner_id": owner.id}
+            elements.save_element(session, engagement, "system", system)
+            elements.save_element(session, engagement, "requirement", {"title": f"Asked {i}", "source_id": owner.id})
+
+    add(3, 0)
+    with counting(engine) as small:
+        assert browser.get(url).status_code == 200
+    add(8, 10)
+    with counting(engine) as large:
+        assert browser.get(url).status_code == 200
+    assert len(large) == len(small), "\n".join(re.sub(r"\s+", " ", s)[:160] for s in large)
+
+
+def test_a_scenario_page_does_not_query_per_member(browser, session, engagement, engine):
+    from app.services.scenarios import list_scenarios
+
+    url = f"/e/{engagement.id}/scenarios/{list_scenarios(session, engagement.id)[0].id}"
+    _grow(session, engagement, 5)
+    with counting(engine) as small:
+        assert browser.get(url).status_code == 200
+    _grow(session, engagement, 10, offset=100)
+    with counting(engine) as large:
+        assert browser.get(url).status_code == 200
+    assert len(large) == len(small), "\n".join(re.sub(r"\s+", " ", s)[:160] for s in large)

@@ -7,8 +7,6 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
-    # The interchange commands attach themselves to the export/import groups when their modules load.
-    from app.cli import interchange_archimate, interchange_documents  # noqa: F401
     from app.cli.analysis import analysis_cli
     from app.cli.atp import atp_cli
     from app.cli.datasets import dataset_cli

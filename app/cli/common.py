@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import select
 
 from app.extensions import db
 from app.services import engagements
-from app.services.accounts import normalise_email
+from app.services.accounts import user_by_email as find_user
 from app.services.errors import ServiceError, ValidationError
 from models import Engagement, User
 
@@ -29,7 +28,7 @@ def user_by_email(email: str | None) -> User | None:
     """--owner EMAIL -> User (None when no email was given), or a clean CLI error."""
     if not email:
         return None
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    user = find_user(db.session, email)
     if user is None:
         raise click.ClickException(f"No user with email {email}.")
     return user

@@ -6,14 +6,12 @@ from datetime import date
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from app.cli.common import emit_json, fail, resolve_engagement, user_by_email
 from app.extensions import db
 from app.services import engagements
 from app.services.bundle.transfer import dumps_bundle, export_bundle, filename_for, import_bundle, parse_bundle
 from app.services.errors import ServiceError
-from models import Engagement
 
 
 @click.group("engagement", cls=AppGroup)  # subcommands get an app context even outside `flask` (test runner)
@@ -55,7 +53,7 @@ def create_command(name, client, description, start_date, end_date, owner_email,
 @click.option("--json", "as_json", is_flag=True)
 def list_command(as_json: bool) -> None:
     """List every engagement (administrators' view of the database)."""
-    rows = db.session.scalars(select(Engagement).order_by(Engagement.id)).all()
+    rows = engagements.all_engagements(db.session)
     if as_json:
         emit_json([{"id": e.id, "name": e.name, "client": e.client} for e in rows])
         return

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.services.analysis import scenario as analysis
 from app.services.engines import identity as identity
 from app.services.engines import identity_results as identity_results
+from app.services.engines import runs as engine_runs
 from app.services.errors import ServiceError
 
 
@@ -141,9 +142,7 @@ def _write(run, what: str, path: Path) -> None:
               help="File to write (.csv or .xlsx).")
 def export_command(run_id, what, output) -> None:
     """Export a finished identity run's golden records or record -> customer table."""
-    from models import EngineRun
-
-    run = db.session.get(EngineRun, run_id)
+    run = engine_runs.find_run(db.session, run_id)
     if run is None or run.kind != "identity":
         raise click.ClickException(f"No identity run {run_id}.")
     if run.status != "done":

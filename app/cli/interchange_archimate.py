@@ -6,13 +6,12 @@ import click
 from flask.cli import with_appcontext
 
 from app.cli.common import emit_json, fail, resolve_engagement, user_by_email, write_output
-from app.cli.interchange import export_cli, import_cli
 from app.extensions import db
 from app.services.errors import ServiceError
 from app.services.interchange import archimate_export as archimate
 
 
-@export_cli.command("archimate")
+@click.command("archimate")
 @with_appcontext
 @click.argument("engagement")
 @click.option("--scenario", default=None,
@@ -31,7 +30,7 @@ def archimate_export_command(engagement: str, scenario: str | None, output: str 
         click.echo(f"Wrote the ArchiMate model of engagement {found.id} to {path} ({len(data):,} bytes).")
 
 
-@import_cli.command("archimate")
+@click.command("archimate")
 @with_appcontext
 @click.argument("file", type=click.File("rb"))
 @click.option("--owner", "owner_email", default=None, help="Email of the user who owns the new engagement.")

@@ -6,7 +6,6 @@ import click
 from flask.cli import with_appcontext
 
 from app.cli.common import fail, resolve_engagement, write_output
-from app.cli.interchange import export_cli
 from app.extensions import db
 from app.services.analysis import diagrams as diagrams
 from app.services.errors import ServiceError
@@ -19,7 +18,7 @@ def _write(output: str, data: bytes, what: str) -> None:
         click.echo(f"Wrote {what} to {output} ({len(data):,} bytes).")
 
 
-@export_cli.command("reqif")
+@click.command("reqif")
 @with_appcontext
 @click.argument("engagement")
 @click.option("-o", "--output", required=True, help="FILE.reqif (XML) or FILE.reqifz (zip archive), or - for stdout.")
@@ -39,7 +38,7 @@ def reqif_command(engagement: str, output: str, group_by: str, fmt: str | None) 
     _write(output, data, f"{found.name} requirements ({fmt}, by {group_by})")
 
 
-@export_cli.command("adr")
+@click.command("adr")
 @with_appcontext
 @click.argument("engagement")
 @click.option("-o", "--output", required=True, help="FILE.zip, or - for stdout.")
@@ -55,7 +54,7 @@ def adr_command(engagement: str, output: str, requirement_url: str | None) -> No
     _write(output, data, f"{found.name} decision records (zip)")
 
 
-@export_cli.command("mermaid")
+@click.command("mermaid")
 @with_appcontext
 @click.argument("engagement")
 @click.option("--kind", type=click.Choice(diagrams.KINDS), default="landscape", show_default=True,

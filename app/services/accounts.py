@@ -94,6 +94,23 @@ def user_for_login(session: Session, token: str) -> User | None:
     return user
 
 
+def user_by_email(session: Session, email: str) -> User | None:
+    """The user with this email (compared case-insensitively), or None."""
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def user_name(session: Session, user_id: int) -> str | None:
+    """A user's display name (None when there is no such user)."""
+    return session.scalar(select(User.name).where(User.id == user_id))
+
+
+def engagement_members(session: Session, engagement_id: int) -> list[Membership]:
+    """The engagement's memberships, by the member's email."""
+    return session.scalars(
+        select(Membership).join(User).where(Membership.engagement_id == engagement_id).order_by(User.email)
+    ).all()
+
+
 def set_membership(session: Session, engagement: Engagement, email: str, role: str) -> Membership:
     """Give a user (by email) a role in an engagement, or change it."""
     if role not in MEMBER_ROLES:

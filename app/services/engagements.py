@@ -132,6 +132,11 @@ def require_writer(membership: Membership) -> None:
         raise Forbidden("Your role in this engagement is read-only.")
 
 
+def all_engagements(session: Session) -> list[Engagement]:
+    """Every engagement, by id (administrators' view of the database, for the command line)."""
+    return session.scalars(select(Engagement).order_by(Engagement.id)).all()
+
+
 def resolve(session: Session, ident: str) -> Engagement:
     """Find an engagement by id or by name (case-insensitive) for the command line."""
     if ident.isdigit():

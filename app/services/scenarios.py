@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.services.errors import NotFound, ValidationError
-from models import Engagement, Scenario, name_key, scenario_members
+from models import Element, Engagement, Scenario, name_key, scenario_members
 
 
 def get_scenario(session: Session, engagement_id: int, scenario_id: int) -> Scenario:
@@ -28,6 +28,28 @@ def list_scenarios(session: Session, engagement_id: int) -> list[Scenario]:
             .order_by(Scenario.is_baseline.desc(), Scenario.id)
         )
     )
+
+
+def member_counts(session: Session, engagement_id: int) -> dict[int, int]:
+    """Scenario id -> how many elements it has, for the engagement's scenarios that have any."""
+    return dict(
+        session.execute(
+            select(scenario_members.c.scenario_id, func.count())
+            .join(Scenario, Scenario.id == scenario_members.c.scenario_id)
+            .where(Scenario.engagement_id == engagement_id)
+            .group_by(scenario_members.c.scenario_id)
+        ).all()
+    )
+
+
+def members_of(session: Session, scenario: Scenario) -> list[Element]:
+    """A scenario's elements, by kind then name."""
+    return session.scalars(
+        select(Element)
+        .join(scenario_members, scenario_members.c.element_id == Element.id)
+        .where(scenario_members.c.scenario_id == scenario.id)
+        .order_by(Element.kind, Element.name_key, Element.id)
+    ).all()
 
 
 def save_scenario(

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 
 from app.extensions import db
+from app.services import transactions
+from app.services.catalog import browse as browse
 from app.services.catalog import elements as svc
 from app.services.catalog import trace as trace
 from app.services.catalog.fields import KINDS, Kind
 from app.services.catalog.history import field_diff, users_by_id
 from app.services.errors import Conflict, ValidationError
-from app.services.interchange import archimate_export as archimate
 from app.web.element_forms import build_form, payload
 from app.web.form_errors import attach_errors
 from app.web.listing import columns, filter_options, inline_fields, list_page
 from app.web.render import render, wants_fragment
-from models import (
-    DataFlow,
-    Decision,
-    Element,
-    Ownership,
-    Requirement,
-    System,
-    element_channels,
-    flow_entities,
-)
+from models import Element
 from models.vocab import TRACE_KINDS, TRACE_RULES
 
 SLUGS = {
@@ -112,7 +103,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
             None,
             spec=spec,
             element=element,
-            related=_related(element),
+            related=browse.related_objects(db.session, element),
             links=trace.links_of(db.session, g.engagement.id, element.id),
             link_options=link_options,
             link_candidates=link_candidates(element, link_options),
@@ -143,7 +134,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
             except ValidationError as exc:
                 attach_errors(form, exc)
             except Conflict:
-                db.session.rollback()
+                transactions.discard(db.session)
                 element = svc.get_element(db.session, g.engagement.id, kind, element_id)
                 conflict = element
             else:
@@ -244,59 +235,4 @@ def link_options_for(kind: str) -> list[tuple[str, str, str]]:
 def link_candidates(element: Element, options: list[tuple[str, str, str]], q: str = "", limit: int = 50):
     """Elements the link form may offer (first `limit`, name or ref containing `q`)."""
     kinds = sorted({k for _v, _l, others in options for k in others.split(",")})
-    if not kinds:
-        return []
-    stmt = select(Element).where(
-        Element.engagement_id == element.engagement_id, Element.kind.in_(kinds), Element.id != element.id
-    )
-    if q:
-        like = f"%{q.casefold()}%"
-        stmt = stmt.where(or_(func.lower(Element.name).like(like), func.lower(Element.ref).like(like)))
-    return db.session.scalars(stmt.order_by(Element.kind, Element.ref, Element.name_key, Element.id).limit(limit)).all()
-
-
-def _related(element: Element) -> dict[str, list]:
-    """Objects related to an element, for its detail page."""
-    related: dict[str, list] = {}
-    if element.kind == "system":
-        related["Flows out"] = db.session.scalars(
-            select(DataFlow).where(DataFlow.source_id == element.id).order_by(DataFlow.id)
-        ).all()
-        related["Flows in"] = db.session.scalars(
-            select(DataFlow).where(DataFlow.target_id == element.id).order_by(DataFlow.id)
-        ).all()
-        related["Flows routed via it"] = db.session.scalars(
-            select(DataFlow).where(DataFlow.via_id == element.id).order_by(DataFlow.id)
-        ).all()
-        related["Data ownership"] = db.session.scalars(
-            select(Ownership).where(Ownership.system_id == element.id).order_by(Ownership.id)
-        ).all()
-    elif element.kind == "entity":
-        related["Ownership"] = db.session.scalars(
-            select(Ownership).where(Ownership.entity_id == element.id).order_by(Ownership.id)
-        ).all()
-        related["Carried by flows"] = db.session.scalars(
-            select(DataFlow)
-            .join(flow_entities, flow_entities.c.flow_id == DataFlow.id)
-            .where(flow_entities.c.entity_id == element.id)
-            .order_by(DataFlow.id)
-        ).all()
-    elif element.kind == "stakeholder":
-        related["Owns systems"] = db.session.scalars(select(System).where(System.owner_id == element.id)).all()
-        related["Source of requirements"] = db.session.scalars(
-            select(Requirement).where(Requirement.source_id == element.id)
-        ).all()
-    elif element.kind == "decision":
-        related["Superseded by"] = db.session.scalars(
-            select(Decision).where(Decision.supersedes_id == element.id).order_by(Decision.number)
-        ).all()
-    elif element.kind == "channel":
-        related["Served by systems"] = db.session.scalars(
-            select(System)
-            .join(element_channels, element_channels.c.element_id == System.id)
-            .where(element_channels.c.channel_id == element.id)
-            .order_by(System.name_key)
-        ).all()
-    # Relationships kept from an imported ArchiMate model that have no Throughline meaning of their own.
-    related.update(archimate.related_by_relationship(db.session, element))
-    return related
+    return browse.link_candidates(db.session, element, kinds, q, limit)

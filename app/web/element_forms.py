@@ -6,7 +6,6 @@ from functools import cache
 from typing import Any
 
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
@@ -20,8 +19,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.services.catalog import browse as browse
 from app.services.catalog.fields import KINDS, Field, Kind, snapshot
-from models import Element, Scenario
+from models import Element
 
 
 def _id_or_none(value: Any) -> int | None:
@@ -88,26 +88,12 @@ def build_form(
     for f in spec.fields:
         if f.name in form and f.type in ("ref", "refs", "participants"):
             if f.target not in loaded:
-                loaded[f.target] = reference_options(session, engagement_id, f.target)
+                loaded[f.target] = browse.reference_options(session, engagement_id, f.target)
             exclude = element.id if element is not None else None
             options = [o for o in loaded[f.target] if o[0] != exclude]
             field = form[f.name]
             field.choices = ([("", "—")] if f.type == "ref" else []) + options
     return form
-
-
-def reference_options(session: Session, engagement_id: int, model, exclude: int | None = None) -> list[tuple[int, str]]:
-    """(id, label) of the engagement's objects a reference field may point at."""
-    if model is Scenario:
-        rows = session.execute(
-            select(Scenario.id, Scenario.name).where(Scenario.engagement_id == engagement_id).order_by(Scenario.id)
-        ).all()
-        return [(r.id, r.name) for r in rows]
-    order = model.name_key if model.__name__ in ("System", "Stakeholder", "Channel", "DataEntity") else model.id
-    rows = session.execute(
-        select(model.id, model.name, model.ref).where(model.engagement_id == engagement_id).order_by(order)
-    ).all()
-    return [(r.id, f"{r.ref} {r.name}" if r.ref else r.name) for r in rows if r.id != exclude]
 
 
 def payload(form: FlaskForm, spec: Kind) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from flask import current_app, redirect, request, url_for
 
 from app.extensions import db
 from app.jobs import jobs
+from app.services import transactions
 from app.services.errors import ValidationError
 from app.web.render import render, wants_fragment
 
@@ -43,7 +44,7 @@ def edit_document(
     try:
         save(document)
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         return document, exc.errors, False
     return document, {}, True
 

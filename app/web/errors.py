@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.services import transactions
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.web.render import wants_fragment
 
@@ -25,7 +26,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        db.session.rollback()
+        transactions.discard(db.session)
         messages = {
             403: "Your role in this engagement does not allow this.",
             404: "There is nothing here, or you do not have access to it.",
@@ -35,27 +36,27 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def _not_found(exc: NotFound):
-        db.session.rollback()
+        transactions.discard(db.session)
         return _page(404, "Not found", "There is nothing here, or you do not have access to it.")
 
     @app.errorhandler(Forbidden)
     def _forbidden(exc: Forbidden):
-        db.session.rollback()
+        transactions.discard(db.session)
         return _page(403, "Forbidden", str(exc))
 
     @app.errorhandler(Conflict)
     def _conflict(exc: Conflict):
-        db.session.rollback()
+        transactions.discard(db.session)
         return _page(409, "Edit conflict", str(exc))
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError):
-        db.session.rollback()
+        transactions.discard(db.session)
         return _page(422, "Invalid input", str(exc))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        db.session.rollback()
+        transactions.discard(db.session)
         app.logger.exception("Unhandled error")
         if app.testing:  # let the test see the real error
             raise exc

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, request, session
 
-from app.database import DEFERRED
 from app.extensions import db, login_manager
+from app.services import transactions
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSP = (
@@ -20,8 +20,8 @@ def register_hooks(app: Flask) -> None:
     @app.before_request
     def _read_only_transaction():
         # Reads need no write lock on SQLite; every other request takes it up front (see app/database.py).
-        if request.method in SAFE_METHODS and request.endpoint != "static" and not db.session().in_transaction():
-            db.session.connection(execution_options={DEFERRED: True})
+        if request.method in SAFE_METHODS and request.endpoint != "static":
+            transactions.begin_read(db.session())
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -90,6 +90,18 @@ def links_of(session: Session, engagement_id: int, element_id: int) -> list[Trac
     )
 
 
+def find_link(session: Session, engagement_id: int, kind: str, source_id: int, target_id: int) -> TraceLink | None:
+    """The engagement's link of `kind` from one element to another, if there is one."""
+    return session.scalar(
+        select(TraceLink).where(
+            TraceLink.engagement_id == engagement_id,
+            TraceLink.kind == kind,
+            TraceLink.source_id == source_id,
+            TraceLink.target_id == target_id,
+        )
+    )
+
+
 def _log(session: Session, engagement_id: int, link: TraceLink, action: str, user_id: int | None) -> None:
     payload = {"kind": link.kind, "source_id": link.source_id, "target_id": link.target_id}
     session.add(

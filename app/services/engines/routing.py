@@ -23,6 +23,17 @@ def cost_document(session: Session, scenario: Scenario) -> dict[str, Any]:
     return CostModel().to_document() | (dict(row.document) if row is not None else {})
 
 
+def latest_runs(session: Session, engagement_id: int) -> dict[tuple[int, str], EngineRun]:
+    """(scenario id, strategy) -> the most recent finished routing run."""
+    out: dict[tuple[int, str], EngineRun] = {}
+    for run in session.scalars(
+        select(EngineRun).where(EngineRun.engagement_id == engagement_id, EngineRun.kind == "routing",
+                                EngineRun.status == "done").order_by(EngineRun.id.desc())
+    ):
+        out.setdefault((run.scenario_id, run.parameters.get("strategy", "")), run)
+    return out
+
+
 def cost_model(document: Any) -> CostModel:
     """A validated CostModel; ValidationError keyed by setting."""
     if not isinstance(document, dict):

@@ -172,6 +172,30 @@ def run_versions(session: Session, run: EngineRun) -> list[DatasetVersion]:
     return list(session.scalars(select(DatasetVersion).where(DatasetVersion.id.in_(ids))))
 
 
+def find_run(session: Session, run_id: int) -> EngineRun | None:
+    """A run of any engagement by id, or None (administrators' command line; the web scopes with get_run)."""
+    return session.get(EngineRun, run_id)
+
+
+def finished_runs(session: Session, engagement_id: int, kind: str, run_ids: list[int]) -> list[EngineRun]:
+    """The engagement's finished runs of `kind` among `run_ids`, in the order asked; any other id is skipped."""
+    runs = (session.get(EngineRun, i) for i in run_ids)
+    return [r for r in runs
+            if r is not None and r.engagement_id == engagement_id and r.kind == kind and r.status == "done"]
+
+
+def input_rows(session: Session, run: EngineRun, kind: str) -> int:
+    """Rows in the run's input dataset version of `kind` (0 when unknown)."""
+    return session.scalar(select(DatasetVersion.row_count).where(DatasetVersion.id == run.dataset_versions[kind])) or 0
+
+
+def largest_input(session: Session, run: EngineRun) -> int:
+    """Rows in the run's largest input dataset version (0 without any)."""
+    ids = list(run.dataset_versions.values())
+    counts = session.execute(select(DatasetVersion.row_count).where(DatasetVersion.id.in_(ids))).scalars().all()
+    return max(counts, default=0)
+
+
 def list_runs(session: Session, engagement_id: int, kind: str | None = None, limit: int = 50) -> list[EngineRun]:
     """The latest runs, newest first (interrupted ones marked failed first)."""
     reap_stale(session, engagement_id)

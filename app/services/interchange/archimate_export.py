@@ -1,5 +1,4 @@
-"""ArchiMate exchange files, export side: an engagement (one scenario or all) as exchange XML, and an element's
-generic ArchiMate relationships for its detail page.
+"""ArchiMate exchange files, export side: an engagement (one scenario or all) as exchange XML.
 
 Export reads the database into exports.archimate's dataclasses; the renderer decides types, ids and the view.
 Import (a file as a new engagement) is in `archimate_import`; its public names are re-exported here.
@@ -52,7 +51,6 @@ __all__ = [
     "export_archimate",
     "filename_for",
     "import_archimate",
-    "related_by_relationship",
     "resolve_scenario",
 ]
 
@@ -306,21 +304,3 @@ def _display(f: Field, value: Any, reader: _Reader) -> str:
     if f.type in ("refs", "participants"):
         return LIST_SEPARATOR.join(reader.label(f, v) for v in value)
     return str(value)
-
-
-def related_by_relationship(session: Session, element: Element) -> dict[str, list[Element]]:
-    """An element's generic ArchiMate relationships grouped for a detail page: "Serving →" -> other ends."""
-    grouped: dict[str, list[Element]] = {}
-    rows = session.scalars(
-        select(ArchimateRelationship)
-        .where(
-            ArchimateRelationship.engagement_id == element.engagement_id,
-            (ArchimateRelationship.source_id == element.id) | (ArchimateRelationship.target_id == element.id),
-        )
-        .order_by(ArchimateRelationship.type, ArchimateRelationship.id)
-    ).all()
-    for rel in rows:
-        outgoing = rel.source_id == element.id
-        title = f"ArchiMate {rel.type.lower()} {'to' if outgoing else 'from'}"
-        grouped.setdefault(title, []).append(rel.target if outgoing else rel.source)
-    return grouped

@@ -11,6 +11,7 @@ from app.graph import report
 from app.graph.compare import metrics
 from app.graph.findings import SEVERITIES, run_findings
 from app.graph.freshness import channel_freshness
+from app.services import transactions
 from app.services.analysis import scenario as analysis
 from app.services.engines import identity as identity
 from app.services.errors import ValidationError
@@ -57,7 +58,7 @@ def rules():
         try:
             analysis.set_rule(db.session, g.engagement, changed, enabled, severity)
         except ValidationError as exc:
-            db.session.rollback()
+            transactions.discard(db.session)
             error = "; ".join(m for ms in exc.errors.values() for m in ms)
         if not wants_fragment():
             flash(error or "Rule updated.", "error" if error else "message")

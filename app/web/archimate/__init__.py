@@ -7,12 +7,12 @@ from flask import Blueprint, Response, current_app, flash, g, redirect, render_t
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from app.extensions import db
+from app.services import transactions
+from app.services.catalog import browse as browse
 from app.services.catalog import elements as element_svc
 from app.services.catalog import trace as trace
 from app.services.catalog.fields import KINDS
@@ -22,7 +22,6 @@ from app.services.interchange import archimate_export as svc
 from app.web.crud import link_candidates, link_options_for, register_element_routes
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint
-from models import ArchimateRelationship
 
 bp = engagement_blueprint("archimate", __name__)
 importer = Blueprint("archimate_import", __name__)
@@ -59,15 +58,7 @@ def generic_detail(element_id: int):
     element = element_svc.get_element(db.session, g.engagement.id, "generic", element_id)
     options = link_options_for("generic")
     changes = element_svc.history_of(db.session, g.engagement.id, element.id)[:50]
-    relationships = db.session.scalars(
-        select(ArchimateRelationship)
-        .where(
-            ArchimateRelationship.engagement_id == g.engagement.id,
-            or_(ArchimateRelationship.source_id == element.id, ArchimateRelationship.target_id == element.id),
-        )
-        .options(selectinload(ArchimateRelationship.source), selectinload(ArchimateRelationship.target))
-        .order_by(ArchimateRelationship.type, ArchimateRelationship.id)
-    ).all()
+    relationships = browse.archimate_relationships(db.session, g.engagement.id, element.id)
     return render(
         "archimate/detail.html",
         None,
@@ -106,7 +97,7 @@ def import_page():
                 try:
                     summary = svc.import_archimate(db.session, raw, owner=current_user, name=form.name.data)
                 except ValidationError as exc:
-                    db.session.rollback()
+                    transactions.discard(db.session)
                     errors = [m for ms in exc.errors.values() for m in ms]
                 else:
                     engagement = summary.engagement

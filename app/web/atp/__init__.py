@@ -7,11 +7,12 @@ import json
 import numpy as np
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.engines.atp import FULFILMENTS, LOCATION_TYPES, channel_key
 from app.extensions import db
 from app.jobs import init_jobs
+from app.services import transactions
+from app.services.catalog import browse as browse
 from app.services.datasets.uploads import latest_version, load_frame
 from app.services.engines import atp_rules as atp_rules
 from app.services.engines import runs as engine_runs
@@ -22,7 +23,7 @@ from app.web.atp.rules_form import document_from_form, form_from_document
 from app.web.engine_pages import dispatch_run, edit_document, status_fragment
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint
-from models import Channel, DatasetVersion, EngineRun
+from models import EngineRun
 
 bp = engagement_blueprint("atp", __name__)
 bp.record_once(lambda state: init_jobs(state.app))
@@ -83,9 +84,7 @@ def rules_editor(scenario_id: int):
         if saved:
             return redirect(url_for("atp.rules_editor", scenario_id=scenario.id, saved=1))
     shown = document if isinstance(document, dict) else {}
-    catalog = db.session.scalars(
-        select(Channel.name).where(Channel.engagement_id == g.engagement.id).order_by(Channel.name_key)
-    ).all()
+    catalog = browse.channel_names(db.session, g.engagement.id)
     body = render(
         "atp/rules.html", scenario=scenario, form=form_from_document(_safe(shown), _order_channels()),
         document=shown, document_text=json.dumps(shown, indent=2, ensure_ascii=False), errors=errors,
@@ -119,7 +118,7 @@ def start():
         run = engine_runs.start_run(db.session, g.engagement, scenario, kind, user=current_user, latency=latency,
                                     as_of=request.form.get("as_of") or None)
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         return _start_error(exc.errors)
     background = _cost(run) > int(current_app.config.get("ENGINE_INLINE_ROWS", INLINE_ROWS))
     return dispatch_run(run.id, engine_runs.execute_run, background=background, detail_endpoint="atp.run_detail")
@@ -135,9 +134,7 @@ def _start_error(errors):
 
 
 def _cost(run: EngineRun) -> int:
-    ids = list(run.dataset_versions.values())
-    counts = db.session.execute(select(DatasetVersion.row_count).where(DatasetVersion.id.in_(ids))).scalars().all()
-    return max(counts, default=0)
+    return engine_runs.largest_input(db.session, run)
 
 
 @bp.route("/atp/runs/<int:run_id>")
@@ -211,8 +208,7 @@ def compare():
     """Replay runs side by side (default: each scenario's latest)."""
     wanted = request.args.getlist("run", type=int)
     if wanted:
-        runs = [r for r in (db.session.get(EngineRun, i) for i in wanted[:6])
-                if r is not None and r.engagement_id == g.engagement.id and r.kind == "replay" and r.status == "done"]
+        runs = engine_runs.finished_runs(db.session, g.engagement.id, "replay", wanted[:6])
     else:
         latest = engine_runs.latest_runs_by_scenario(db.session, g.engagement.id, "replay")
         runs = [latest[s.id] for s in list_scenarios(db.session, g.engagement.id) if s.id in latest]

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.extensions import db
+from app.services import accounts, transactions
 from app.services.errors import ValidationError
 from app.services.reports import branding as branding
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint
-from models import User
 
 bp = engagement_blueprint("branding", __name__)
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
@@ -32,13 +31,12 @@ def edit():
             branding.save_branding(db.session, g.engagement, {**fields, "remove_logo": request.form.get("remove_logo")},
                                    upload.stream if upload and upload.filename else None, user_id=current_user.id)
         except ValidationError as exc:
-            db.session.rollback()
+            transactions.discard(db.session)
             errors = exc.errors
         else:
             return redirect(url_for("branding.edit", saved=1))
     row = branding.stored_branding(db.session, g.engagement)
-    updated_by = db.session.scalar(select(User.name).where(User.id == row.updated_by_id)) \
-        if row is not None and row.updated_by_id else None
+    updated_by = accounts.user_name(db.session, row.updated_by_id) if row is not None and row.updated_by_id else None
     body, status = render("branding/edit.html", fields=fields, errors=errors, row=row, updated_by=updated_by,
                           has_logo=current.logo is not None, saved=request.args.get("saved"),
                           max_kb=branding.MAX_LOGO_BYTES // 1024)

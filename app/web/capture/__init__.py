@@ -7,8 +7,8 @@ from flask import flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from app.capture.grammar import EXAMPLES, MAX_LINE
-from app.database import DEFERRED
 from app.extensions import db
+from app.services import transactions
 from app.services.catalog import capture as capture
 from app.services.catalog.fields import KINDS
 from app.services.catalog.trace import links_of
@@ -25,7 +25,7 @@ bp = engagement_blueprint("capture", __name__)
 def preview():
     """What the typed line would create: the preview fragment (422 when the line cannot be applied as is)."""
     line = _line()
-    _read_only()
+    transactions.read_only(db.session)
     result = capture.preview(db.session, g.engagement, line, _choices())
     status = 422 if result.has_errors else 200
     return render(
@@ -52,7 +52,7 @@ def apply():
     try:
         created = capture.apply(db.session, g.engagement, line, current_user.id, choices)
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         messages = [m for ms in exc.errors.values() for m in ms]
         result = capture.preview(db.session, g.engagement, line, choices)
         return _bar(line, result, 422, errors=[] if result.has_errors or result.pending else messages)
@@ -109,14 +109,6 @@ def _next() -> str:
     if target.startswith(prefix) and "//" not in target and "\\" not in target and "/capture" not in target:
         return target
     return url_for("engagement.dashboard")
-
-
-def _read_only() -> None:
-    """A preview only reads. A POST begins an immediate (write-locking) transaction on SQLite; end it and read
-    in a deferred one, so previews typed in a workshop never queue behind, or block, other people's saves."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.commit()
-        db.session.connection(execution_options={DEFERRED: True})
 
 
 def _summary(created: list[Element]) -> list[dict]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.extensions import db
+from app.services import transactions
+from app.services.catalog import elements as elements
 from app.services.datasets import uploads as datasets
 from app.services.datasets.files import DEFAULT_MAX_BYTES
 from app.services.datasets.kinds import KINDS, template_csv
@@ -15,7 +16,6 @@ from app.services.errors import NotFound, ValidationError
 from app.web.pending_uploads import PendingUploads
 from app.web.render import render, wants_fragment
 from app.web.tenancy import engagement_blueprint
-from models import System
 
 bp = engagement_blueprint("datasets", __name__)
 PAGE = 50
@@ -23,9 +23,7 @@ pending = PendingUploads("dataset-uploads")
 
 
 def _systems():
-    return db.session.scalars(
-        select(System).where(System.engagement_id == g.engagement.id).order_by(System.name_key)
-    ).all()
+    return elements.list_elements(db.session, g.engagement.id, "system")
 
 
 def _form_page(status: int = 200, **context):
@@ -78,7 +76,7 @@ def upload():
             user=current_user, max_bytes=max_bytes,
         )
     except DatasetRejected as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         report = exc.report
         if report.missing or (mapping and any(p.row == 1 for p in report.problems)):
             token = token or pending.store(data, g.engagement.id, current_user.id, filename)
@@ -88,7 +86,7 @@ def upload():
             pending.discard(token)
         return _form_page(422, form=form, report=report, filename=filename)
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         return _form_page(422, form=form, errors=exc.errors)
     if token:
         pending.discard(token)

@@ -6,19 +6,17 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import select
 from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.extensions import db
-from app.services import accounts, engagements
+from app.services import accounts, engagements, transactions
 from app.services.bundle import transfer as bundle
 from app.services.catalog import traceability as traceability
 from app.services.errors import ValidationError
 from app.web.form_errors import attach_errors
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint
-from models import Membership, User
 from models.vocab import MEMBER_ROLES
 
 bp = Blueprint("engagements", __name__)
@@ -81,7 +79,7 @@ def create():
                 db.session, form.name.data, owner=current_user, **_fields(form)
             )
         except ValidationError as exc:
-            db.session.rollback()
+            transactions.discard(db.session)
             attach_errors(form, exc)
         else:
             flash(f"Engagement “{engagement.name}” created.")
@@ -108,7 +106,7 @@ def import_bundle():
             document = bundle.parse_bundle(form.file.data.read())
             engagement = bundle.import_bundle(db.session, document, owner=current_user)
         except ValidationError as exc:
-            db.session.rollback()
+            transactions.discard(db.session)
             errors = [f"{where}: {m}" for where, ms in exc.errors.items() for m in ms][:20]
         else:
             flash(f"Imported “{engagement.name}”.")
@@ -145,7 +143,7 @@ def settings():
         try:
             engagements.update_engagement(db.session, g.engagement, name=form.name.data, **_fields(form))
         except ValidationError as exc:
-            db.session.rollback()
+            transactions.discard(db.session)
             attach_errors(form, exc)
         else:
             flash("Engagement saved.")
@@ -177,14 +175,12 @@ def members():
             try:
                 accounts.set_membership(db.session, g.engagement, form.email.data, form.role.data)
             except ValidationError as exc:
-                db.session.rollback()
+                transactions.discard(db.session)
                 attach_errors(form, exc)
             else:
                 flash("Member saved.")
                 return redirect(url_for("engagement.members"))
-    rows = db.session.scalars(
-        select(Membership).join(User).where(Membership.engagement_id == g.engagement.id).order_by(User.email)
-    ).all()
+    rows = accounts.engagement_members(db.session, g.engagement.id)
     status = 422 if request.method == "POST" else 200
     return render("engagements/members.html", None, status, form=form, rows=rows)
 
@@ -197,7 +193,7 @@ def member_remove(membership_id: int):
         accounts.remove_membership(db.session, g.engagement, membership_id)
         flash("Member removed.")
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         flash("; ".join(m for ms in exc.errors.values() for m in ms), "error")
     return redirect(url_for("engagement.members"))
 

@@ -6,6 +6,7 @@ from flask import flash, g, make_response, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.extensions import db
+from app.services import transactions
 from app.services.catalog import history as svc
 from app.services.errors import Conflict, ValidationError
 from app.web.crud import endpoint
@@ -51,11 +52,11 @@ def revert(change_id: int):
     try:
         element = svc.revert(db.session, g.engagement, change_id, version=version, user_id=current_user.id)
     except Conflict:
-        db.session.rollback()
+        transactions.discard(db.session)
         flash("The object changed since you opened this page; look at its history again and retry.", "error")
         return redirect(request.referrer or url_for("history.engagement_history"))
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         flash("Could not revert: " + "; ".join(m for ms in exc.errors.values() for m in ms), "error")
         return redirect(url_for("history.engagement_history"))
     flash(f"“{element.label}” reverted (version {element.version}).")

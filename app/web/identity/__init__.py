@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.engines.identity import LABELS, RULES, Options
 from app.extensions import db
 from app.jobs import init_jobs
+from app.services import transactions
 from app.services.engines import identity as identity
 from app.services.engines import identity_compare as identity_compare
 from app.services.engines import identity_inputs as identity_inputs
@@ -76,7 +77,7 @@ def start():
     try:
         run = identity.start_identity_run(db.session, g.engagement, scenario, options=options, user=current_user)
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         for messages in exc.errors.values():
             for m in messages:
                 flash(m, "error")
@@ -131,7 +132,7 @@ def decide(run_id: int):
     try:
         identity.decide(db.session, run, left, right, request.form.get("decision", ""))
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         return "; ".join(m for ms in exc.errors.values() for m in ms), 422
     flash("Decision kept: it applies from the next run.", "success")
     return redirect(url_for("identity.run_detail", run_id=run.id, _anchor="review"))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.extensions import db
+from app.services import transactions
+from app.services.catalog import elements as elements
 from app.services.catalog import ownership_matrix as ownership_matrix
 from app.services.catalog import trace as trace
 from app.services.catalog import traceability as traceability
@@ -14,7 +15,6 @@ from app.services.errors import ValidationError
 from app.services.scenarios import get_scenario, list_scenarios
 from app.web.render import render, wants_fragment
 from app.web.tenancy import engagement_blueprint
-from models import Channel, TraceLink
 from models.vocab import PRIORITIES, REQUIREMENT_STATUSES, SYSTEM_CATEGORIES
 
 bp = engagement_blueprint("matrices", __name__)
@@ -59,7 +59,7 @@ def ownership_cell(scenario_id: int):
             user_id=current_user.id,
         )
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         error = "; ".join(m for ms in exc.errors.values() for m in ms)
     matrix = ownership_matrix.build(db.session, g.engagement, scenario)
     if not wants_fragment():
@@ -84,9 +84,7 @@ def traceability_view():
     }
     offset = max(request.args.get("offset", type=int) or 0, 0)
     matrix = traceability.matrix(db.session, g.engagement, offset=offset, **filters)
-    channels = db.session.scalars(
-        select(Channel).where(Channel.engagement_id == g.engagement.id).order_by(Channel.name_key)
-    ).all()
+    channels = elements.list_elements(db.session, g.engagement.id, "channel")
     return render(
         "matrices/traceability.html",
         "matrices/_trace_table.html",
@@ -103,14 +101,7 @@ def trace_toggle():
     """Link or unlink a requirement and a decision from the matrix."""
     requirement_id = request.form.get("requirement_id", type=int) or 0
     decision_id = request.form.get("decision_id", type=int) or 0
-    link = db.session.scalar(
-        select(TraceLink).where(
-            TraceLink.engagement_id == g.engagement.id,
-            TraceLink.kind == "addresses",
-            TraceLink.source_id == requirement_id,
-            TraceLink.target_id == decision_id,
-        )
-    )
+    link = trace.find_link(db.session, g.engagement.id, "addresses", requirement_id, decision_id)
     error = None
     try:
         if link is None:
@@ -121,7 +112,7 @@ def trace_toggle():
             trace.remove_link(db.session, g.engagement, link.id, user_id=current_user.id)
             link = None
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         error = "; ".join(m for ms in exc.errors.values() for m in ms)
     if not wants_fragment():
         if error:

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.jobs import init_jobs, jobs
 from app.services import reports as svc
+from app.services import transactions
 from app.services.errors import NotFound, ValidationError
 from app.services.scenarios import list_scenarios
 from app.web.render import render, wants_fragment
@@ -73,10 +74,10 @@ def start():
         options = _options_from(request.form)
         job = svc.start_job(db.session, g.engagement, options, user=current_user)
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         return _index(exc.errors, 422)
     except NotFound as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         return _index({"scenario": str(exc)}, 422)
     if current_app.config["REPORT_INLINE"]:
         svc.execute_job(db.session, job.id)

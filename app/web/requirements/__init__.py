@@ -4,6 +4,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
+from app.services import transactions
 from app.services.catalog import trace as trace
 from app.services.catalog.elements import get_element
 from app.services.catalog.fields import KINDS
@@ -27,7 +28,7 @@ def link_add():
         trace.add_link(db.session, g.engagement, kind, source_id, target_id, user_id=current_user.id)
         flash("Link added.")
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         flash("Link not added: " + "; ".join(m for ms in exc.errors.values() for m in ms), "error")
     return _back(here_kind, here_id)
 

@@ -7,11 +7,11 @@ import json
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.engines.routing import CRITERIA, STRATEGIES
 from app.extensions import db
 from app.jobs import init_jobs
+from app.services import transactions
 from app.services.datasets.uploads import latest_version
 from app.services.engines import routing as routing
 from app.services.engines import runs as engine_runs
@@ -22,7 +22,7 @@ from app.web.engine_pages import dispatch_run, edit_document, status_fragment
 from app.web.render import render
 from app.web.routing import charts
 from app.web.tenancy import engagement_blueprint
-from models import DatasetVersion, EngineRun
+from models import EngineRun
 
 bp = engagement_blueprint("routing", __name__)
 bp.record_once(lambda state: init_jobs(state.app))
@@ -49,22 +49,11 @@ def _run_or_404(run_id: int) -> EngineRun:
     return run
 
 
-def latest_by_scenario_and_strategy() -> dict[tuple[int, str], EngineRun]:
-    """(scenario id, strategy) -> the most recent finished routing run."""
-    out: dict[tuple[int, str], EngineRun] = {}
-    for run in db.session.scalars(
-        select(EngineRun).where(EngineRun.engagement_id == g.engagement.id, EngineRun.kind == "routing",
-                                EngineRun.status == "done").order_by(EngineRun.id.desc())
-    ):
-        out.setdefault((run.scenario_id, run.parameters.get("strategy", "")), run)
-    return out
-
-
 @bp.route("/routing")
 def overview():
     """Scenarios with their cost models, run buttons per strategy, the side-by-side comparison and recent runs."""
     scenarios = list_scenarios(db.session, g.engagement.id)
-    latest = latest_by_scenario_and_strategy()
+    latest = routing.latest_runs(db.session, g.engagement.id)
     ordered = [latest[(s.id, name)] for s in scenarios for name in STRATEGIES if (s.id, name) in latest]
     return render(
         "routing/overview.html", scenarios=scenarios, strategies=STRATEGIES, latest=latest,
@@ -124,13 +113,12 @@ def start():
         run = engine_runs.start_run(db.session, g.engagement, scenario, "routing", user=current_user,
                                     strategy=request.form.get("strategy") or None)
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         for messages in exc.errors.values():
             for m in messages:
                 flash(m, "error")
         return redirect(url_for("routing.overview"))
-    lines = db.session.scalar(select(DatasetVersion.row_count).where(
-        DatasetVersion.id == run.dataset_versions["orders"])) or 0
+    lines = engine_runs.input_rows(db.session, run, "orders")
     background = lines > int(current_app.config.get("ROUTING_INLINE_LINES", INLINE_LINES)) or (
         run.parameters["strategy"] == "optimal" and lines > 2_000
     )
@@ -168,10 +156,9 @@ def compare():
     """Routing runs side by side (default: the latest of each scenario × strategy)."""
     wanted = request.args.getlist("run", type=int)
     if wanted:
-        runs = [r for r in (db.session.get(EngineRun, i) for i in wanted[:8])
-                if r is not None and r.engagement_id == g.engagement.id and r.kind == "routing" and r.status == "done"]
+        runs = engine_runs.finished_runs(db.session, g.engagement.id, "routing", wanted[:8])
     else:
-        latest = latest_by_scenario_and_strategy()
+        latest = routing.latest_runs(db.session, g.engagement.id)
         runs = [latest[(s.id, n)] for s in list_scenarios(db.session, g.engagement.id) for n in STRATEGIES
                 if (s.id, n) in latest]
     return render("routing/compare.html", comparison=comparison(runs),

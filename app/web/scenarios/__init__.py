@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.extensions import db
 from app.services import scenarios as svc
+from app.services import transactions
 from app.services.errors import ValidationError
 from app.web.form_errors import attach_errors
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint
-from models import Element, Scenario, scenario_members
+from models import Element
 
 bp = engagement_blueprint("scenarios", __name__)
 
@@ -38,14 +38,7 @@ def _form(scenario=None, **kw) -> ScenarioForm:
 @bp.route("/scenarios")
 def scenario_list():
     """All scenarios with their member counts."""
-    counts = dict(
-        db.session.execute(
-            select(scenario_members.c.scenario_id, func.count())
-            .join(Scenario, Scenario.id == scenario_members.c.scenario_id)
-            .where(Scenario.engagement_id == g.engagement.id)
-            .group_by(scenario_members.c.scenario_id)
-        ).all()
-    )
+    counts = svc.member_counts(db.session, g.engagement.id)
     return render("scenarios/list.html", None, scenarios=svc.list_scenarios(db.session, g.engagement.id), counts=counts)
 
 
@@ -60,7 +53,7 @@ def scenario_new():
                 db.session, g.engagement, form.name.data, form.description.data or "", copy_from=copy_from
             )
         except ValidationError as exc:
-            db.session.rollback()
+            transactions.discard(db.session)
             attach_errors(form, exc)
         else:
             flash(f"Scenario “{scenario.name}” created.")
@@ -73,12 +66,7 @@ def scenario_new():
 def scenario_detail(scenario_id: int):
     """A scenario's systems, flows and ownerships."""
     scenario = svc.get_scenario(db.session, g.engagement.id, scenario_id)
-    members = db.session.scalars(
-        select(Element)
-        .join(scenario_members, scenario_members.c.element_id == Element.id)
-        .where(scenario_members.c.scenario_id == scenario.id)
-        .order_by(Element.kind, Element.name_key, Element.id)
-    ).all()
+    members = svc.members_of(db.session, scenario)
     grouped: dict[str, list[Element]] = {}
     for element in members:
         grouped.setdefault(element.kind, []).append(element)
@@ -94,7 +82,7 @@ def scenario_edit(scenario_id: int):
         try:
             svc.save_scenario(db.session, g.engagement, form.name.data, form.description.data or "", scenario=scenario)
         except ValidationError as exc:
-            db.session.rollback()
+            transactions.discard(db.session)
             attach_errors(form, exc)
         else:
             flash("Scenario saved.")
@@ -111,7 +99,7 @@ def scenario_delete(scenario_id: int):
         svc.delete_scenario(db.session, g.engagement, scenario)
         flash(f"Scenario “{scenario.name}” deleted.")
     except ValidationError as exc:
-        db.session.rollback()
+        transactions.discard(db.session)
         flash("; ".join(m for ms in exc.errors.values() for m in ms), "error")
         return redirect(url_for("scenarios.scenario_detail", scenario_id=scenario.id))
     return redirect(url_for("scenarios.scenario_list"))
