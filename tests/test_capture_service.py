@@ -6,7 +6,7 @@ Look-alikes, entities that must exist and all-or-nothing: test_capture_service_g
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.services.catalog import capture as capture
 from app.services.catalog import elements as svc
@@ -23,22 +23,7 @@ from models import (
     System,
     TraceLink,
 )
-
-FLOW = "Shopify Plus -> Fluent OMS: order, customer via API every 5s"
-
-
-def count(session, model) -> int:
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model))
-
-
-def system(session, name) -> System | None:
-    return session.scalar(select(System).where(System.name == name))
-
-
-def by_role(preview, role):
-    return next(item for item in preview.items if item.role == role)
-
+from tests.support.capture import FLOW, by_role, count, system
 
 # --- flows ----------------------------------------------------------------------------------------
 

@@ -6,7 +6,6 @@ Look-alikes wait for a choice, entities must exist, and a line creates everythin
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
 
 from app.services.catalog import capture as capture
 from app.services.catalog import capture_lines
@@ -22,22 +21,7 @@ from models import (
     System,
     TraceLink,
 )
-
-FLOW = "Shopify Plus -> Fluent OMS: order, customer via API every 5s"
-
-
-def count(session, model) -> int:
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model))
-
-
-def add_system(session, engagement, name, category="custom") -> System:
-    return svc.save_element(session, engagement, "system", {"name": name, "category": category})
-
-
-def by_role(preview, role):
-    return next(item for item in preview.items if item.role == role)
-
+from tests.support.capture import FLOW, add_system, by_role, count
 
 # --- look-alikes: offered before anything new is created ------------------------------------------
 

@@ -52,6 +52,16 @@ def _grow(session, engagement, n, offset=0):
         previous = system
 
 
+def assert_same_statements_after(browser, engine, url, grow):
+    """Count the page's SQL statements, grow the model, count again: a count that grows is an N+1."""
+    with counting(engine) as small:
+        assert browser.get(url).status_code == 200
+    grow()
+    with counting(engine) as large:
+        assert browser.get(url).status_code == 200
+    assert len(large) == len(small), "\n".join(re.sub(r"\s+", " ", s)[:160] for s in large)
+
+
 PAGES = ["systems", "flows", "requirements", "decisions", "stakeholders", "ownership-matrix", "traceability", "",
          "history", "scenarios", "analysis"]
 
@@ -60,12 +70,7 @@ PAGES = ["systems", "flows", "requirements", "decisions", "stakeholders", "owner
 def test_a_page_runs_the_same_number_of_queries_for_5_and_for_15_rows(browser, session, engagement, engine, page):
     url = f"/e/{engagement.id}/{page}"
     _grow(session, engagement, 5)
-    with counting(engine) as small:
-        assert browser.get(url).status_code == 200
-    _grow(session, engagement, 10, offset=100)
-    with counting(engine) as large:
-        assert browser.get(url).status_code == 200
-    assert len(large) == len(small), "\n".join(re.sub(r"\s+", " ", s)[:160] for s in large)
+    assert_same_statements_after(browser, engine, url, lambda: _grow(session, engagement, 10, offset=100))
 
 
 def test_a_list_fragment_with_a_filter_stays_within_a_handful_of_queries(browser, session, engagement, engine):
@@ -98,12 +103,8 @@ def test_a_system_detail_page_does_not_query_per_flow_or_link(browser, session, 
             elements.save_element(session, engagement, "system", {"vendor": f"v{i}"}, hub, partial=True)
 
     add(3, 0)
-    with counting(engine) as small:
-        assert browser.get(f"/e/{engagement.id}/systems/{hub.id}").status_code == 200
-    add(6, 10)
-    with counting(engine) as large:
-        assert browser.get(f"/e/{engagement.id}/systems/{hub.id}").status_code == 200
-    assert adr.id and len(large) == len(small), "\n".join(re.sub(r"\s+", " ", s)[:160] for s in large)
+    assert adr.id
+    assert_same_statements_after(browser, engine, f"/e/{engagement.id}/systems/{hub.id}", lambda: add(6, 10))
 
 
 def _named(session, engagement, name):
@@ -115,12 +116,7 @@ def test_a_detail_page_does_not_query_per_related_object(browser, session, engag
     element = _named(session, engagement, name)
     url = f"/e/{engagement.id}/{slug}/{element.id}"
     _grow(session, engagement, 5)
-    with counting(engine) as small:
-        assert browser.get(url).status_code == 200
-    _grow(session, engagement, 10, offset=100)
-    with counting(engine) as large:
-        assert browser.get(url).status_code == 200
-    assert len(large) == len(small), "\n".join(re.sub(r"\s+", " ", s)[:160] for s in large)
+    assert_same_statements_after(browser, engine, url, lambda: _grow(session, engagement, 10, offset=100))
 
 
 def test_a_stakeholder_detail_page_does_not_query_per_system_or_requirement(browser, session, engagement, engine):
@@ -134,12 +130,7 @@ def test_a_stakeholder_detail_page_does_not_query_per_system_or_requirement(brow
             elements.save_element(session, engagement, "requirement", {"title": f"Asked {i}", "source_id": owner.id})
 
     add(3, 0)
-    with counting(engine) as small:
-        assert browser.get(url).status_code == 200
-    add(8, 10)
-    with counting(engine) as large:
-        assert browser.get(url).status_code == 200
-    assert len(large) == len(small), "\n".join(re.sub(r"\s+", " ", s)[:160] for s in large)
+    assert_same_statements_after(browser, engine, url, lambda: add(8, 10))
 
 
 def test_a_scenario_page_does_not_query_per_member(browser, session, engagement, engine):
@@ -147,9 +138,4 @@ def test_a_scenario_page_does_not_query_per_member(browser, session, engagement,
 
     url = f"/e/{engagement.id}/scenarios/{list_scenarios(session, engagement.id)[0].id}"
     _grow(session, engagement, 5)
-    with counting(engine) as small:
-        assert browser.get(url).status_code == 200
-    _grow(session, engagement, 10, offset=100)
-    with counting(engine) as large:
-        assert browser.get(url).status_code == 200
-    assert len(large) == len(small), "\n".join(re.sub(r"\s+", " ", s)[:160] for s in large)
+    assert_same_statements_after(browser, engine, url, lambda: _grow(session, engagement, 10, offset=100))

@@ -25,17 +25,7 @@ from models import (
     TraceLink,
     scenario_members,
 )
-from tests.support.model_sides import Side, make_side, save_flow
-
-
-@pytest.fixture
-def a(session):
-    return make_side(session, "Acme discovery")
-
-
-@pytest.fixture
-def b(session):
-    return make_side(session, "Globex discovery")
+from tests.support.model_sides import Side, save_flow
 
 
 def _rows(session) -> dict[str, int]:

@@ -28,18 +28,7 @@ from models import (
     TraceLink,
     scenario_members,
 )
-from tests.support.model_sides import make_side, save_flow
-
-
-@pytest.fixture
-def a(session):
-    return make_side(session, "Acme discovery")
-
-
-@pytest.fixture
-def b(session):
-    return make_side(session, "Globex discovery")
-
+from tests.support.model_sides import save_flow
 
 # --- refs ------------------------------------------------------------------------------------------
 
