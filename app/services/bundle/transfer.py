@@ -9,18 +9,18 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.services.bundle.checks import ALL_COLLECTIONS, FORMAT, VERSION, check_bundle
 from app.services.bundle.datasets import export_sections
 from app.services.bundle.importer import Importer
 from app.services.catalog.fields import KINDS, Kind, snapshot, snapshot_loaders
 from app.services.errors import ValidationError
+from app.services.transactions import holding_inserts
 from models import ArchimateRelationship, Element, Engagement, Scenario, TraceLink, User
 
 __all__ = ["dumps_bundle", "export_bundle", "filename_for", "import_bundle", "parse_bundle"]
@@ -161,7 +161,7 @@ def _reject_constant(name: str) -> Any:
 def import_bundle(session: Session, document: Any, owner: User | None = None) -> Engagement:
     """Create a new engagement from a bundle, all or nothing; ValidationError is keyed by JSON path."""
     check_bundle(document)
-    with _holding_inserts(session):
+    with holding_inserts(session):
         try:
             engagement = Importer(session, document, owner).run()
         except BaseException:
@@ -171,22 +171,6 @@ def import_bundle(session: Session, document: Any, owner: User | None = None) ->
     return engagement
 
 
-@contextmanager
-def _holding_inserts(session: Session):
-    # A rollback expunges the instances it inserted only while they are alive. The session holds
-    # clean instances weakly, so one could be collected, re-loaded by a later query, and then survive
-    # the rollback as a ghost whose id SQLite hands out again. Holding every insert prevents that.
-    target = session() if isinstance(session, scoped_session) else session  # not every scoped session
-    held: list[Any] = []
-
-    def hold(_session, instance) -> None:
-        held.append(instance)
-
-    event.listen(target, "pending_to_persistent", hold)
-    try:
-        yield
-    finally:
-        event.remove(target, "pending_to_persistent", hold)
 
 
 def filename_for(engagement: Engagement) -> str:

@@ -21,13 +21,10 @@ and its collaborators (`index`, `resolve`, `saving`, `report`) and by the sheet 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, PendingRollbackError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
+from app.services.transactions import holding_inserts
 from app.services.workbook.links import apply_links
 from app.services.workbook.numbered import apply_supersedes, import_numbered, update_counters
 from app.services.workbook.report import ImportReport, RowResult, SheetResult, _Stop
@@ -89,7 +86,7 @@ def import_workbook(
         return report
     report.format = book.format
     report.problems.extend(book.problems)
-    with _holding_inserts(session):
+    with holding_inserts(session):
         try:
             _run(ImportRun(session, engagement, book, user_id, report))
         except _Stop:
@@ -108,21 +105,6 @@ def import_workbook(
     return report
 
 
-@contextmanager
-def _holding_inserts(session: Session):
-    # As in bundle.import_bundle: a rollback expunges inserted instances only while they are alive, so
-    # hold every insert until the dry run (or failed import) has been rolled back.
-    target = session() if isinstance(session, scoped_session) else session
-    held: list[Any] = []
-
-    def hold(_session, instance) -> None:
-        held.append(instance)
-
-    event.listen(target, "pending_to_persistent", hold)
-    try:
-        yield
-    finally:
-        event.remove(target, "pending_to_persistent", hold)
 
 
 # --- the import -----------------------------------------------------------------------------------
