@@ -6,7 +6,7 @@ from models.base import Base, name_key
 from models.catalog import Channel, DataEntity, Stakeholder, System
 from models.datasets import DATASET_KINDS, Dataset, DatasetVersion
 from models.elements import Element, Tag, element_channels
-from models.engagement import Engagement, Scenario, scenario_members
+from models.engagement import Engagement, Scenario, ScenarioValue, scenario_members
 from models.engines import AtpRules, EngineRun, RoutingCostModel
 from models.history import Change
 from models.integration import DataFlow, Ownership, flow_entities
@@ -39,6 +39,7 @@ __all__ = [
     "ReportJob",
     "Requirement",
     "Scenario",
+    "ScenarioValue",
     "Stakeholder",
     "System",
     "Tag",

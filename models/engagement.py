@@ -67,3 +67,19 @@ class Scenario(Timestamps, Base):
     def label(self) -> str:
         """Human label, like Element.label (decisions refer to a scenario through a generic `ref` field)."""
         return self.name
+
+
+class ScenarioValue(Base):
+    """The values one scenario gives an element where they differ from the element's shared values.
+
+    `values` maps field names to plain payload values (ids for references, lists of ids), the same shape as
+    the change log. A field absent here takes the element's own (shared) value; `version` counts the edits
+    made in this scenario only, so an edit in another scenario never looks like a concurrent one."""
+
+    __tablename__ = "scenario_values"
+
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), primary_key=True)
+    element_id: Mapped[int] = mapped_column(ForeignKey("elements.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(default=0)

@@ -140,7 +140,7 @@ def test_loading_a_snapshot_takes_the_same_few_queries_whatever_the_size(session
             event.remove(engine, "before_cursor_execute", listener)
         return len([s for s in statements if not s.startswith(("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE"))])
 
-    assert count(engagement) == count(demo) <= 10
+    assert count(engagement) == count(demo) <= 11  # ten tables, plus the values the scenario holds of its own
 
 
 def test_a_flow_whose_system_left_the_scenario_is_ignored_not_fatal(session, demo):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from app.services.catalog.scenario_values import copy_scenario_values
 from app.services.errors import NotFound, ValidationError
 from models import Element, Engagement, Scenario, name_key, scenario_members
 
@@ -62,7 +63,7 @@ def save_scenario(
     copy_from: Scenario | None = None,
     commit: bool = True,
 ) -> Scenario:
-    """Create a scenario (optionally as a copy of another's members) or rename/describe one."""
+    """Create a scenario (optionally as a copy of another's members and values) or rename/describe one."""
     name = " ".join((name or "").split())
     errors: dict[str, str] = {}
     if not name:
@@ -98,6 +99,7 @@ def save_scenario(
             session.execute(
                 insert(scenario_members), [{"scenario_id": scenario.id, "element_id": i} for i in member_ids]
             )
+        copy_scenario_values(session, copy_from, scenario)  # a copy starts with its parent's values
     if commit:
         session.commit()
     return scenario

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from sqlalchemy import or_, select
@@ -24,6 +24,7 @@ from app.graph.freshness import ChannelFreshness, freshness_table
 from app.graph.impact import Impact, flow_impact, system_impact
 from app.graph.model import ScenarioGraph, build_graph
 from app.graph.names import match_name
+from app.services.catalog.scenario_values import overrides_of
 from app.services.errors import NotFound, ValidationError
 from models import (
     Channel,
@@ -159,6 +160,7 @@ def load_snapshot(session: Session, scenario: Scenario) -> snap.ScenarioSnapshot
             .order_by(TraceLink.id)
         )
     )
+    systems, flows, ownerships = _in_scenario(overrides_of(session, scenario.id), systems, flows, ownerships)
     return snap.ScenarioSnapshot(
         scenario_id=scenario.id,
         scenario_name=scenario.name,
@@ -172,6 +174,35 @@ def load_snapshot(session: Session, scenario: Scenario) -> snap.ScenarioSnapshot
         links=links,
         vocabulary=VOCABULARY,
     )
+
+
+def _in_scenario(own: dict[int, dict], systems, flows, ownerships):
+    """The snapshot's systems, flows and ownerships with the values the scenario holds of its own."""
+    if not own:
+        return systems, flows, ownerships
+
+    def system(s: snap.System) -> snap.System:
+        v = own.get(s.id)
+        if not v:
+            return s
+        return replace(s, category=v.get("category", s.category), lifecycle=v.get("lifecycle", s.lifecycle),
+                       has_owner=(v["owner_id"] is not None) if "owner_id" in v else s.has_owner,
+                       channel_ids=frozenset(v["channel_ids"]) if "channel_ids" in v else s.channel_ids)
+
+    def flow(f: snap.Flow) -> snap.Flow:
+        v = own.get(f.id)
+        if not v:
+            return f
+        return replace(f, entity_ids=frozenset(v["entity_ids"]) if "entity_ids" in v else f.entity_ids,
+                       pattern=v.get("pattern", f.pattern), latency=v.get("latency_seconds", f.latency),
+                       worst_latency=v.get("worst_latency_seconds", f.worst_latency), via=v.get("via_id", f.via),
+                       direction=v.get("direction", f.direction))
+
+    def ownership(o: snap.Ownership) -> snap.Ownership:
+        v = own.get(o.id)
+        return replace(o, role=v["role"]) if v and "role" in v else o
+
+    return tuple(map(system, systems)), tuple(map(flow, flows)), tuple(map(ownership, ownerships))
 
 
 # --- rule settings --------------------------------------------------------------------------------

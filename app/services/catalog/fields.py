@@ -57,6 +57,8 @@ class Field:
     max_len: int = 300
     default: Any = None
     label: str | None = None
+    # A value a scenario may hold differently from the others (docs/scenarios.md); the rest is shared.
+    per_scenario: bool = False
 
     @property
     def title(self) -> str:
@@ -138,13 +140,14 @@ KINDS: dict[str, Kind] = {
             "Systems",
             (
                 Field("name", "text", required=True, max_len=200),
-                Field("category", "choice", required=True, choices=SYSTEM_CATEGORIES),
-                Field("vendor", "text", default="", max_len=200),
-                Field("product", "text", default="", max_len=200),
-                Field("hosting", "choice", choices=HOSTING, default="saas"),
-                Field("lifecycle", "choice", choices=LIFECYCLE, default="active"),
-                Field("owner_id", "ref", target=Stakeholder, attr="owner"),
-                Field("channel_ids", "refs", target=Channel, attr="channels", label="Channels served"),
+                Field("category", "choice", required=True, choices=SYSTEM_CATEGORIES, per_scenario=True),
+                Field("vendor", "text", default="", max_len=200, per_scenario=True),
+                Field("product", "text", default="", max_len=200, per_scenario=True),
+                Field("hosting", "choice", choices=HOSTING, default="saas", per_scenario=True),
+                Field("lifecycle", "choice", choices=LIFECYCLE, default="active", per_scenario=True),
+                Field("owner_id", "ref", target=Stakeholder, attr="owner", per_scenario=True),
+                Field("channel_ids", "refs", target=Channel, attr="channels", label="Channels served",
+                      per_scenario=True),
                 _scen(),
                 _tags(),
                 Field("notes", "longtext", default=""),
@@ -159,13 +162,14 @@ KINDS: dict[str, Kind] = {
             (
                 Field("source_id", "ref", required=True, target=System, attr="source"),
                 Field("target_id", "ref", required=True, target=System, attr="target"),
-                Field("entity_ids", "refs", required=True, target=DataEntity, attr="entities", label="Entities"),
-                Field("pattern", "choice", required=True, choices=FLOW_PATTERNS),
-                Field("frequency", "text", default="", max_len=200),
-                Field("latency_seconds", "float", label="Typical latency (seconds)"),
-                Field("worst_latency_seconds", "float", label="Worst latency (seconds)"),
-                Field("via_id", "ref", target=System, attr="via", label="Via (middleware)"),
-                Field("direction", "choice", choices=FLOW_DIRECTIONS, default="one_way"),
+                Field("entity_ids", "refs", required=True, target=DataEntity, attr="entities", label="Entities",
+                      per_scenario=True),
+                Field("pattern", "choice", required=True, choices=FLOW_PATTERNS, per_scenario=True),
+                Field("frequency", "text", default="", max_len=200, per_scenario=True),
+                Field("latency_seconds", "float", label="Typical latency (seconds)", per_scenario=True),
+                Field("worst_latency_seconds", "float", label="Worst latency (seconds)", per_scenario=True),
+                Field("via_id", "ref", target=System, attr="via", label="Via (middleware)", per_scenario=True),
+                Field("direction", "choice", choices=FLOW_DIRECTIONS, default="one_way", per_scenario=True),
                 _scen(),
                 _tags(),
                 Field("notes", "longtext", default=""),
@@ -181,7 +185,7 @@ KINDS: dict[str, Kind] = {
             (
                 Field("system_id", "ref", required=True, target=System, attr="system"),
                 Field("entity_id", "ref", required=True, target=DataEntity, attr="entity"),
-                Field("role", "choice", required=True, choices=OWNERSHIP_ROLES),
+                Field("role", "choice", required=True, choices=OWNERSHIP_ROLES, per_scenario=True),
                 _scen(),
             ),
             named=False,

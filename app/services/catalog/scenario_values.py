@@ -1,0 +1,166 @@
+"""Values per scenario: what an element holds in one scenario, and editing it there or in every scenario.
+
+Storage (docs/scenarios.md): the element's own row holds the values every scenario shares; a
+`ScenarioValue` row holds, for one scenario, the per-scenario fields (`Field.per_scenario`) whose value
+differs there. An edit made "in this scenario" writes that row only; an edit "in all scenarios" writes the
+shared values and drops the field from every scenario's row. Reading a scenario is one extra query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.services.catalog.elements import record_change, save_element
+from app.services.catalog.fields import KINDS, Kind, clean, snapshot
+from app.services.errors import Conflict, ValidationError
+from models import Element, Engagement, Scenario, ScenarioValue, scenario_members
+
+SCOPES = {"scenario": "This scenario only", "all": "All scenarios"}
+
+
+def per_scenario_fields(spec: Kind) -> tuple[str, ...]:
+    """Names of the fields a scenario may hold differently (empty for kinds that are shared)."""
+    return tuple(f.name for f in spec.fields if f.per_scenario)
+
+
+def overrides_of(session: Session, scenario_id: int, element_ids: Iterable[int] | None = None) -> dict[int, dict]:
+    """Element id -> the values it holds in this scenario only (one query)."""
+    stmt = select(ScenarioValue.element_id, ScenarioValue.values).where(ScenarioValue.scenario_id == scenario_id)
+    if element_ids is not None:
+        stmt = stmt.where(ScenarioValue.element_id.in_(list(element_ids)))
+    return {element_id: values for element_id, values in session.execute(stmt) if values}
+
+
+def _row(session: Session, scenario_id: int, element_id: int) -> ScenarioValue | None:
+    return session.get(ScenarioValue, (scenario_id, element_id))
+
+
+def values_in(session: Session, element: Element, scenario: Scenario) -> dict[str, Any]:
+    """The element as a payload (like fields.snapshot) with the values it holds in `scenario`."""
+    row = _row(session, scenario.id, element.id)
+    return {**snapshot(element), **(row.values if row else {})}
+
+
+def version_in(session: Session, element: Element, scenario: Scenario) -> int:
+    """The version an edit in `scenario` must start from: it moves with the shared values and with this
+    scenario's own edits, never with another scenario's."""
+    row = _row(session, scenario.id, element.id)
+    return element.version + (row.version if row else 0)
+
+
+def _plain(spec: Kind, name: str, value: Any) -> Any:
+    kind = spec.field(name).type
+    if kind == "ref":
+        return value.id if value is not None else None
+    if kind == "refs":
+        return sorted(o.id for o in value)
+    return value
+
+
+def _same(spec: Kind, name: str, a: Any, b: Any) -> bool:
+    if spec.field(name).type == "refs":
+        return sorted(a or []) == sorted(b or [])
+    return a == b
+
+
+def save_in_scenario(
+    session: Session,
+    engagement: Engagement,
+    element: Element,
+    scenario: Scenario,
+    data: dict[str, Any],
+    *,
+    scope: str = "scenario",
+    version: int | None = None,
+    user_id: int | None = None,
+    commit: bool = True,
+) -> Element:
+    """Edit an element as seen in `scenario`: per-scenario fields change there only (scope "scenario") or in
+    every scenario (scope "all"); shared fields (name, notes, tags…) change everywhere. Raise
+    ValidationError (bad input, an element that is not in the scenario) or Conflict (a newer version)."""
+    spec = KINDS[element.kind]
+    if scope not in SCOPES:
+        raise ValidationError({"scope": f"Must be one of: {', '.join(SCOPES)}."})
+    if scenario.engagement_id != engagement.id or element.engagement_id != engagement.id:
+        raise ValidationError({"scenario": "Unknown scenario."})
+    current = version_in(session, element, scenario)
+    if version is not None and version != current:
+        raise Conflict(current)
+    values, errors = clean(session, engagement.id, spec, data, partial=True)
+    if errors:
+        raise ValidationError(errors)
+    varying = set(per_scenario_fields(spec))
+    in_scenario = {k for k in values if k in varying} if scope == "scenario" else set()
+    if in_scenario and not _is_member(session, scenario.id, element.id):
+        raise ValidationError({"scenario": f"{element.label} is not in the scenario {scenario.name!r}: add it "
+                                           "to that scenario before giving it values there."})
+    shared = {k: v for k, v in data.items() if k not in in_scenario}
+    if shared:
+        save_element(session, engagement, element.kind, shared, element, user_id=user_id, partial=True, commit=False)
+        if scope == "all":
+            _forget(session, element, [k for k in shared if k in varying])
+    if in_scenario:
+        _set_in_scenario(session, spec, element, scenario, {k: _plain(spec, k, values[k]) for k in in_scenario},
+                         user_id)
+    if commit:
+        session.commit()
+    return element
+
+
+def _is_member(session: Session, scenario_id: int, element_id: int) -> bool:
+    return session.scalar(
+        select(scenario_members.c.element_id).where(scenario_members.c.scenario_id == scenario_id,
+                                                    scenario_members.c.element_id == element_id)
+    ) is not None
+
+
+def _set_in_scenario(session, spec: Kind, element: Element, scenario: Scenario, plain: dict[str, Any],
+                     user_id: int | None) -> None:
+    shared_values = snapshot(element, spec)
+    row = _row(session, scenario.id, element.id)
+    old = dict(row.values) if row else {}
+    new = dict(old)
+    for name, value in plain.items():
+        if _same(spec, name, value, shared_values[name]):
+            new.pop(name, None)  # the same as everywhere else: nothing of its own to keep
+        else:
+            new[name] = value
+    if new == old:
+        return  # a save that changes nothing records nothing
+    if row is None:
+        # Kept even when it empties again, so this scenario's version never goes back.
+        row = ScenarioValue(scenario_id=scenario.id, element_id=element.id, values={}, version=0)
+        session.add(row)
+    row.values, row.version = new, row.version + 1
+    session.flush()
+    change = record_change(session, element.engagement_id, element, "update", {**shared_values, **old},
+                           {**shared_values, **new}, user_id)
+    change.scenario_id = scenario.id
+
+
+def _forget(session: Session, element: Element, names: list[str]) -> None:
+    """Drop fields from every scenario's own values: the shared value now holds everywhere."""
+    if not names:
+        return
+    for row in session.scalars(select(ScenarioValue).where(ScenarioValue.element_id == element.id)):
+        kept = {k: v for k, v in row.values.items() if k not in names}
+        if kept != row.values:
+            row.values, row.version = kept, row.version + 1
+    session.flush()
+
+
+def copy_scenario_values(session: Session, source: Scenario, target: Scenario) -> int:
+    """Give `target` the values `source` holds of its own (a scenario created as a copy); return how many."""
+    rows = session.execute(
+        select(ScenarioValue.element_id, ScenarioValue.values).where(ScenarioValue.scenario_id == source.id)
+    ).all()
+    if rows:
+        session.execute(insert(ScenarioValue), [
+            {"scenario_id": target.id, "element_id": element_id, "values": values, "version": 0}
+            for element_id, values in rows
+        ])
+    return len(rows)
