@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, TZDateTime, utcnow
 
@@ -30,3 +30,5 @@ class Change(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The scenario an edit applied to; NULL for a change to the shared values (every scenario).
     scenario_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id", ondelete="SET NULL"), index=True)
+    # Loaded with the changes in one query (history pages list many changes of few scenarios).
+    scenario: Mapped[Scenario | None] = relationship(lazy="selectin")  # noqa: F821

@@ -120,3 +120,39 @@ def test_the_migrated_schema_enforces_check_constraints_and_foreign_keys(migrati
             s.rollback()
             s.execute(insert, {"u": user.id, "e": eng.id, "r": "owner"})
             s.commit()
+
+
+def _demo_results(session, engagement) -> dict:
+    from app.services.analysis.scenario import analyse
+    from app.services.scenarios import list_scenarios
+
+    out = {}
+    for scenario in list_scenarios(session, engagement.id):
+        result = analyse(session, engagement, scenario)
+        out[scenario.name] = (
+            repr(result.findings()),
+            repr(result.freshness()),
+            repr(result.criteria()),
+        )
+    return out
+
+
+def test_the_scenario_values_migration_leaves_every_analysis_of_the_demo_unchanged(migrating_app):
+    """Findings, freshness and criteria of every scenario, before 0010 and after it, on the demo."""
+    from sqlalchemy.orm import Session
+
+    from app.extensions import db
+    from app.services.demo import load_demo
+    from models import Engagement
+
+    with migrating_app.app_context():
+        upgrade(directory=MIGRATIONS)
+        with Session(db.engine) as s:
+            engagement = load_demo(s)
+            before = _demo_results(s, engagement)
+        downgrade(directory=MIGRATIONS, revision="0009_work_heartbeat")
+        upgrade(directory=MIGRATIONS)
+        with Session(db.engine) as s:
+            after = _demo_results(s, s.get(Engagement, engagement.id))
+    assert len(before) >= 2 and all(len(v[0]) > 100 for v in before.values())
+    assert after == before

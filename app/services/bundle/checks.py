@@ -171,6 +171,7 @@ def _references(document: dict) -> Problems:
         index.check(link["source"], {source_kind}, f"$.trace_links[{i}].source")
         index.check(link["target"], set(target_kinds), f"$.trace_links[{i}].target")
     element_kinds = {kind for _coll, kind in ALL_COLLECTIONS}
+    _check_scenario_values(index, document)
     for i, rel in enumerate(document.get("archimate_relationships", [])):
         index.check(rel["source"], element_kinds, f"$.archimate_relationships[{i}].source")
         index.check(rel["target"], element_kinds, f"$.archimate_relationships[{i}].target")
@@ -179,6 +180,32 @@ def _references(document: dict) -> Problems:
     index.problems.extend(_archimate_ids(document))
     index.problems.extend(_engagement_values(document))
     return index.problems
+
+
+def _check_scenario_values(index: _Index, document: dict) -> None:
+    """Each entry names a scenario and an object of a kind with per-scenario fields, and only those fields."""
+    varying = {kind: {f.name: f for f in spec.fields if f.per_scenario} for kind, spec in KINDS.items()}
+    for i, entry in enumerate(document.get("scenario_values", [])):
+        path = f"$.scenario_values[{i}]"
+        index.check(entry["scenario"], {"scenario"}, f"{path}.scenario")
+        kinds = {kind for kind, fields in varying.items() if fields}
+        index.check(entry["element"], kinds, f"{path}.element")
+        kind = index.defined.get(entry["element"], ("", ""))[0]
+        for name, value in entry["values"].items():
+            f = varying.get(kind, {}).get(name)
+            if f is None:
+                if kind in kinds:
+                    allowed = ", ".join(varying[kind])
+                    index.problems.append((f"{path}.values.{name}", f"Not a per-scenario field (one of: {allowed})."))
+                continue
+            if f.type == "ref" and value is not None:
+                index.check(value, {target_kind(f)}, f"{path}.values.{name}")
+            elif f.type == "refs":
+                if not isinstance(value, list):
+                    index.problems.append((f"{path}.values.{name}", "Must be a list of ids."))
+                    continue
+                for j, item in enumerate(value):
+                    index.check(item, {target_kind(f)}, f"{path}.values.{name}[{j}]")
 
 
 def _check_collection(index: _Index, document: dict, coll: str, kind: str) -> None:

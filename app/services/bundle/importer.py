@@ -15,11 +15,12 @@ from app.services.bundle.checks import ALL_COLLECTIONS, COLLECTIONS, COUNTERS, M
 from app.services.bundle.datasets import import_sections
 from app.services.catalog.elements import save_element
 from app.services.catalog.fields import KINDS
+from app.services.catalog.scenario_values import save_in_scenario
 from app.services.catalog.trace import add_link
 from app.services.engagements import create_engagement
 from app.services.errors import ValidationError
 from app.services.scenarios import save_scenario
-from models import ArchimateRelationship, Decision, Engagement, Scenario, User
+from models import ArchimateRelationship, Decision, Element, Engagement, Scenario, User
 
 _LINK_FIELDS = {"source_id": "source", "target_id": "target"}
 
@@ -50,6 +51,7 @@ class Importer:
         for i, link in enumerate(self.doc.get("trace_links", [])):
             self._link(f"$.trace_links[{i}]", link)
         self._archimate_relationships()
+        self._scenario_values()
         if not self.errors:  # datasets and ATP rules refer to systems and scenarios created above
             found = import_sections(self.session, self.engagement, self.doc, self.db_ids, self.owner)
             for key, messages in found.items():
@@ -143,6 +145,28 @@ class Importer:
             ids = [self.db_ids[v] for v in wanted]
             payload[f.name] = ids[0] if f.type == "ref" else ids
         return payload
+
+    def _scenario_values(self) -> None:
+        """What objects hold in one scenario only, written like an edit made in that scenario."""
+        for i, entry in enumerate(self.doc.get("scenario_values", [])):
+            if entry["element"] in self.failed or entry["element"] not in self.db_ids:
+                continue  # the object's own error is already reported
+            element = self.session.get(Element, self.db_ids[entry["element"]])
+            scenario = self.session.get(Scenario, self.db_ids[entry["scenario"]])
+            spec = KINDS[element.kind]
+            payload: dict[str, Any] = {}
+            for name, value in entry["values"].items():
+                f = spec.field(name)
+                if f.type == "ref" and value is not None:
+                    value = self.db_ids[value]
+                elif f.type == "refs":
+                    value = [self.db_ids[v] for v in value]
+                payload[name] = value
+            try:
+                save_in_scenario(self.session, self.engagement, element, scenario, payload, user_id=self.user_id,
+                                 commit=False)
+            except ValidationError as exc:
+                self._fail(f"$.scenario_values[{i}]", entry, exc.errors, rename={k: f"values.{k}" for k in payload})
 
     def _supersede(self, path: str, obj: dict[str, Any]) -> None:
         if obj["id"] in self.failed or obj["supersedes_id"] in self.failed:

@@ -21,7 +21,7 @@ from app.services.bundle.importer import Importer
 from app.services.catalog.fields import KINDS, Kind, snapshot, snapshot_loaders
 from app.services.errors import ValidationError
 from app.services.transactions import holding_inserts
-from models import ArchimateRelationship, Element, Engagement, Scenario, TraceLink, User
+from models import ArchimateRelationship, Element, Engagement, Scenario, ScenarioValue, TraceLink, User
 
 __all__ = ["dumps_bundle", "export_bundle", "filename_for", "import_bundle", "parse_bundle"]
 
@@ -78,6 +78,9 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
         | ({"archimate_id": link.external_id} if link.external_id else {})
         for link in links
     ]
+    own = _scenario_values(session, engagement, local)
+    if own:  # only engagements whose scenarios hold values of their own
+        document["scenario_values"] = own
     relationships = session.scalars(
         select(ArchimateRelationship)
         .where(ArchimateRelationship.engagement_id == engagement.id)
@@ -117,6 +120,33 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
         document["archimate_ids"] = archimate_ids
     document.update(export_sections(session, engagement, ref))  # only when it has datasets or ATP rules
     return document
+
+
+def _scenario_values(session: Session, engagement: Engagement, local: dict) -> list[dict[str, Any]]:
+    """The values objects hold in one scenario only, references as bundle ids (docs/bundle-format.md)."""
+    out = []
+    rows = session.execute(
+        select(ScenarioValue.scenario_id, ScenarioValue.element_id, Element.kind, ScenarioValue.values)
+        .join(Element, Element.id == ScenarioValue.element_id)
+        .where(Element.engagement_id == engagement.id)
+        .order_by(ScenarioValue.scenario_id, ScenarioValue.element_id)
+    )
+    for scenario_id, element_id, kind, values in rows:
+        if not values:
+            continue
+        spec = KINDS[kind]
+        plain = {}
+        for name, value in values.items():
+            f = spec.field(name)
+            if f.type == "ref":
+                plain[name] = local[("element", value)] if value is not None else None
+            elif f.type == "refs":
+                plain[name] = [local[("element", v)] for v in value]
+            else:
+                plain[name] = value
+        out.append({"scenario": local[("scenario", scenario_id)], "element": local[("element", element_id)],
+                    "values": plain})
+    return out
 
 
 def _entry(element, spec: Kind, ref) -> dict[str, Any]:

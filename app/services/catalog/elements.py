@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.services.catalog.fields import KINDS, Kind, apply, clean, snapshot
+from app.services.catalog.scenario_refs import forget_references_to, own_values_of
 from app.services.errors import Conflict, NotFound, ValidationError
 from models import (
     ArchimateRelationship,
@@ -121,6 +122,7 @@ def delete_element(
     before = deletion_record(session, element)
     before["_cascade"] = cascade
     change = record_change(session, engagement.id, element, "delete", before, None, user_id)
+    forget_references_to(session, element)
     session.delete(element)
     session.flush()
     if commit:
@@ -139,6 +141,7 @@ def deletion_record(session: Session, element: Element) -> dict[str, Any]:
     record["_inbound"] = _inbound_references(session, element)
     record["_external_id"] = element.external_id
     record["_archimate"] = _archimate_relationships_of(session, element.id)
+    record["_scenario_values"] = own_values_of(session, element.id)
     return record
 
 

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from app.services.catalog.elements import derive_name, record_change, save_element
 from app.services.catalog.fields import KINDS, apply, clean, snapshot
-from app.services.errors import NotFound, ValidationError
+from app.services.catalog.scenario_refs import restore_own_values
+from app.services.catalog.scenario_values import per_scenario_fields, save_in_scenario
+from app.services.errors import Conflict, NotFound, ValidationError
 from models import ArchimateRelationship, Change, DecisionParticipant, Element, Engagement, Scenario, TraceLink, User
 
 FIELD_KEYS_SKIP = ("_",)  # keys starting with "_" are bookkeeping, not fields
@@ -107,6 +109,7 @@ def _restore(session: Session, engagement: Engagement, record: dict[str, Any], u
             message = f"Another {spec.label.lower()} is now called “{element.name}”; rename it first."
             raise ValidationError({"name": message})
     session.flush()
+    restore_own_values(session, engagement.id, element.id, record.get("_scenario_values"))
     record_change(session, engagement.id, element, "restore", None, snapshot(element, spec), user_id)
     return element
 
@@ -199,6 +202,8 @@ def revert(
     )
     if element is None:
         raise ValidationError({"change": "The object is deleted; undo the delete first."})
+    if change.scenario_id is not None:
+        return _revert_in_scenario(session, engagement, change, element, version, user_id)
     return save_element(
         session,
         engagement,
@@ -208,3 +213,16 @@ def revert(
         version=version,
         user_id=user_id,
     )
+
+
+def _revert_in_scenario(session: Session, engagement: Engagement, change: Change, element: Element,
+                        version: int | None, user_id: int | None) -> Element:
+    """A change made in one scenario is reverted in that scenario only."""
+    if change.scenario is None:
+        raise ValidationError({"change": "The scenario this change was made in has been deleted."})
+    if version is not None and version != element.version:
+        raise Conflict(element.version)
+    names = per_scenario_fields(KINDS[element.kind])
+    values = {k: _existing(session, v) if KINDS[element.kind].field(k).type in ("ref", "refs") else v
+              for k, v in change.after.items() if k in names}
+    return save_in_scenario(session, engagement, element, change.scenario, values, user_id=user_id)
