@@ -110,3 +110,15 @@ def test_reverting_a_change_made_in_a_scenario_reverts_it_there_only(session, en
 def test_the_history_page_says_which_scenario_a_change_applied_to(browser, session, engagement, model, user):
     page = browser.get(f"/e/{engagement.id}/history").get_data(as_text=True)
     assert "in Target" in page
+
+
+def test_the_client_report_lists_each_scenarios_own_values(session, engagement, model):
+    from app.services.reports.sections import integrations_table, systems_table
+
+    target_flows, _ = integrations_table(session, model["target"])
+    current_flows, _ = integrations_table(session, model["current"])
+    assert [(r[2], r[4], r[5]) for r in target_flows.rows] == [("Event / stream", "30 s", "MuleSoft")]
+    assert [(r[2], r[5]) for r in current_flows.rows] == [("Batch file", "—")]
+    lifecycles = {r[0]: (r[4], r[5]) for r in systems_table(session, model["target"]).rows}
+    assert lifecycles["Dynamics AX"] == ("Retiring", "Dana Ruiz")
+    assert {r[0]: r[4] for r in systems_table(session, model["current"]).rows}["Dynamics AX"] == "Active"

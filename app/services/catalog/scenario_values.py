@@ -164,3 +164,40 @@ def copy_scenario_values(session: Session, source: Scenario, target: Scenario) -
             for element_id, values in rows
         ])
     return len(rows)
+
+
+class InScenario:
+    """An element as one scenario sees it: its own values there where it has them, the shared ones otherwise.
+
+    Reads like the element (`flow.pattern`, `flow.via`, `system.channels`), so tables and exporters written
+    for elements show a scenario's values without knowing about them."""
+
+    def __init__(self, element: Element, values: dict[str, Any], objects: dict[int, Element]) -> None:
+        self._element, self._values, self._objects = element, values, objects
+        self._by_attr = {f.attr or f.name: f for f in KINDS[element.kind].fields if f.name in values}
+
+    def __getattr__(self, name: str) -> Any:
+        f = self._by_attr.get(name)
+        if f is not None:
+            value = self._values[f.name]
+            if f.type == "ref":
+                return self._objects.get(value) if value is not None else None
+            if f.type == "refs":
+                return [self._objects[i] for i in value if i in self._objects]
+            return value
+        if name in self._values:  # the raw id of a reference, e.g. owner_id
+            return self._values[name]
+        return getattr(self._element, name)
+
+
+def in_scenario(session: Session, scenario: Scenario, elements: list[Element]) -> list[Element | InScenario]:
+    """The elements as `scenario` sees them (two queries at most, whatever their number)."""
+    own = overrides_of(session, scenario.id, [e.id for e in elements]) if elements else {}
+    if not own:
+        return list(elements)
+    kinds = {e.id: KINDS[e.kind] for e in elements}
+    wanted = {i for element_id, values in own.items() for name, v in values.items()
+              if kinds[element_id].field(name).type in ("ref", "refs")
+              for i in (v if isinstance(v, list) else [v]) if i is not None}
+    objects = {e.id: e for e in session.scalars(select(Element).where(Element.id.in_(wanted)))} if wanted else {}
+    return [InScenario(e, own[e.id], objects) if e.id in own else e for e in elements]

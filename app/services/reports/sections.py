@@ -16,6 +16,7 @@ from app.graph.units import format_duration
 from app.services.analysis import scenario as svc
 from app.services.catalog import ownership_matrix as ownership_matrix
 from app.services.catalog import traceability as traceability
+from app.services.catalog.scenario_values import in_scenario
 from exports.report.model import DecisionItem, FindingItem, HeatCell, Heatmap, RequirementItem
 from exports.report_model import Table
 from models import DataFlow, Decision, Element, Engagement, Requirement, Scenario, System, TraceLink
@@ -68,6 +69,7 @@ def systems_table(session: Session, scenario: Scenario) -> Table:
         select(System).where(System.id.in_(_members(scenario)))
         .options(selectinload(System.owner), selectinload(System.channels))
     ).all()
+    systems = in_scenario(session, scenario, list(systems))
     order = {code: i for i, code in enumerate(SYSTEM_CATEGORIES)}
     systems = sorted(systems, key=lambda s: (order.get(s.category, 99), s.name.casefold()))
     rows = tuple(
@@ -94,6 +96,7 @@ def integrations_table(session: Session, scenario: Scenario) -> tuple[Table, str
         .options(selectinload(DataFlow.source), selectinload(DataFlow.target), selectinload(DataFlow.via),
                  selectinload(DataFlow.entities))
     ).all()
+    flows = in_scenario(session, scenario, list(flows))
     total, remark = len(flows), ""
     if total > MAX_FLOW_ROWS:
         # Keep the flows a client must see: time-critical data first, then slow (batch, manual) feeds.
