@@ -122,3 +122,13 @@ def test_the_client_report_lists_each_scenarios_own_values(session, engagement, 
     lifecycles = {r[0]: (r[4], r[5]) for r in systems_table(session, model["target"]).rows}
     assert lifecycles["Dynamics AX"] == ("Retiring", "Dana Ruiz")
     assert {r[0]: r[4] for r in systems_table(session, model["current"]).rows}["Dynamics AX"] == "Active"
+
+
+def test_an_archimate_export_of_one_scenario_carries_that_scenarios_values(session, engagement, model):
+    from app.services.interchange.archimate_export import export_archimate
+
+    target = export_archimate(session, engagement, model["target"].id).decode()
+    current = export_archimate(session, engagement, model["current"].id).decode()
+    assert "Event / stream" in target and "Batch file" not in target
+    assert "Batch file" in current and "Event / stream" not in current
+    assert "Retiring" in target and "Retiring" not in current

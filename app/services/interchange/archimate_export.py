@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.catalog.fields import KINDS, Field, Kind
+from app.services.catalog.scenario_values import overrides_of
 from app.services.errors import NotFound
 from app.services.interchange.archimate_import import ImportSummary, import_archimate
 from app.services.interchange.archimate_mapping import (
@@ -97,10 +98,12 @@ def build_model(session: Session, engagement: Engagement, scenario: Scenario | N
         membership.setdefault(element_id, []).append(scenario_id)
     reader = _Reader(session, eid, {s.id: s.name for s in scenarios})
     rows: dict[str, list[dict[str, Any]]] = {}
+    # One scenario's export shows the values it holds of its own (docs/scenarios.md).
+    own = overrides_of(session, scenario.id) if scenario is not None else {}
     for kind, spec in KINDS.items():
         found = reader.rows(spec)
         if spec.in_scenarios and scenario is not None:
-            found = [r for r in found if scenario.id in membership.get(r["id"], ())]
+            found = [{**r, **own.get(r["id"], {})} for r in found if scenario.id in membership.get(r["id"], ())]
         rows[kind] = found
     key_of = {r["id"]: f"{kind}:{r['id']}" for kind, found in rows.items() for r in found}
     items: list[Item] = []
