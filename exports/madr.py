@@ -7,7 +7,8 @@ File layout:
 
     ---
     title: "…"                      (exact title; the heading below shows it on one line)
-    status: "accepted"
+    status: "accepted"              (the effective status: "superseded by ADR-3" as MADR 4 writes it once an
+                                     accepted decision supersedes this one, whatever status was stored)
     date: "2026-03-02"              (left out when the decision has no date)
     deciders: ["Dana Ruiz", "…"]
     consulted: […]
@@ -55,6 +56,7 @@ LIST_KEYS = ("deciders", "consulted", "informed")
 _NEEDS_ESCAPE = re.compile(r"(?:#|\\|<|```|~~~|(?:=+|-+)[ \t]*$)")
 _YAML_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029", "\ufeff": "\\ufeff"}
 _HEADING_PUNCT = re.compile(r"([\\`*_{}\[\]<>#|~])")
+_SUPERSEDED_BY = re.compile(r"superseded by (?:\[([^\]]+)\]\([^)]*\)|(\S+))", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class MadrFields:
     consequences: str
     addresses: tuple[str, ...]  # REQ refs
     supersedes: str | None  # ADR ref
+    superseded_by: str | None = None  # ADR ref, from the status line "superseded by ADR-3"
 
 
 class MadrError(ValueError):
@@ -90,10 +93,11 @@ def file_name(decision: DecisionRecord) -> str:
 def fields_of(decision: DecisionRecord, snap: DocumentSnapshot) -> MadrFields:
     """The fields a decision's file must parse back to (text normalised as the file stores it)."""
     superseded = snap.decision_by_id.get(decision.supersedes_id) if decision.supersedes_id else None
+    effective = snap.effective_status[decision.id]
     return MadrFields(
         ref=decision.ref,
         title=clean(decision.title),
-        status=decision.status,
+        status=effective.status,
         date=decision.decided_on.isoformat() if decision.decided_on else None,
         deciders=tuple(clean(n) for n in decision.deciders),
         consulted=tuple(clean(n) for n in decision.consulted),
@@ -104,6 +108,7 @@ def fields_of(decision: DecisionRecord, snap: DocumentSnapshot) -> MadrFields:
         consequences=_normal(decision.consequences),
         addresses=tuple(r.ref for r in snap.addressed_by(decision.id)),
         supersedes=superseded.ref if superseded else None,
+        superseded_by=effective.by,
     )
 
 
@@ -111,7 +116,7 @@ def render_madr(decision: DecisionRecord, snap: DocumentSnapshot, *, requirement
     """One decision as a MADR file. `requirement_url` (e.g. `https://host/e/1/requirements/{id}`) links the
     requirements it addresses; without it they are named only."""
     fields = fields_of(decision, snap)
-    front = [("title", fields.title), ("status", fields.status)]
+    front = [("title", fields.title), ("status", snap.effective_status[decision.id].text())]
     if fields.date:
         front.append(("date", fields.date))
     front += [(key, list(getattr(fields, key))) for key in LIST_KEYS]
@@ -154,7 +159,8 @@ def write_adr_zip(snap: DocumentSnapshot, *, folder: str = "decisions", **option
     files = write_adrs(snap, **options)
     index = [f"# Architecture decision records — {_inline(snap.engagement_name)}", ""]
     for decision in sorted(snap.decisions, key=lambda d: d.number):
-        index.append(f"* [{decision.ref}]({file_name(decision)}) {_inline(decision.title)} ({decision.status})")
+        status = snap.effective_status[decision.id].text()
+        index.append(f"* [{decision.ref}]({file_name(decision)}) {_inline(decision.title)} ({status})")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():
@@ -204,16 +210,27 @@ def parse_madr(text: str) -> MadrFields:
     more = sections.get("more", [])
     addresses = tuple(m.group(1) for line in more if (m := re.match(r"\* Addresses \[?(REQ-\d+)", line)))
     supersedes = next((m.group(1) for line in more if (m := re.match(r"\* Supersedes \[(ADR-\d+)\]", line))), None)
+    status, superseded_by = _status(str(front.get("status", "")))
     return MadrFields(
         ref=str(front.get("adr", "")),
         title=str(front.get("title", _unheading(heading))),
-        status=str(front.get("status", "")),
+        status=status,
         date=str(front["date"]) if front.get("date") else None,
         **{key: _names(front.get(key)) for key in LIST_KEYS},
         **{key: _section(sections.get(key, [])) for key, _ in SECTIONS},
         addresses=addresses,
         supersedes=supersedes,
+        superseded_by=superseded_by,
     )
+
+
+def _status(text: str) -> tuple[str, str | None]:
+    """`superseded by ADR-3` (MADR 4's wording) -> ("superseded", "ADR-3"), and MADR 3's `superseded by
+    [ADR-0003](0003-x.md)` -> ("superseded", "ADR-0003"); any other status is itself, superseded by no one."""
+    m = _SUPERSEDED_BY.fullmatch(text.strip())
+    if m is None:
+        return text, None
+    return "superseded", m.group(1) or m.group(2)
 
 
 def _section(lines: list[str]) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
+from app.graph.decision_status import EffectiveStatus, effective_statuses
+
 # XML 1.0 cannot carry these at all (lxml refuses them); tabs and line breaks stay.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
@@ -43,7 +45,8 @@ class RequirementRecord:
 
 @dataclass(frozen=True)
 class DecisionRecord:
-    """One architecture decision (`ADR-n`) with participants by name and links by id."""
+    """One architecture decision (`ADR-n`) with participants by name and links by id. `status` is the stored one;
+    the writers show `DocumentSnapshot.effective_status`."""
 
     id: int
     number: int
@@ -114,6 +117,11 @@ class DocumentSnapshot:
     def superseded_by(self, decision_id: int) -> list[DecisionRecord]:
         """The decisions that supersede this one."""
         return [d for d in self.decisions if d.supersedes_id == decision_id]
+
+    @cached_property
+    def effective_status(self) -> dict[int, EffectiveStatus]:
+        """Each decision's effective status by id: what the files say (the stored `status` is the user's)."""
+        return effective_statuses(self.decisions)
 
 
 def _number(ref: str) -> int:

@@ -6,8 +6,9 @@ Pure: a `DocumentSnapshot` in, bytes out (`write_reqif`, `write_reqifz`). Mappin
   (title), ReqIF.Text (XHTML), Type / Priority (MoSCoW) / Status (enumerations), Channels (multi-valued
   enumeration), Source stakeholder, Acceptance criteria (XHTML), Tags, Satisfied by (system and flow names),
   Version and Throughline.Id;
-- each decision is a SPEC-OBJECT of type "Decision" (ReqIF.ForeignID ADR-n, ReqIF.Name, Status, Context,
-  Outcome, Consequences as XHTML, Decided on), so that `addresses` links keep both ends inside the file;
+- each decision is a SPEC-OBJECT of type "Decision" (ReqIF.ForeignID ADR-n, ReqIF.Name, Status — the effective
+  one, superseded once an accepted decision supersedes it —, Context, Outcome, Consequences as XHTML, Decided
+  on), so that `addresses` links keep both ends inside the file;
 - trace links become SPEC-RELATIONS: `refines` (requirement → requirement) and `addresses` (requirement →
   decision), one SPEC-RELATION-TYPE each; links to systems and flows are not spec objects and travel as the
   "Satisfied by" / "Affects" string attributes instead;
@@ -245,7 +246,7 @@ def _decision_values(adr: DecisionRecord, snap: DocumentSnapshot) -> list[tuple[
     return [
         ("ad-adr-foreign-id", "string", adr.ref),
         ("ad-adr-name", "string", adr.title),
-        ("ad-adr-status", "enum", _known(adr.status, snap.decision_statuses)),
+        ("ad-adr-status", "enum", _known(snap.effective_status[adr.id].status, snap.decision_statuses)),
         ("ad-adr-context", "xhtml", adr.context),
         ("ad-adr-options", "xhtml", adr.options),
         ("ad-adr-outcome", "xhtml", adr.outcome),

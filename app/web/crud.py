@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.services import transactions
 from app.services.catalog import browse as browse
+from app.services.catalog import decision_status as decision_status
 from app.services.catalog import elements as svc
 from app.services.catalog import trace as trace
 from app.services.catalog.fields import KINDS, Kind
@@ -49,7 +50,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
 
     def list_view():
         listing = list_page(db.session, g.engagement, spec)
-        context = {"spec": spec, "listing": listing, "columns": columns(spec)}
+        context = {"spec": spec, "listing": listing, "columns": columns(spec), "statuses": _statuses(kind)}
         if wants_fragment() and request.args.get("offset"):
             return render_template("elements/_rows.html", **context)
         if wants_fragment():
@@ -64,7 +65,8 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
 
     def row_view(element_id: int):
         element = svc.get_element(db.session, g.engagement.id, kind, element_id)
-        return render_template("elements/_row.html", spec=spec, item=element, columns=columns(spec))
+        return render_template("elements/_row.html", spec=spec, item=element, columns=columns(spec),
+                               statuses=_statuses(kind))
 
     def new_view():
         inline = request.form.get("_inline") == "1"
@@ -84,7 +86,8 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
                         add_form=_row_form(spec, formdata=None),
                         columns=columns(spec),
                     ) + render_template(
-                        "elements/_row.html", spec=spec, item=element, columns=columns(spec), fresh=True
+                        "elements/_row.html", spec=spec, item=element, columns=columns(spec), fresh=True,
+                        statuses=_statuses(kind),
                     )
                     return _with_toast(body, f"{spec.label} “{element.label}” added.")
                 flash(f"{spec.label} “{element.label}” created.")
@@ -104,6 +107,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
             spec=spec,
             element=element,
             related=browse.related_objects(db.session, element),
+            statuses=_statuses(kind),
             links=trace.links_of(db.session, g.engagement.id, element.id),
             link_options=link_options,
             link_candidates=link_candidates(element, link_options),
@@ -139,7 +143,11 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
                 conflict = element
             else:
                 if inline:
-                    return render_template("elements/_row.html", spec=spec, item=element, columns=columns(spec))
+                    row = make_response(render_template("elements/_row.html", spec=spec, item=element,
+                                                        columns=columns(spec), statuses=_statuses(kind)))
+                    if kind == "decision" and element.supersedes_id is not None:
+                        row.headers["HX-Trigger"] = "elements-changed"  # the one it supersedes may show otherwise
+                    return row
                 flash(f"{spec.label} “{element.label}” saved.")
                 return _after_save(element)
         status = 409 if conflict else (422 if request.method == "POST" else 200)
@@ -186,6 +194,11 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _statuses(kind: str) -> dict:
+    """Each decision's effective status by id, for the pages that show decisions' statuses (other kinds: none)."""
+    return decision_status.statuses(db.session, g.engagement.id) if kind == "decision" else {}
 
 
 def _has_add_row(spec: Kind) -> bool:

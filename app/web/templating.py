@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g, request, session
 
 from app.services.catalog.fields import KINDS
 from app.web.navigation import menus
 from models import vocab
+
+if TYPE_CHECKING:
+    from app.graph.decision_status import EffectiveStatus
 
 
 def human_seconds(value: float | None) -> str:
@@ -21,8 +25,11 @@ def human_seconds(value: float | None) -> str:
     return f"{value:g} s"
 
 
-def display(element: Any, field) -> Any:
-    """A field's value for display: labels for codes, names for references, joined lists."""
+def display(element: Any, field, statuses: Mapping[int, EffectiveStatus] | None = None) -> Any:
+    """A field's value for display: labels for codes, names for references, joined lists; a decision's status as
+    `statuses` (its effective status, e.g. "Superseded by ADR-3") says when given."""
+    if statuses and element.kind == "decision" and field.name == "status" and element.id in statuses:
+        return statuses[element.id].text(field.choices)
     if field.type == "tags":
         return ", ".join(element.tags)
     if field.type == "participants":

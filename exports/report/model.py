@@ -101,7 +101,7 @@ class RequirementItem:
 
 @dataclass(frozen=True)
 class DecisionItem:
-    """An architecture decision record in full."""
+    """An architecture decision record in full; `status` is the effective one."""
 
     ref: str
     title: str
@@ -116,6 +116,7 @@ class DecisionItem:
     affects: str = ""
     deciders: str = ""
     supersedes: str = ""
+    superseded_by: str = ""  # the accepted ADR that superseded it (then `status` is "superseded")
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,8 @@ SHEETS: tuple[SheetSpec, ...] = (
         (
             Column("ref", help="ADR-n; blank for a new decision (it gets the next number)."),
             Column("title", True),
-            Column("status", help="Proposed, Accepted, Rejected, Deprecated or Superseded."),
+            Column("status", help="Proposed, Accepted, Rejected, Deprecated or Superseded, as recorded (the app "
+                   "shows a decision superseded by an accepted one as superseded, whatever this says)."),
             Column("context"),
             Column("options", help="Options considered."),
             Column("outcome"),

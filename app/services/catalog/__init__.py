@@ -7,6 +7,8 @@
 - `browse`: what pages show around an element (related objects, link candidates, ArchiMate relationships,
   reference-field options, channel names);
 - `history`: the change log, undoing deletes, reverting to a version;
+- `decision_status`: each decision's effective status (superseded once a decision that took effect supersedes
+  it; the rule is `app.graph.decision_status`), and the list's status filter and sort on it;
 - `trace`, `traceability`: trace links, the requirements × decisions matrix and suspect links;
 - `ownership_matrix`: entities × systems of one scenario;
 - `capture`: quick capture (preview a typed line, apply it all or nothing), built from `capture_preview` (the

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.services.catalog import decision_status
 from app.services.catalog.fields import Kind
 from models import Channel, Element, Scenario, Tag, element_channels, scenario_members
 
@@ -110,7 +111,10 @@ def list_page(
         value = choices.get(name) or ""
         if value in (spec.field(name).choices or {}):
             filters[name] = value
-            stmt = stmt.where(getattr(model, name) == value)
+            if spec.kind == "decision" and name == "status":  # as the rows show it: superseded since, or not
+                stmt = stmt.where(decision_status.status_is(session, engagement_id, value))
+            else:
+                stmt = stmt.where(getattr(model, name) == value)
     if channel_id and spec.kind in CHANNEL_FILTER:
         filters["channel"] = str(channel_id)
         stmt = stmt.where(
@@ -126,7 +130,7 @@ def list_page(
         stmt = stmt.where(model.id.in_(select(Tag.element_id).where(Tag.tag == tag)))
 
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    sort, order = _order(spec, sort, descending)
+    sort, order = _order(session, engagement_id, spec, sort, descending)
     stmt = stmt.order_by(*order).offset(offset).limit(PAGE_SIZE)
     for rel in EAGER.get(spec.kind, ()):
         stmt = stmt.options(selectinload(getattr(model, rel)))
@@ -138,7 +142,7 @@ def list_page(
     return Listing(items, total, offset, next_offset, sort, descending, filters)
 
 
-def _order(spec: Kind, sort: str, descending: bool) -> tuple[str, list]:
+def _order(session: Session, engagement_id: int, spec: Kind, sort: str, descending: bool) -> tuple[str, list]:
     model = spec.model
     allowed = {f.name for f in spec.fields if f.type in SORTABLE_TYPES} | {"name", "ref"}
     if sort not in allowed:
@@ -147,6 +151,8 @@ def _order(spec: Kind, sort: str, descending: bool) -> tuple[str, list]:
         column = model.number
     elif sort in ("name", "title"):
         column = model.name_key if spec.named else func.lower(model.name)
+    elif spec.kind == "decision" and sort == "status":
+        column = decision_status.status_order(session, engagement_id)
     else:
         column = getattr(model, spec.field(sort).attr or sort)
     primary = column.desc() if descending else column.asc()

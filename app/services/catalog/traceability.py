@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from app.graph.decision_status import EffectiveStatus
+from app.services.catalog import decision_status
 from app.services.errors import NotFound
 from models import Decision, Element, Engagement, Requirement, TraceLink, element_channels
 
@@ -28,6 +30,7 @@ class TraceMatrix:
     addresses: dict[tuple[int, int], TraceLink] = field(default_factory=dict)
     affects: dict[int, list[TraceLink]] = field(default_factory=dict)
     satisfied_by: dict[int, list[TraceLink]] = field(default_factory=dict)
+    statuses: dict[int, EffectiveStatus] = field(default_factory=dict)  # each decision's effective status
 
     def decisions_for(self, requirement_id: int) -> list[int]:
         """Decisions that address a requirement."""
@@ -94,7 +97,8 @@ def matrix(
         decision_stmt = decision_stmt.where(Decision.id.in_(linked))
     decisions = list(session.scalars(decision_stmt.order_by(Decision.number)))
     shown = {d.id for d in decisions}
-    result = TraceMatrix(requirements, decisions, total, total_decisions, offset)
+    result = TraceMatrix(requirements, decisions, total, total_decisions, offset,
+                         statuses=decision_status.statuses(session, engagement.id))
     for link in links:
         if link.kind == "addresses":
             result.addresses[(link.source_id, link.target_id)] = link

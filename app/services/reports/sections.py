@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.graph.decision_status import effective_statuses
 from app.graph.units import format_duration
 from app.services.analysis import scenario as svc
 from app.services.catalog import ownership_matrix as ownership_matrix
@@ -206,6 +207,7 @@ def traceability_table(session: Session, engagement: Engagement) -> tuple[Table,
     reqs = session.scalars(select(Requirement).where(Requirement.engagement_id == engagement.id)
                            .order_by(Requirement.number)).all()
     decisions = {d.id: d for d in session.scalars(select(Decision).where(Decision.engagement_id == engagement.id))}
+    statuses = effective_statuses(decisions.values())
     links = _links(session, engagement)
     names = dict(session.execute(select(Element.id, Element.name).where(Element.engagement_id == engagement.id)).all())
     addressed: dict[int, list[Decision]] = defaultdict(list)
@@ -220,7 +222,8 @@ def traceability_table(session: Session, engagement: Engagement) -> tuple[Table,
         ds = sorted(addressed.get(r.id, []), key=lambda d: d.number)
         systems = sorted({n for d in ds for n in affects.get(d.id, [])}, key=str.casefold)
         rows.append((r.ref, r.name, PRIORITIES.get(r.priority, r.priority),
-                     ", ".join(f"{d.ref} ({d.status})" for d in ds) or "none", ", ".join(systems) or "—"))
+                     ", ".join(f"{d.ref} ({statuses[d.id].text()})" for d in ds) or "none",
+                     ", ".join(systems) or "—"))
     cov = traceability.coverage(session, engagement)
     notes = [f"{cov.without_decision} of {cov.requirements} requirements have no decision addressing them; "
              f"{cov.must_unaddressed} must-have{'s' if cov.must_unaddressed != 1 else ''} "
@@ -232,12 +235,13 @@ def traceability_table(session: Session, engagement: Engagement) -> tuple[Table,
 
 
 def decision_items(session: Session, engagement: Engagement) -> tuple[DecisionItem, ...]:
-    """Every decision as an ADR, with what it addresses, affects and supersedes."""
+    """Every decision as an ADR, with its effective status and what it addresses, affects and supersedes."""
     decisions = session.scalars(
         select(Decision).where(Decision.engagement_id == engagement.id).order_by(Decision.number)
         .options(selectinload(Decision.participants), selectinload(Decision.scenario),
                  selectinload(Decision.supersedes))
     ).all()
+    statuses = effective_statuses(decisions)
     names = dict(session.execute(select(Element.id, Element.name).where(Element.engagement_id == engagement.id)).all())
     refs = dict(session.execute(select(Element.id, Element.ref).where(Element.engagement_id == engagement.id)).all())
     addresses: dict[int, list[str]] = defaultdict(list)
@@ -249,7 +253,8 @@ def decision_items(session: Session, engagement: Engagement) -> tuple[DecisionIt
             affects[link.source_id].append(names.get(link.target_id, "?"))
     return tuple(
         DecisionItem(
-            ref=d.ref or f"ADR-{d.number}", title=d.name, status=d.status,
+            ref=d.ref or f"ADR-{d.number}", title=d.name, status=statuses[d.id].status,
+            superseded_by=statuses[d.id].by or "",
             decided_on=d.decided_on.isoformat() if d.decided_on else "",
             scenario=d.scenario.name if d.scenario else "", context=d.context or "", options=d.options or "",
             outcome=d.outcome or "", consequences=d.consequences or "",
