@@ -176,6 +176,8 @@ def test_filters_and_sorting_use_the_values_in_view(browser, session, engagement
 
     assert f"flow-{model['feed'].id}-row" in in_target
     assert f"flow-{model['feed'].id}-row" not in in_current
+    for sort in ("pattern", "latency_seconds"):
+        assert browser.get(f"{base}?scenario={model['target'].id}&sort={sort}", htmx=True).status_code == 200
 
 
 def test_the_ownership_matrix_shows_the_role_a_scenario_holds_of_its_own(browser, session, engagement, model):
