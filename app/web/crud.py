@@ -10,6 +10,8 @@ from app.services import transactions
 from app.services.catalog import browse as browse
 from app.services.catalog import decision_status as decision_status
 from app.services.catalog import elements as svc
+from app.services.catalog import scenario_values as scenario_values
+from app.services.catalog import scenario_view as scenario_view
 from app.services.catalog import trace as trace
 from app.services.catalog.fields import KINDS, Kind
 from app.services.catalog.history import field_diff, users_by_id
@@ -18,6 +20,7 @@ from app.web.element_forms import build_form, payload
 from app.web.form_errors import attach_errors
 from app.web.listing import columns, filter_options, inline_fields, list_page
 from app.web.render import render, wants_fragment
+from app.web.scenario_view import scenario_in_view
 from models import Element
 from models.vocab import TRACE_KINDS, TRACE_RULES
 
@@ -49,7 +52,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
     AREA_OF[kind] = bp.name
 
     def list_view():
-        listing = list_page(db.session, g.engagement, spec)
+        listing = list_page(db.session, g.engagement, spec, _scenario(spec))
         context = {"spec": spec, "listing": listing, "columns": columns(spec), "statuses": _statuses(kind)}
         if wants_fragment() and request.args.get("offset"):
             return render_template("elements/_rows.html", **context)
@@ -65,7 +68,8 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
 
     def row_view(element_id: int):
         element = svc.get_element(db.session, g.engagement.id, kind, element_id)
-        return render_template("elements/_row.html", spec=spec, item=element, columns=columns(spec),
+        item = scenario_view.one_in_view(db.session, element, _scenario(spec))
+        return render_template("elements/_row.html", spec=spec, item=item, columns=columns(spec),
                                statuses=_statuses(kind))
 
     def new_view():
@@ -75,7 +79,8 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
             _prefill(form, spec)
         if request.method == "POST" and form.validate():
             try:
-                element = svc.save_element(db.session, g.engagement, kind, payload(form, spec), user_id=current_user.id)
+                element = svc.save_element(db.session, g.engagement, kind, _new_payload(form, spec),
+                                           user_id=current_user.id)
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
@@ -86,7 +91,8 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
                         add_form=_row_form(spec, formdata=None),
                         columns=columns(spec),
                     ) + render_template(
-                        "elements/_row.html", spec=spec, item=element, columns=columns(spec), fresh=True,
+                        "elements/_row.html", spec=spec, columns=columns(spec), fresh=True,
+                        item=scenario_view.one_in_view(db.session, element, _scenario(spec)),
                         statuses=_statuses(kind),
                     )
                     return _with_toast(body, f"{spec.label} “{element.label}” added.")
@@ -99,13 +105,14 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
 
     def detail_view(element_id: int):
         element = svc.get_element(db.session, g.engagement.id, kind, element_id)
+        shown = scenario_view.one_in_view(db.session, element, _scenario(spec))
         link_options = link_options_for(kind)
         changes = svc.history_of(db.session, g.engagement.id, element.id)[:50]
         return render(
             "elements/detail.html",
             None,
             spec=spec,
-            element=element,
+            element=shown,
             related=browse.related_objects(db.session, element),
             statuses=_statuses(kind),
             links=trace.links_of(db.session, g.engagement.id, element.id),
@@ -118,32 +125,28 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
 
     def edit_view(element_id: int):
         element = svc.get_element(db.session, g.engagement.id, kind, element_id)
+        scenario = _scenario(spec)
         inline = request.values.get("_inline") == "1"
         only = inline_fields(spec) if inline else None
         formdata = {} if request.method == "POST" else {"formdata": None}
+        if scenario is not None:
+            formdata.update(values=scenario_values.values_in(db.session, element, scenario),
+                            version=scenario_values.version_in(db.session, element, scenario))
         form = build_form(db.session, g.engagement.id, spec, element, only=only, **formdata)
         conflict = None
         if request.method == "POST" and form.validate():
             try:
-                svc.save_element(
-                    db.session,
-                    g.engagement,
-                    kind,
-                    payload(form, spec),
-                    element,
-                    version=_int(form.version.data),
-                    user_id=current_user.id,
-                    partial=inline,
-                )
+                _save_edit(spec, element, scenario, form, inline)
             except ValidationError as exc:
                 attach_errors(form, exc)
             except Conflict:
                 transactions.discard(db.session)
                 element = svc.get_element(db.session, g.engagement.id, kind, element_id)
-                conflict = element
+                conflict = scenario_view.one_in_view(db.session, element, scenario)
             else:
                 if inline:
-                    row = make_response(render_template("elements/_row.html", spec=spec, item=element,
+                    item = scenario_view.one_in_view(db.session, element, scenario)
+                    row = make_response(render_template("elements/_row.html", spec=spec, item=item,
                                                         columns=columns(spec), statuses=_statuses(kind)))
                     if kind == "decision" and element.supersedes_id is not None:
                         row.headers["HX-Trigger"] = "elements-changed"  # the one it supersedes may show otherwise
@@ -189,6 +192,32 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
     bp.add_url_rule(f"/{slug}/<int:element_id>/delete", f"{kind}_delete", delete_view, methods=["GET", "POST"])
 
 
+def _scenario(spec: Kind):
+    """The scenario in view, for the kinds that belong to scenarios (None for the shared kinds)."""
+    return scenario_in_view() if spec.in_scenarios else None
+
+
+def _new_payload(form, spec: Kind) -> dict:
+    """A new element joins the scenario in view unless the form chose its scenarios (the inline row never does)."""
+    data = payload(form, spec)
+    scenario = _scenario(spec)
+    if scenario is not None and not data.get("scenario_ids"):
+        data["scenario_ids"] = [scenario.id]
+    return data
+
+
+def _save_edit(spec: Kind, element: Element, scenario, form, inline: bool) -> None:
+    """Save an edit form: into the scenario in view (this scenario only, or all) for the kinds in scenarios."""
+    version = _int(form.version.data)
+    if scenario is None:
+        svc.save_element(db.session, g.engagement, spec.kind, payload(form, spec), element, version=version,
+                         user_id=current_user.id, partial=inline)
+        return
+    scope = request.form.get("scope") or "scenario"
+    scenario_view.save_from_view(db.session, g.engagement, element, scenario, payload(form, spec), scope=scope,
+                                 version=version, user_id=current_user.id)
+
+
 def _int(value) -> int | None:
     try:
         return int(value)
@@ -217,7 +246,9 @@ def _with_toast(body: str, message: str, undo: int | None = None):
 def _prefill(form, spec: Kind) -> None:
     # Links like "add a flow from this system" pass ?source_id=…; scenario pages pass ?scenario_ids=….
     for f in spec.fields:
-        if f.name in request.args and f.type in ("ref", "choice", "text"):
+        if f.name == "scenario_ids" and f.name not in request.args and _scenario(spec) is not None:
+            form[f.name].data = [_scenario(spec).id]  # a new element joins the scenario in view
+        elif f.name in request.args and f.type in ("ref", "choice", "text"):
             value = request.args.get(f.name)
             form[f.name].data = _int(value) if f.type == "ref" else value
         elif f.name in request.args and f.type in ("refs", "participants"):

@@ -70,19 +70,22 @@ def build_form(
     spec: Kind,
     element: Element | None = None,
     only: tuple[str, ...] | None = None,
+    values: dict[str, Any] | None = None,
+    version: int | None = None,
     **kw,
 ) -> FlaskForm:
-    """A bound form for creating or editing, with reference choices from this engagement only."""
+    """A bound form for creating or editing, with reference choices from this engagement only; `values` and
+    `version` (the element as the scenario in view sees it) replace its shared values and version."""
     data = None
     if element is not None:
-        data = snapshot(element, spec)
+        data = dict(values) if values is not None else snapshot(element, spec)
         for f in spec.fields:
             if f.type == "date" and data.get(f.name):
                 # snapshot() speaks ISO text (JSON); the form's DateField wants a date.
                 data[f.name] = getattr(element, f.attr or f.name)
         if "tags" in data:
             data["tags"] = "; ".join(data["tags"])
-        data["version"] = element.version
+        data["version"] = element.version if version is None else version
     form = form_class(spec.kind, only)(data=data, **kw)
     loaded: dict[type, list[tuple[int, str]]] = {}
     for f in spec.fields:

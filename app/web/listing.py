@@ -46,8 +46,8 @@ def filter_options(session: Session, engagement, spec: Kind) -> list[tuple[str, 
     return listing.filter_options(session, engagement.id, spec)
 
 
-def list_page(session: Session, engagement, spec: Kind) -> Listing:
-    """Read filters, sort and offset from the request and load one page."""
+def list_page(session: Session, engagement, spec: Kind, in_scenario=None) -> Listing:
+    """Read filters, sort and offset from the request and load one page (as `in_scenario` sees it)."""
     args = request.args
     return listing.list_page(
         session,
@@ -61,6 +61,7 @@ def list_page(session: Session, engagement, spec: Kind) -> Listing:
         sort=args.get("sort") or "",
         descending=args.get("dir") == "desc",
         offset=max(_int(args.get("offset")) or 0, 0),
+        in_scenario=in_scenario,
     )
 
 

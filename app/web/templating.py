@@ -9,6 +9,7 @@ from flask import Flask, g, request, session
 
 from app.services.catalog.fields import KINDS
 from app.web.navigation import menus
+from app.web.scenario_view import engagement_scenarios, scenario_in_view
 from models import vocab
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ def register_templating(app: Flask) -> None:
         return menus(request.endpoint, set(app.view_functions))
 
     app.jinja_env.globals.update(vocab=vocab, KINDS=KINDS, AREA_OF=AREA_OF, has_endpoint=has_endpoint,
-                                 nav_menus=nav_menus)
+                                 nav_menus=nav_menus, scenario_in_view=scenario_in_view,
+                                 engagement_scenarios=engagement_scenarios)
     app.jinja_env.filters["display"] = display
 
     @app.context_processor

@@ -50,6 +50,12 @@
     if (event.key === "Escape") { closeMenus(null); }
   });
 
+  // The scenario switcher (and any select marked data-autosubmit) reloads the page when changed.
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("select[data-autosubmit]");
+    if (select && select.form) { select.form.submit(); }
+  });
+
   // "/" or Ctrl+K jumps to the global search; Esc leaves it; arrow down moves into the results.
   document.addEventListener("keydown", function (event) {
     var search = document.getElementById("global-search");

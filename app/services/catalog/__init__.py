@@ -6,6 +6,8 @@
 - `listing`: one page of a kind's list (filtered, sorted, relationships loaded at once) and its filter choices;
 - `browse`: what pages show around an element (related objects, link candidates, ArchiMate relationships,
   reference-field options, channel names);
+- `scenario_view`: elements as the scenario in view sees them (rows and detail pages with its own values marked,
+  edits from such a page saved into it through `scenario_values`);
 - `history`: the change log, undoing deletes, reverting to a version;
 - `decision_status`: each decision's effective status (superseded once a decision that took effect supersedes
   it; the rule is `app.graph.decision_status`), and the list's status filter and sort on it;

@@ -19,6 +19,7 @@ from app.capture.grammar import (
 from app.services.catalog.capture_preview import Item, Preview
 from app.services.catalog.capture_resolve import _Resolver, _too_long
 from app.services.catalog.elements import save_element
+from app.services.catalog.fields import KINDS
 from app.services.catalog.trace import add_link
 from app.services.errors import ValidationError
 from models import DataFlow, Element, Engagement, Ownership
@@ -28,16 +29,21 @@ DEFAULT_PATTERN = "api"
 
 
 def _create(
-    session: Session, engagement: Engagement, kind: str, data: dict[str, Any], label: str, user_id: int | None
+    session: Session, engagement: Engagement, kind: str, data: dict[str, Any], label: str, user_id: int | None,
+    scenario_id: int | None = None,
 ) -> Element:
-    """save_element without committing; its field errors come back named after the item."""
+    """save_element without committing; its field errors come back named after the item. A new system, flow or
+    ownership joins `scenario_id` when given (the scenario in view), else the current state."""
+    if scenario_id is not None and KINDS[kind].in_scenarios:
+        data = {**data, "scenario_ids": [scenario_id]}
     try:
         return save_element(session, engagement, kind, data, user_id=user_id, commit=False)
     except ValidationError as exc:
         raise ValidationError({label: [m for messages in exc.errors.values() for m in messages]}) from None
 
 
-def _ensure(session: Session, engagement: Engagement, item: Item, user_id: int | None, created: list[Element]) -> int:
+def _ensure(session: Session, engagement: Engagement, item: Item, user_id: int | None, created: list[Element],
+            scenario_id: int | None = None) -> int:
     """Id of the element an item names, creating it first when it is new (systems, stakeholders)."""
     if not item.new:
         assert item.element_id is not None
@@ -45,7 +51,7 @@ def _ensure(session: Session, engagement: Engagement, item: Item, user_id: int |
     data: dict[str, Any] = {"name": item.label}
     if item.kind == "system":
         data["category"] = item.category
-    element = _create(session, engagement, item.kind, data, item.label, user_id)
+    element = _create(session, engagement, item.kind, data, item.label, user_id, scenario_id)
     created.append(element)
     return element.id
 
@@ -103,8 +109,9 @@ def _flow(r: _Resolver, p: FlowLine, result: Preview) -> None:
 
     def build(session: Session, engagement: Engagement, user_id: int | None) -> list[Element]:
         created: list[Element] = []
-        ids = [_ensure(session, engagement, item, user_id, created) for item in (source, target)]
-        via_id = _ensure(session, engagement, via, user_id, created) if via else None
+        sid = r.choices.scenario_id
+        ids = [_ensure(session, engagement, item, user_id, created, sid) for item in (source, target)]
+        via_id = _ensure(session, engagement, via, user_id, created, sid) if via else None
         data = {
             "source_id": ids[0],
             "target_id": ids[1],
@@ -116,7 +123,7 @@ def _flow(r: _Resolver, p: FlowLine, result: Preview) -> None:
             "latency_seconds": p.latency_seconds,
             "worst_latency_seconds": p.worst_latency_seconds,
         }
-        created.append(_create(session, engagement, "flow", data, flow.label, user_id))
+        created.append(_create(session, engagement, "flow", data, flow.label, user_id, sid))
         return created
 
     result.build = build
@@ -176,10 +183,11 @@ def _ownership(r: _Resolver, p: OwnershipLine, result: Preview) -> None:
 
     def build(session: Session, engagement: Engagement, user_id: int | None) -> list[Element]:
         created: list[Element] = []
-        system_id = _ensure(session, engagement, system, user_id, created)
+        sid = r.choices.scenario_id
+        system_id = _ensure(session, engagement, system, user_id, created, sid)
         for item, entity_id in ownerships:
             data = {"system_id": system_id, "entity_id": entity_id, "role": p.role}
-            created.append(_create(session, engagement, "ownership", data, item.label, user_id))
+            created.append(_create(session, engagement, "ownership", data, item.label, user_id, sid))
         return created
 
     result.build = build

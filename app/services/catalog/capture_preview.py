@@ -16,10 +16,12 @@ from models import Element, Engagement
 @dataclass(frozen=True)
 class Choices:
     """What the consultant decided in the preview: names confirmed as new despite look-alikes in the catalog
-    (keys like "system:shopfy plus"), and categories for new systems (name key -> category code)."""
+    (keys like "system:shopfy plus"), and categories for new systems (name key -> category code); and the
+    scenario new systems, flows and ownerships join (the scenario in view; None: the current state)."""
 
     confirm_new: frozenset[str] = frozenset()
     categories: Mapping[str, str] = field(default_factory=dict)
+    scenario_id: int | None = None
 
 
 @dataclass

@@ -78,12 +78,12 @@ class _Resolver:
         ]
 
     def baseline(self) -> str:
+        """The name of the scenario new objects join: the one chosen (Choices.scenario_id), else the current state."""
         if self._baseline is None:
+            chosen = self.choices.scenario_id
+            which = Scenario.id == chosen if chosen else Scenario.is_baseline.is_(True)
             self._baseline = (
-                self.session.scalar(
-                    select(Scenario.name).where(Scenario.engagement_id == self.eid, Scenario.is_baseline.is_(True))
-                )
-                or "—"
+                self.session.scalar(select(Scenario.name).where(Scenario.engagement_id == self.eid, which)) or "—"
             )
         return self._baseline
 

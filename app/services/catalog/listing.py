@@ -1,16 +1,22 @@
 """A kind's list page: one page of elements, filtered and sorted, with its relationships loaded in one go (no
-N+1), and the choices its filters offer."""
+N+1), and the choices its filters offer.
+
+Given the scenario in view, the rows show the values it holds of its own, and choice filters and sorting on
+per-scenario fields use those values too: the scenario's values are joined into the page's query (no query more,
+unless they point at objects the page did not load)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.services.catalog import decision_status
 from app.services.catalog.fields import Kind
-from models import Channel, Element, Scenario, Tag, element_channels, scenario_members
+from app.services.catalog.scenario_view import with_values
+from models import Channel, Element, Scenario, ScenarioValue, Tag, element_channels, scenario_members
 
 PAGE_SIZE = 100
 
@@ -40,7 +46,7 @@ SORTABLE_TYPES = {"text", "longtext", "choice", "float", "date", "bool", "email"
 class Listing:
     """One page of a kind's list and the state of its controls."""
 
-    items: list[Element]
+    items: list[Any]  # elements, or InScenario rows when a scenario is in view
     total: int
     offset: int
     next_offset: int | None
@@ -97,13 +103,19 @@ def list_page(
     sort: str = "",
     descending: bool = False,
     offset: int = 0,
+    in_scenario: Scenario | None = None,
 ) -> Listing:
     """One page of the kind's elements in the engagement: filters the kind does not offer, choice values it does
-    not know and unsortable columns are ignored; the listing says which controls were applied."""
+    not know and unsortable columns are ignored; the listing says which controls were applied. With
+    `in_scenario`, rows, choice filters and sorting use the values that scenario holds."""
     model = spec.model
     choices = choices or {}
     filters = {"q": q}
     stmt = select(model).where(model.engagement_id == engagement_id)
+    own = None
+    if in_scenario is not None and spec.in_scenarios:
+        own = aliased(ScenarioValue)
+        stmt = stmt.outerjoin(own, and_(own.element_id == model.id, own.scenario_id == in_scenario.id))
     if filters["q"]:
         like = f"%{filters['q'].casefold()}%"
         stmt = stmt.where(or_(func.lower(model.name).like(like), func.lower(model.ref).like(like)))
@@ -114,7 +126,7 @@ def list_page(
             if spec.kind == "decision" and name == "status":  # as the rows show it: superseded since, or not
                 stmt = stmt.where(decision_status.status_is(session, engagement_id, value))
             else:
-                stmt = stmt.where(getattr(model, name) == value)
+                stmt = stmt.where(_value(spec, name, own) == value)
     if channel_id and spec.kind in CHANNEL_FILTER:
         filters["channel"] = str(channel_id)
         stmt = stmt.where(
@@ -130,19 +142,33 @@ def list_page(
         stmt = stmt.where(model.id.in_(select(Tag.element_id).where(Tag.tag == tag)))
 
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    sort, order = _order(session, engagement_id, spec, sort, descending)
+    sort, order = _order(session, engagement_id, spec, sort, descending, own)
     stmt = stmt.order_by(*order).offset(offset).limit(PAGE_SIZE)
     for rel in EAGER.get(spec.kind, ()):
         stmt = stmt.options(selectinload(getattr(model, rel)))
     if spec.kind == "flow":
         stmt = stmt.options(selectinload(model.entities))
     stmt = stmt.options(selectinload(model.scenarios), selectinload(model.tag_rows))
-    items = list(session.scalars(stmt))
+    if own is None:
+        items = list(session.scalars(stmt))
+    else:  # the scenario's own values come with the rows: no query more
+        items = with_values(session, in_scenario, [(e, v) for e, v in session.execute(stmt.add_columns(own.values))])
     next_offset = offset + PAGE_SIZE if offset + PAGE_SIZE < total else None
     return Listing(items, total, offset, next_offset, sort, descending, filters)
 
 
-def _order(session: Session, engagement_id: int, spec: Kind, sort: str, descending: bool) -> tuple[str, list]:
+def _value(spec: Kind, name: str, own):
+    """A field's column, or — for a per-scenario field with a scenario in view — its value in that scenario."""
+    f = spec.field(name)
+    column = getattr(spec.model, f.attr or name)
+    if own is None or not f.per_scenario or f.type in ("ref", "refs"):
+        return column
+    path = own.values[name]
+    return func.coalesce(path.as_float() if f.type == "float" else path.as_string(), column)
+
+
+def _order(session: Session, engagement_id: int, spec: Kind, sort: str, descending: bool,
+           own=None) -> tuple[str, list]:
     model = spec.model
     allowed = {f.name for f in spec.fields if f.type in SORTABLE_TYPES} | {"name", "ref"}
     if sort not in allowed:
@@ -154,6 +180,6 @@ def _order(session: Session, engagement_id: int, spec: Kind, sort: str, descendi
     elif spec.kind == "decision" and sort == "status":
         column = decision_status.status_order(session, engagement_id)
     else:
-        column = getattr(model, spec.field(sort).attr or sort)
+        column = _value(spec, sort, own)
     primary = column.desc() if descending else column.asc()
     return sort, [primary, model.id]

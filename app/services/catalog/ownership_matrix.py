@@ -1,4 +1,5 @@
-"""The ownership matrix: entities × systems of one scenario, each cell the role a system plays for an entity."""
+"""The ownership matrix: entities × systems of one scenario, each cell the role a system plays for an entity in
+that scenario (an ownership's role may be one the scenario holds of its own: scenario_values)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.services.catalog.elements import delete_element, save_element
+from app.services.catalog.scenario_view import in_view
 from app.services.errors import ValidationError
-from models import DataEntity, Engagement, Ownership, Scenario, System, scenario_members
+from models import DataEntity, Engagement, Ownership, Scenario, ScenarioValue, System, scenario_members
 from models.vocab import OWNERSHIP_ROLES
 
 # Past this many systems, columns are the systems that own something (plus a chosen category).
@@ -53,13 +55,13 @@ def build(session: Session, engagement: Engagement, scenario: Scenario, category
             select(DataEntity).where(DataEntity.engagement_id == engagement.id).order_by(DataEntity.name_key)
         )
     )
-    ownerships = list(
+    ownerships = in_view(session, list(
         session.scalars(
             select(Ownership)
             .where(Ownership.engagement_id == engagement.id, Ownership.id.in_(_members(scenario.id)))
             .options(selectinload(Ownership.scenarios))
         )
-    )
+    ), scenario)
     in_scenario = and_(System.engagement_id == engagement.id, System.id.in_(_members(scenario.id)))
     total = session.scalar(select(func.count(System.id)).where(in_scenario)) or 0
     stmt = select(System).where(in_scenario)
@@ -101,14 +103,15 @@ def set_cell(
     )
     if system is None or entity is None:
         raise ValidationError({"cell": "Unknown system or entity in this scenario."})
-    current = session.scalars(
+    current = in_view(session, list(session.scalars(
         select(Ownership).where(
             Ownership.system_id == system.id, Ownership.entity_id == entity.id, Ownership.id.in_(_members(scenario.id))
         )
-    ).all()
+    )), scenario)  # the roles as this scenario holds them
     if [o.role for o in current] == ([role] if role else []):
         return
-    for own in current:
+    for shown in current:
+        own = getattr(shown, "element", shown)
         remaining = [s.id for s in own.scenarios if s.id != scenario.id]
         if remaining:
             save_element(
@@ -150,4 +153,14 @@ def set_cell(
                 user_id=user_id,
                 commit=False,
             )
+            _drop_own_role(session, scenario, existing)
     session.commit()
+
+
+def _drop_own_role(session: Session, scenario: Scenario, ownership: Ownership) -> None:
+    """An ownership (re)joining a scenario plays its shared role there: forget a role the scenario kept of its own
+    from an earlier time it held it."""
+    row = session.get(ScenarioValue, (scenario.id, ownership.id))
+    if row is not None and "role" in row.values:
+        row.values = {k: v for k, v in row.values.items() if k != "role"}
+        row.version += 1

@@ -15,6 +15,7 @@ from app.services.catalog.trace import links_of
 from app.services.errors import ValidationError
 from app.web.crud import endpoint
 from app.web.render import render, wants_fragment
+from app.web.scenario_view import scenario_in_view
 from app.web.tenancy import engagement_blueprint
 from models import Element
 
@@ -99,6 +100,7 @@ def _choices() -> capture.Choices:
     return capture.Choices(
         confirm_new=frozenset(form.getlist("confirm_new")),
         categories={k.removeprefix("category:"): v for k, v in form.items() if k.startswith("category:")},
+        scenario_id=scenario.id if (scenario := scenario_in_view()) is not None else None,
     )
 
 

@@ -12,8 +12,9 @@ from app.services.catalog import ownership_matrix as ownership_matrix
 from app.services.catalog import trace as trace
 from app.services.catalog import traceability as traceability
 from app.services.errors import ValidationError
-from app.services.scenarios import get_scenario, list_scenarios
+from app.services.scenarios import get_scenario
 from app.web.render import render, wants_fragment
+from app.web.scenario_view import engagement_scenarios, scenario_in_view
 from app.web.tenancy import engagement_blueprint
 from models.vocab import PRIORITIES, REQUIREMENT_STATUSES, SYSTEM_CATEGORIES
 
@@ -21,9 +22,8 @@ bp = engagement_blueprint("matrices", __name__)
 
 
 def _scenario():
-    scenarios = list_scenarios(db.session, g.engagement.id)
-    wanted = request.values.get("scenario", type=int)
-    return next((s for s in scenarios if s.id == wanted), scenarios[0]), scenarios
+    """The scenario in view (a ?scenario= of this engagement chooses it, as on every page) and all of them."""
+    return scenario_in_view(), engagement_scenarios()
 
 
 @bp.route("/ownership-matrix")
