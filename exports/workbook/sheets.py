@@ -16,6 +16,9 @@ class Column:
     name: str
     required: bool = False
     help: str = ""
+    # Written only when some row fills it (the scenario rows' columns): the template and the export of an
+    # engagement without per-scenario values stay exactly as they were.
+    on_demand: bool = False
 
     @property
     def header(self) -> str:
@@ -41,8 +44,23 @@ class SheetSpec:
         """Column names in template order."""
         return tuple(c.name for c in self.columns)
 
+    def written_columns(self, rows: list[dict[str, Any]]) -> tuple[Column, ...]:
+        """The columns a sheet with these rows is written with: every column but the on-demand ones no row fills."""
+        return tuple(
+            c for c in self.columns
+            if not c.on_demand or any(row.get(c.name) not in (None, "") for row in rows)
+        )
+
 
 _SCENARIOS_HELP = "Scenario names; blank means the current state; (none) means in no scenario."
+_SCENARIO_HELP = (
+    "Optional. Blank: the row gives the values every scenario shares. A scenario name: the row gives the values "
+    "this object holds in that scenario only (it must be one of the object's scenarios)."
+)
+_KEY_HELP = (
+    "Optional. Any text tying rows with a scenario to the object's own row (same key on both); needed only "
+    "when several of them join the same {what}."
+)
 
 # Written in this order; imported in dependency order by the service.
 SHEETS: tuple[SheetSpec, ...] = (
@@ -61,6 +79,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("scenarios", help=_SCENARIOS_HELP),
             Column("tags", help="Free tags, separated by ;"),
             Column("notes"),
+            Column("scenario", help=_SCENARIO_HELP, on_demand=True),
         ),
         ("system", "applications", "application"),
     ),
@@ -82,6 +101,8 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("scenarios", help=_SCENARIOS_HELP),
             Column("tags", help="Free tags, separated by ;"),
             Column("notes"),
+            Column("scenario", help=_SCENARIO_HELP, on_demand=True),
+            Column("key", help=_KEY_HELP.format(what="source and target"), on_demand=True),
         ),
         ("flow", "data_flows", "dataflows", "integrations"),
     ),
@@ -93,6 +114,8 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("entity", True, "Name of a data entity."),
             Column("role", True, "System of record, Authoritative copy, Replica, Reads or Writes."),
             Column("scenarios", help=_SCENARIOS_HELP),
+            Column("scenario", help=_SCENARIO_HELP, on_demand=True),
+            Column("key", help=_KEY_HELP.format(what="system and entity"), on_demand=True),
         ),
         ("ownerships", "data_ownership"),
     ),

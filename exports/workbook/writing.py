@@ -48,7 +48,8 @@ def write_xlsx(
     for spec in SHEETS:
         ws = book.create_sheet(spec.name)
         ws.freeze_panes = "A2"
-        for i, column in enumerate(spec.columns, 1):
+        columns = spec.written_columns(tables.get(spec.name, []))
+        for i, column in enumerate(columns, 1):
             ws.column_dimensions[get_column_letter(i)].width = 14 if column.name in _NARROW else 28
             labels = (choices or {}).get(spec.name, {}).get(column.name)
             formula = '"' + ",".join(labels) + '"' if labels else ""
@@ -58,14 +59,14 @@ def write_xlsx(
                 validation.add(f"{letter}2:{letter}{MAX_ROWS}")
                 ws.data_validations.append(validation)
         header = []
-        for column in spec.columns:
+        for column in columns:
             cell = WriteOnlyCell(ws, value=column.header)
             cell.font = bold
             header.append(cell)
         ws.append(header)
         for row in tables.get(spec.name, []):
             cells = []
-            for column in spec.columns:
+            for column in columns:
                 cell = WriteOnlyCell(ws)
                 _set(cell, row.get(column.name), xlsx=True)
                 cells.append(cell)
@@ -89,11 +90,11 @@ def write_csv_zip(tables: dict[str, list[dict[str, Any]]], *, readme: str | None
         for spec in SHEETS:
             text = io.StringIO(newline="")
             writer = csv.writer(text, lineterminator="\r\n")
-            writer.writerow([c.header for c in spec.columns])
-            for row in tables.get(spec.name, []):
-                writer.writerow(
-                    ["" if (v := cell_value(row.get(c.name), xlsx=False)) is None else v for c in spec.columns]
-                )
+            rows = tables.get(spec.name, [])
+            columns = spec.written_columns(rows)
+            writer.writerow([c.header for c in columns])
+            for row in rows:
+                writer.writerow(["" if (v := cell_value(row.get(c.name), xlsx=False)) is None else v for c in columns])
             archive.writestr(
                 zipfile.ZipInfo(f"{spec.name}.csv", _FIXED_TIME),
                 ("\ufeff" + text.getvalue()).encode("utf-8"),

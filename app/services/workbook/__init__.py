@@ -9,6 +9,7 @@
   - `resolve`: names and refs in cells resolved to objects, a row's cells -> a save_element payload;
   - `saving`: rows saved through save_element (flushed per sheet), or validated and planned in a dry run;
   - `sheets`: the scenarios, named (channels, entities, stakeholders, systems), flows and ownership sheets;
+  - `scenario_rows`: rows naming a scenario (systems, flows, ownership): the values an object holds there;
   - `numbered`: the requirements and decisions sheets (REQ-n / ADR-n), supersession and the ref counters;
   - `links`: trace links named by the requirements and decisions sheets;
   - `mapping`: sheets -> element kinds, columns -> fields, link columns, message nouns, ref patterns;

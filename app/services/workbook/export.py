@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.services.catalog.fields import KINDS, Kind, snapshot_loaders
+from app.services.catalog.scenario_values import InScenario
 from exports.workbook import SHEETS, write_csv_zip, write_xlsx
 from models import (
     DataFlow,
@@ -25,6 +26,7 @@ from models import (
     Engagement,
     Requirement,
     Scenario,
+    ScenarioValue,
     TraceLink,
 )
 from models.vocab import FLOW_PATTERNS
@@ -104,8 +106,23 @@ def export_tables(session: Session, engagement: Engagement) -> dict[str, list[di
 
     label = _labels
     tables: dict[str, list[dict[str, Any]]] = {}
-    tables["systems"] = [
-        {
+    own_values = _own_values(session, scenarios)
+
+    def scenario_rows(element: Element, row, shared_columns: tuple[str, ...], key: str | None = None):
+        """The element's row, then one row per scenario it holds values of its own in (shared cells blank)."""
+        views = [
+            (s, InScenario(element, own_values[(s.id, element.id)], by_id))
+            for s in sorted(element.scenarios, key=lambda s: scenario_rank[s.id])
+            if (s.id, element.id) in own_values
+        ]
+        key = key if views else None
+        rows = [{**row(element), "key": key}]
+        for scenario, view in views:
+            rows.append({**row(view), **dict.fromkeys(shared_columns), "scenario": scenario.name, "key": key})
+        return rows
+
+    def system_row(s) -> dict[str, Any]:
+        return {
             "name": s.name,
             "category": label("system", "category", s.category),
             "vendor": s.vendor,
@@ -118,8 +135,14 @@ def export_tables(session: Session, engagement: Engagement) -> dict[str, list[di
             "tags": _join(s.tags),
             "notes": s.notes,
         }
+
+    tables["systems"] = [
+        row
         for s in sorted(loaded["system"], key=lambda e: e.name_key or "")
+        for row in scenario_rows(s, system_row, ("scenarios", "tags", "notes"))
     ]
+    for row in tables["systems"]:
+        del row["key"]  # a system is identified by its name
 
     def flow_order(f: DataFlow):
         return (
@@ -131,8 +154,8 @@ def export_tables(session: Session, engagement: Engagement) -> dict[str, list[di
             f.id,  # identical flows (same source, target, entities, pattern, via) cannot be told apart
         )
 
-    tables["flows"] = [
-        {
+    def flow_row(f) -> dict[str, Any]:
+        return {
             "source": f.source.name,
             "target": f.target.name,
             "entities": names(f.entities),
@@ -146,20 +169,24 @@ def export_tables(session: Session, engagement: Engagement) -> dict[str, list[di
             "tags": _join(f.tags),
             "notes": f.notes,
         }
-        for f in sorted(flows, key=flow_order)
-    ]
+
+    tables["flows"] = _keyed(
+        "F", (scenario_rows(f, flow_row, ("scenarios", "tags", "notes"), "?") for f in sorted(flows, key=flow_order))
+    )
     roles = list(KINDS["ownership"].field("role").choices or {})
-    tables["ownership"] = [
-        {
+
+    def ownership_row(o) -> dict[str, Any]:
+        return {
             "system": o.system.name,
             "entity": o.entity.name,
             "role": label("ownership", "role", o.role),
             "scenarios": scen(o),
         }
-        for o in sorted(
-            loaded["ownership"], key=lambda o: (_key(o.system.name), _key(o.entity.name), roles.index(o.role))
-        )
-    ]
+
+    ownerships = sorted(
+        loaded["ownership"], key=lambda o: (_key(o.system.name), _key(o.entity.name), roles.index(o.role))
+    )
+    tables["ownership"] = _keyed("O", (scenario_rows(o, ownership_row, ("scenarios",), "?") for o in ownerships))
     tables["stakeholders"] = [
         {
             "name": p.name,
@@ -225,6 +252,32 @@ def export_tables(session: Session, engagement: Engagement) -> dict[str, list[di
         for s in sorted(scenarios, key=lambda s: scenario_rank[s.id])
     ]
     return tables
+
+
+def _own_values(session: Session, scenarios: list[Scenario]) -> dict[tuple[int, int], dict[str, Any]]:
+    """(scenario id, element id) -> the values the element holds in that scenario of its own (one query)."""
+    if not scenarios:
+        return {}
+    rows = session.execute(
+        select(ScenarioValue.scenario_id, ScenarioValue.element_id, ScenarioValue.values).where(
+            ScenarioValue.scenario_id.in_([s.id for s in scenarios])
+        )
+    )
+    return {(s, e): values for s, e, values in rows if values}
+
+
+def _keyed(prefix: str, groups) -> list[dict[str, Any]]:
+    """The rows of each object in turn; an object with rows per scenario gets the next key (F1, F2…) on all of
+    them, in sheet order, so the same engagement always exports the same keys."""
+    out: list[dict[str, Any]] = []
+    number = 0
+    for rows in groups:
+        if rows[0]["key"] is not None:
+            number += 1
+            for row in rows:
+                row["key"] = f"{prefix}{number}"
+        out.extend(rows)
+    return out
 
 
 def _load(session: Session, engagement_id: int, spec: Kind) -> list[Element]:

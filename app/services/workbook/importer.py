@@ -29,6 +29,7 @@ from app.services.workbook.links import apply_links
 from app.services.workbook.numbered import apply_supersedes, import_numbered, update_counters
 from app.services.workbook.report import ImportReport, RowResult, SheetResult, _Stop
 from app.services.workbook.saving import _first_line
+from app.services.workbook.scenario_rows import import_scenario_rows, split_rows
 from app.services.workbook.sheets import import_flows, import_named, import_ownership, import_scenarios
 from app.services.workbook.state import ImportRun
 from exports.workbook import Problem, WorkbookError, read_workbook
@@ -111,13 +112,17 @@ def import_workbook(
 
 
 def _run(run: ImportRun) -> None:
-    """Every sheet in dependency order (flushed sheet by sheet), then supersession, trace links and the
-    counters; then every row's outcome into the report."""
+    """Every sheet in dependency order (flushed sheet by sheet; a sheet's rows naming a scenario once its
+    other rows are saved), then supersession, trace links and the counters; then every row's outcome into
+    the report."""
     for sheet in IMPORT_ORDER:
         if sheet in run.book.sheets:
             run.report.sheets[sheet] = SheetResult()
-            SHEET_IMPORTERS[sheet](run, run.book.sheets[sheet])
+            own, scenario_rows = split_rows(run.book.sheets[sheet])  # rows naming a scenario come after the rest
+            SHEET_IMPORTERS[sheet](run, own)
             run.writer.flush_deferred(sheet)
+            if scenario_rows:
+                import_scenario_rows(run, own, scenario_rows)
     apply_supersedes(run)
     apply_links(run)
     update_counters(run)

@@ -41,9 +41,19 @@ class Writer:
         self.planned_number: int | None = None  # the REQ/ADR number a dry run gives the next new row
         self.deferred: list[tuple] = []  # record_change() arguments of elements saved but not flushed yet
         self.unregistered: list[Any] = []  # created elements not yet in the reference cache
+        # (sheet, row number) -> the element the row matched or made; a dry run's updates also keep the row's
+        # cleaned values (the element itself is not written): rows with a scenario are checked against both.
+        self.saved: dict[tuple[str, int], Any] = {}
+        self.planned_values: dict[tuple[str, int], dict[str, Any]] = {}
 
     def save(self, sheet: str, row: Row, kind: str, payload: dict[str, Any], element: Element | None):
         """Create or update through save_element; None when the row failed (errors reported)."""
+        saved = self._save(sheet, row, kind, payload, element)
+        if saved is not None:
+            self.saved[(sheet, row.number)] = saved
+        return saved
+
+    def _save(self, sheet: str, row: Row, kind: str, payload: dict[str, Any], element: Element | None):
         spec = KINDS[kind]
         if element is not None:
             values, errors = clean(self.session, self.eid, spec, payload, partial=True, refs=self.refs)
@@ -132,6 +142,7 @@ class Writer:
             return None
         if element is not None:
             self.log.done(sheet, row.number, "updated", element.label)
+            self.planned_values[(sheet, row.number)] = values
             return element
         self.planned_ids -= 1
         planned = _Planned(spec, self.planned_ids, self.eid, values, self.planned_number)
