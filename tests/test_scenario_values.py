@@ -152,3 +152,14 @@ def test_deleting_the_object_or_the_scenario_takes_its_values_with_it(session, e
 
     delete_scenario(session, engagement, model["target"])
     assert session.scalar(select(func.count()).select_from(ScenarioValue)) == 0
+
+
+def test_the_model_rules_hold_for_the_object_as_the_scenario_sees_it(session, engagement, model):
+    sv.save_in_scenario(session, engagement, model["feed"], model["target"], {"latency_seconds": 30,
+                                                                              "worst_latency_seconds": 60})
+    with pytest.raises(ValidationError) as err:
+        sv.save_in_scenario(session, engagement, model["feed"], model["target"], {"worst_latency_seconds": 10})
+    assert "worst_latency_seconds" in err.value.errors
+    with pytest.raises(ValidationError) as err:
+        sv.save_in_scenario(session, engagement, model["feed"], model["target"], {"via_id": model["erp"].id})
+    assert "via_id" in err.value.errors

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from app.services.catalog.elements import record_change, save_element
+from app.services.catalog.elements import _check_rules, record_change, save_element
 from app.services.catalog.fields import KINDS, Kind, clean, snapshot
 from app.services.errors import Conflict, ValidationError
 from models import Element, Engagement, Scenario, ScenarioValue, scenario_members
@@ -94,17 +94,23 @@ def save_in_scenario(
     if errors:
         raise ValidationError(errors)
     varying = set(per_scenario_fields(spec))
-    in_scenario = {k for k in values if k in varying} if scope == "scenario" else set()
-    if in_scenario and not _is_member(session, scenario.id, element.id):
+    own_fields = {k for k in values if k in varying} if scope == "scenario" else set()
+    if own_fields and not _is_member(session, scenario.id, element.id):
         raise ValidationError({"scenario": f"{element.label} is not in the scenario {scenario.name!r}: add it "
                                            "to that scenario before giving it values there."})
-    shared = {k: v for k, v in data.items() if k not in in_scenario}
+    # The model's rules (worst >= typical latency, middleware not an end…) hold for the object as this
+    # scenario sees it; a name or an ownership clash is save_element's to judge on the shared values.
+    _check_rules(session, engagement, spec, values, in_scenario(session, scenario, [element])[0], errors,
+                 check_unique=False)
+    if errors:
+        raise ValidationError(errors)
+    shared = {k: v for k, v in data.items() if k not in own_fields}
     if shared:
         save_element(session, engagement, element.kind, shared, element, user_id=user_id, partial=True, commit=False)
         if scope == "all":
             _forget(session, element, [k for k in shared if k in varying])
-    if in_scenario:
-        _set_in_scenario(session, spec, element, scenario, {k: _plain(spec, k, values[k]) for k in in_scenario},
+    if own_fields:
+        _set_in_scenario(session, spec, element, scenario, {k: _plain(spec, k, values[k]) for k in own_fields},
                          user_id)
     if commit:
         session.commit()
