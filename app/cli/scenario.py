@@ -50,8 +50,7 @@ def set_command(engagement: str, scenario: str, flow: str | None, system: str | 
         element = find_object(db.session, found, flow=flow, system=system, ownership=ownership)
         result = set_values(db.session, found, chosen, element, assignments,
                             scope="all" if all_scenarios else "scenario")
-    except ServiceError as exc:
-        db.session.rollback()
+    except ServiceError as exc:  # the service saved nothing: a failed edit leaves no half-saved values
         _fail(exc)
         return
     where = "every scenario" if result.scope == "all" else result.scenario

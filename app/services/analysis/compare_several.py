@@ -103,7 +103,7 @@ class SeveralComparison:
 
     def finding_rows(self) -> list[FindingRow]:
         """Findings not found in every scenario, in the order the scenarios list them."""
-        keys = [c.findings.keys() for c in self.columns]
+        keys = [c.findings.keys for c in self.columns]
         seen: dict[str, Finding] = {}
         for c in self.columns:
             for f in c.findings.findings:
