@@ -164,3 +164,17 @@ def test_reading_values_takes_the_same_queries_however_large_the_model(session, 
     # Members, three kinds, channels, entities and names: seven; and each scenario's own values.
     assert count() == before == 7 + len(scenarios)
 
+
+
+def test_middleware_and_owners_are_named_loosely_and_the_arrow_may_be_typed_either_way(app, session, demo, proposal):
+    via = as_json(set_in(app, session, demo, "events proposal", "--flow", FEED.replace("->", "→"),
+                         "--set", "via=none", "--json"))
+    owner = as_json(set_in(app, session, demo, "events proposal", "--system", "Pricefx",
+                           "--set", "owner=Helen Achterberg", "--json"))
+
+    assert [(c["label"], c["before_text"], c["after_text"]) for c in via["changes"]] == [
+        ("via", "MuleSoft Anypoint", "none")]
+    assert [(c["label"], c["before_text"], c["after_text"]) for c in owner["changes"]] == [
+        ("owner", "none", "Helen Achterberg")]
+    back = as_json(set_in(app, session, demo, "events proposal", "--flow", FEED, "--set", "via=mulesoft", "--json"))
+    assert back["changes"][0]["after_text"] == "MuleSoft Anypoint"

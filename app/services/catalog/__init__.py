@@ -6,6 +6,8 @@
 - `listing`: one page of a kind's list (filtered, sorted, relationships loaded at once) and its filter choices;
 - `browse`: what pages show around an element (related objects, link candidates, ArchiMate relationships,
   reference-field options, channel names);
+- `value_text`: per-scenario values in words and the fields that differ; `scenario_set`: set per-scenario values
+  from text (the `scenario set` command);
 - `history`: the change log, undoing deletes, reverting to a version;
 - `trace`, `traceability`: trace links, the requirements × decisions matrix and suspect links;
 - `ownership_matrix`: entities × systems of one scenario;
