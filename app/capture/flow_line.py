@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from app.capture.results import FlowLine, Name
-from app.capture.tokens import _fail, _name, _span, _Tok
+from app.capture.tokens import _Fail, _fail, _name, _span, _Tok, _tokenize
 from app.capture.words import (
     BARE_UNITS,
     FLOW_KEYWORDS,
@@ -160,6 +160,20 @@ def _flow(line: str, tokens: list[_Tok]) -> FlowLine:
         latency_seconds=typical,
         worst_latency_seconds=worst,
     )
+
+
+def duration_seconds(text: str) -> float:
+    """A duration written on its own (`30s`, `1 h`, `1.5 d`, `15 minutes`) -> seconds, by the flow line's rules;
+    ValueError with the grammar's message when it is not one."""
+    head = _Tok("word", "duration", "duration", 0, 0)
+    try:
+        tokens = _tokenize(text)
+        seconds, _text, end = _duration(text, tokens, 0, head)
+    except _Fail as exc:
+        raise ValueError(exc.message) from None
+    if end != len(tokens):
+        raise ValueError(f"“{text.strip()}” is not one duration: e.g. 5s, 15 min, 2h.")
+    return seconds
 
 
 _NUMBER_UNIT = re.compile(r"(\d+(?:\.\d+)?)([^\d.]*)")

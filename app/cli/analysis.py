@@ -11,6 +11,8 @@ from app.graph import report
 from app.graph.findings import SEVERITIES
 from app.graph.units import format_duration
 from app.services.analysis import scenario as analysis
+from app.services.analysis.compare_several import compare_several
+from app.services.analysis.value_diff import as_json as value_json
 from app.services.errors import ServiceError
 
 _SCENARIO = click.option("--scenario", default=None, help="Scenario id or name [default: the current state].")
@@ -144,22 +146,34 @@ def impact_command(engagement: str, system: str | None, flow: int | None, depth:
 
 @analysis_cli.command("compare")
 @click.argument("engagement")
-@click.argument("scenario_a")
-@click.argument("scenario_b")
+@click.argument("scenarios", nargs=-1, required=True)
 @_JSON
-def compare_command(engagement: str, scenario_a: str, scenario_b: str, as_json: bool) -> None:
-    """Compare SCENARIO_A (before) with SCENARIO_B (after): model, findings, criteria, headline metrics."""
+def compare_command(engagement: str, scenarios: tuple[str, ...], as_json: bool) -> None:
+    """Compare SCENARIOS (two or more; the first is the baseline, the others are compared with it): model,
+    values field by field, findings, criteria, headline metrics."""
+    if len(scenarios) < 2:
+        raise click.UsageError("Name at least two scenarios: the baseline, then one or more to compare with it.")
     found = resolve_engagement(engagement)
     try:
-        a, b, result = analysis.compare_scenarios(db.session, found, scenario_a, scenario_b)
+        result = compare_several(db.session, found, scenarios)
     except ServiceError as exc:
         fail(exc)
         return
-    document = report.comparison(a.snapshot, b.snapshot, result)
+    base = result.baseline.analysis
+    documents = [{**report.comparison(base.snapshot, column.analysis.snapshot, pair), "values": value_json(values)}
+                 for column, pair, values in zip(result.columns[1:], result.pairs, result.values, strict=True)]
     if as_json:
-        emit_json(document)
+        emit_json(documents[0] if len(documents) == 1 else {
+            "baseline": documents[0]["a"], "scenarios": [report.scenario(c.analysis.snapshot) for c in result.columns],
+            "comparisons": documents})
         return
+    for column, pair, values in zip(result.columns[1:], result.pairs, result.values, strict=True):
+        _print_pair(base, column.analysis, pair, values)
+
+
+def _print_pair(a: analysis.Analysis, b: analysis.Analysis, result, values) -> None:
     click.echo(f"{a.scenario.name} → {b.scenario.name}")
+    document = report.comparison(a.snapshot, b.snapshot, result)
     model = document["model"]
     for kind in ("systems", "flows", "ownerships"):
         part = model[kind]
@@ -170,6 +184,9 @@ def compare_command(engagement: str, scenario_a: str, scenario_b: str, as_json: 
                 click.echo(f"  {sign} {item['name']}")
         for item in part.get("changed", ()):
             click.echo(f"  ~ {item['after']['name']} ({', '.join(item['changed'])})")
+    click.echo(f"Values: {len(values.changed)} object(s) with other values")
+    for change in values.changed:
+        click.echo(f"  ~ {change}")
     click.echo(f"Findings: {len(result.findings.resolved)} resolved, {len(result.findings.introduced)} introduced, "
                f"{len(result.findings.persisting)} persisting")
     for f in result.findings.resolved:

@@ -6,8 +6,12 @@
 - `listing`: one page of a kind's list (filtered, sorted, relationships loaded at once) and its filter choices;
 - `browse`: what pages show around an element (related objects, link candidates, ArchiMate relationships,
   reference-field options, channel names);
+- `scenario_values`: the values an element holds in one scenario only, editing in one or all scenarios;
+  `scenario_refs`: those values around a delete and its undo;
 - `scenario_view`: elements as the scenario in view sees them (rows and detail pages with its own values marked,
   edits from such a page saved into it through `scenario_values`);
+- `value_text`: per-scenario values in words and the fields that differ; `scenario_set`: set per-scenario values
+  from text (the `scenario set` command);
 - `history`: the change log, undoing deletes, reverting to a version;
 - `decision_status`: each decision's effective status (superseded once a decision that took effect supersedes
   it; the rule is `app.graph.decision_status`), and the list's status filter and sort on it;

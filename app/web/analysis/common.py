@@ -37,6 +37,16 @@ def pick_scenario(param: str = "scenario", default_index: int = 0) -> tuple[Scen
     return chosen, scenarios
 
 
+def picked_several(param: str = "s") -> tuple[list[Scenario], list[Scenario]]:
+    """The scenarios named by `?s=<id>&s=<id>…` in that order (404 for one not in the engagement), and all."""
+    scenarios = list_scenarios(db.session, g.engagement.id)
+    by_id = {s.id: s for s in scenarios}
+    wanted = request.args.getlist(param, type=int)
+    if any(i not in by_id for i in wanted):
+        abort(404)
+    return [by_id[i] for i in wanted], scenarios
+
+
 def load(param: str = "scenario") -> tuple[analysis.Analysis, list[Scenario]]:
     """Analyse the picked scenario: the one `analyse()` of the request."""
     scenario, scenarios = pick_scenario(param)

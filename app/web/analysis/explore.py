@@ -1,4 +1,4 @@
-"""Impact of a system or flow, and the comparison of two scenarios."""
+"""Impact of a system or flow, and the comparison of two or more scenarios."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from flask import g, render_template, request
 from app.extensions import db
 from app.graph import report
 from app.graph.impact import DOWNSTREAM, UPSTREAM
-from app.graph.units import format_duration
-from app.services.analysis import scenario as analysis
+from app.services.analysis.compare_several import compare_several
 from app.services.errors import NotFound, ServiceError, ValidationError
 from app.web.analysis import bp
-from app.web.analysis.common import load, pick_scenario
+from app.web.analysis.common import load, pick_scenario, picked_several
 
 
 @bp.route("/analysis/impact")
@@ -47,38 +46,21 @@ def impact():
 
 @bp.route("/analysis/compare")
 def compare():
-    """Scenario A (`?a=<id>`, default the current state) against B (`?b=<id>`, default the next scenario)."""
-    a, scenarios = pick_scenario("a")
-    b, _ = pick_scenario("b", default_index=1)
-    first, second, comparison = analysis.compare_scenarios(db.session, g.engagement, a, b)
-    document = report.comparison(first.snapshot, second.snapshot, comparison)
+    """Two or more scenarios side by side: `?s=<id>&s=<id>…` (the first is the baseline), or scenario A
+    (`?a=<id>`, default the current state) against B (`?b=<id>`, default the next scenario)."""
+    chosen, scenarios = picked_several("s")
+    if len(chosen) < 2:
+        chosen = [pick_scenario("a")[0], pick_scenario("b", default_index=1)[0]]
+    result = compare_several(db.session, g.engagement, chosen)
+    first = result.baseline.analysis
+    pair = report.comparison(first.snapshot, result.columns[1].analysis.snapshot, result.pairs[0])
     return render_template(
         "analysis/compare.html",
         scenarios=scenarios,
+        result=result,
         a=first,
-        b=second,
-        comparison=comparison,
-        model=document["model"],
-        metric_rows=_metric_rows(first, comparison),
-        diagram_params={"kind": "diff", "scenario": a.id, "against": b.id},
+        b=result.columns[1].analysis,
+        comparison=result.pairs[0],
+        model=pair["model"],
+        diagram_params={"kind": "diff", "scenario": chosen[0].id, "against": chosen[1].id},
     )
-
-
-def _metric_rows(first: analysis.Analysis, comparison) -> list[tuple[str, object, object]]:
-    """Headline figures of A and B side by side, as (label, A, B)."""
-    ma, mb = comparison.metrics_a, comparison.metrics_b
-    rows = [
-        ("Systems", ma.systems, mb.systems),
-        ("Flows", ma.flows, mb.flows),
-        ("Integrations (system pairs)", ma.integrations, mb.integrations),
-        ("Point-to-point pairs", ma.point_to_point, mb.point_to_point),
-        ("Entities with several systems of record", ma.sor_conflicts, mb.sor_conflicts),
-        ("Entities in use without a system of record", ma.sor_missing, mb.sor_missing),
-    ]
-    rows += [(f"Findings: {severity}", ma.findings.get(severity, 0), mb.findings.get(severity, 0))
-             for severity in ma.findings]
-    for channel in sorted(ma.inventory_freshness.keys() | mb.inventory_freshness.keys()):
-        rows.append((f"Inventory freshness on {first.snapshot.name_of(channel)} (worst)",
-                     format_duration(ma.inventory_freshness.get(channel)),
-                     format_duration(mb.inventory_freshness.get(channel))))
-    return rows
