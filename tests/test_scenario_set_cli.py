@@ -57,8 +57,9 @@ def test_setting_a_flow_to_an_event_stream_prints_each_field_before_and_after(ap
 
 
 def test_compare_lists_exactly_the_field_changes_and_the_criteria_they_flip(app, session, demo, proposal):
+    # The typical latency changes too: a worst latency below the typical one is refused in any scenario.
     set_in(app, session, demo, "events proposal", "--flow", FEED, "--set", "pattern=stream",
-           "--set", "worst_latency=30s")
+           "--set", "latency=5s", "--set", "worst_latency=30s")
 
     document = as_json(run(app, session, "analysis", "compare", demo.id, "current", "events proposal", "--json"))
 
@@ -67,9 +68,11 @@ def test_compare_lists_exactly_the_field_changes_and_the_criteria_they_flip(app,
     [changed] = values["changed"]
     assert (changed["kind"], changed["name"]) == ("flow", FEED_LABEL)
     assert [(f["field"], f["a_text"], f["b_text"]) for f in changed["fields"]] == [
-        ("pattern", "Batch file", "Event / stream"), ("worst_latency_seconds", "1 d", "30 s"),
+        ("pattern", "Batch file", "Event / stream"), ("latency_seconds", "12 h", "5 s"),
+        ("worst_latency_seconds", "1 d", "30 s"),
     ]
-    assert changed["text"] == f"{FEED_LABEL} — pattern Batch file → Event / stream, worst latency 1 d → 30 s"
+    assert changed["text"] == (f"{FEED_LABEL} — pattern Batch file → Event / stream, latency 12 h → 5 s, "
+                               "worst latency 1 d → 30 s")
     assert document["criteria"]["to_pass"] == ["REQ-1"] and document["criteria"]["to_fail"] == []
     assert document["model"]["flows"]["added"] == [] and document["model"]["flows"]["removed"] == []
     text = run(app, session, "analysis", "compare", demo.id, "current", "events proposal").stdout
