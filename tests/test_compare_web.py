@@ -33,7 +33,8 @@ def three(session, demo):
                                                         DataEntity.name == "Inventory"))
     feed = session.scalar(select(DataFlow).where(DataFlow.source_id == erp.id, DataFlow.target_id == shop.id,
                                                  DataFlow.entities.contains(inventory)))
-    save_in_scenario(session, demo, feed, proposal, {"pattern": "event", "worst_latency_seconds": 30})
+    save_in_scenario(session, demo, feed, proposal,
+                     {"pattern": "event", "latency_seconds": 5, "worst_latency_seconds": 30})
     return current, proposal, target
 
 
