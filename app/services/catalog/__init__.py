@@ -18,6 +18,6 @@
 - `trace`, `traceability`: trace links, the requirements × decisions matrix and suspect links;
 - `ownership_matrix`: entities × systems of one scenario;
 - `capture`: quick capture (preview a typed line, apply it all or nothing), built from `capture_preview` (the
-  preview's dataclasses), `capture_resolve` (names looked up in the catalog) and `capture_lines` (one builder
-  per kind of line).
+  preview's dataclasses), `capture_resolve` (names looked up in the catalog), `capture_lines` (one builder
+  per kind of line) and `capture_flow_update` (a line naming a flow the scenario in view has changes it there).
 """

@@ -16,6 +16,7 @@ from app.capture.grammar import (
     StakeholderLine,
     describe_seconds,
 )
+from app.services.catalog.capture_flow_update import update_existing_flow
 from app.services.catalog.capture_preview import Item, Preview
 from app.services.catalog.capture_resolve import _Resolver, _too_long
 from app.services.catalog.elements import save_element
@@ -105,7 +106,10 @@ def _flow(r: _Resolver, p: FlowLine, result: Preview) -> None:
                 f"{existing} flow{'s' if existing > 1 else ''} already run between these two systems; "
                 "make sure this is not a duplicate."
             )
-    result.items = [source, target, *([via] if via else []), *entities, flow]
+    items = [source, target, *([via] if via else []), *entities]
+    if update_existing_flow(r, p, items, source, target, via, entities, result, _ensure):
+        return  # the scenario in view has this flow already: the line changes it there
+    result.items = [*items, flow]
 
     def build(session: Session, engagement: Engagement, user_id: int | None) -> list[Element]:
         created: list[Element] = []
