@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.catalog.scenario_values import values_in
+from app.services.scenarios import list_scenarios
 from models import Requirement, System
 from tests.e2e.conftest import login
 
@@ -39,7 +41,11 @@ def test_a_consultant_edits_a_system_in_place_deletes_one_undoes_it_and_sees_it_
     expect(history).to_contain_text("Stock Finder")
     expect(history).to_contain_text("Pricefx GmbH")
     with Session(live_app["engine"]) as s:
-        assert s.scalar(select(System.vendor).where(System.name == "Pricefx")) == "Pricefx GmbH"
+        # The edit was made with the current state in view: it holds there, and the proposal keeps the old vendor.
+        pricefx = s.scalar(select(System).where(System.name == "Pricefx"))
+        current, target = list_scenarios(s, eid)
+        assert values_in(s, pricefx, current)["vendor"] == "Pricefx GmbH"
+        assert values_in(s, pricefx, target)["vendor"] == "Pricefx"
         assert s.scalar(select(System).where(System.name == "Stock Finder")) is not None
     context.close()
 
