@@ -9,6 +9,7 @@ SVG output is checked once more for anything active (scripts, event handlers, li
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -54,6 +55,23 @@ def render(dot_source: str, fmt: str, *, timeout: float = TIMEOUT_SECONDS, runne
     """DOT source -> SVG or PNG bytes; DiagramError when the format is unknown or `dot` fails or overruns."""
     if fmt not in FORMATS:
         raise DiagramError(f"Unknown diagram format {fmt!r}; choose one of {', '.join(FORMATS)} (or dot).")
+    data = _run(dot_source, fmt, timeout, runner)
+    if fmt == "svg":
+        check_inert_svg(data)
+    return data
+
+
+def layout_json(dot_source: str, *, timeout: float = TIMEOUT_SECONDS, runner: Runner = subprocess.run) -> dict:
+    """Lay the graph out and return Graphviz's JSON description of it (`-Tjson0`: every node's `pos`, `width`
+    and `height`, every cluster's `bb`, in points and inches as Graphviz writes them) as a dict."""
+    data = _run(dot_source, "json0", timeout, runner)
+    try:
+        return json.loads(data.decode("utf-8", errors="replace"), strict=False)
+    except ValueError as exc:
+        raise DiagramError(f"Graphviz wrote a layout that could not be read: {exc}") from None
+
+
+def _run(dot_source: str, fmt: str, timeout: float, runner: Runner) -> bytes:
     command = [dot_binary(), f"-T{fmt}"]
     try:
         done = runner(
@@ -74,8 +92,6 @@ def render(dot_source: str, fmt: str, *, timeout: float = TIMEOUT_SECONDS, runne
     if done.returncode != 0 or not done.stdout:
         detail = done.stderr.decode("utf-8", errors="replace").strip()[:MAX_STDERR_CHARS] or "no output"
         raise DiagramError(f"Graphviz failed (exit {done.returncode}): {detail}")
-    if fmt == "svg":
-        check_inert_svg(done.stdout)
     return done.stdout
 
 
