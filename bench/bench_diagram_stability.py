@@ -51,7 +51,7 @@ class Case:
         self.today: list[dict] = []
         self.kept: list[dict] = []
         self.placed: tuple[str, ...] = ()
-        self.seconds: list[tuple[float, float]] = []  # (today, remembered) per drawing, model to SVG
+        self.seconds: list[tuple[float, ...]] = []  # (today, remembered, viewed again) per drawing, model to SVG
 
     def draw(self, session, engagement) -> None:
         from app.services.analysis import diagram_layout, diagrams
@@ -64,8 +64,11 @@ class Case:
         self.today.append(measure(built.figure, built.dot))
         started = time.perf_counter()
         drawing = diagram_layout.draw(session, engagement, self.request)
-        render(drawing.source, "svg")
-        self.seconds.append((today, time.perf_counter() - started))
+        render(drawing.source, "svg", cache=True)  # as the web page does
+        remembered = time.perf_counter() - started
+        started = time.perf_counter()
+        render(diagram_layout.draw(session, engagement, self.request).source, "svg", cache=True)
+        self.seconds.append((today, remembered, time.perf_counter() - started))
         self.kept.append(measure(drawing.laid.figure, drawing.source))
         self.placed = drawing.laid.placed
 
@@ -137,7 +140,7 @@ def run_engagement(session, make, change, label: str) -> None:
         print(row(case.label, case.today, case.kept, len(case.placed)))
     times = [t for case in cases for t in case.seconds]
     print(f"  {'':<44} model to SVG, slowest drawing: today {max(t[0] for t in times):.2f} s, "
-          f"remembered {max(t[1] for t in times):.2f} s")
+          f"remembered {max(t[1] for t in times):.2f} s, viewed again {max(t[2] for t in times):.2f} s")
 
 
 def generated(session, n_systems: int, n_flows: int, seed: int):

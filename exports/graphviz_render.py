@@ -5,15 +5,20 @@
 (images, `shapefile`, `imagepath`, fonts by path), so a diagram cannot read the server's disk. A render that
 fails or overruns raises `DiagramError` with a message a person can act on; the caller still has the DOT.
 SVG output is checked once more for anything active (scripts, event handlers, links leaving the app).
+With `cache=True` the last few drawings are kept in memory, keyed by a hash of their DOT and format: the
+output is a function of those alone, so a diagram viewed again unchanged is not drawn again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from xml.etree import ElementTree
 
@@ -29,6 +34,9 @@ _HREF = re.compile(r"(?:/(?!/)|#)")  # app-relative paths and in-document anchor
 _WHITESPACE = re.compile(r"[\x00-\x20\x7f]+")
 
 Runner = Callable[..., subprocess.CompletedProcess]
+CACHED_DRAWINGS = 16
+_drawn: OrderedDict[tuple[bytes, str], bytes] = OrderedDict()
+_drawn_lock = threading.Lock()
 
 
 class DiagramError(Exception):
@@ -51,13 +59,26 @@ def render_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def render(dot_source: str, fmt: str, *, timeout: float = TIMEOUT_SECONDS, runner: Runner = subprocess.run) -> bytes:
-    """DOT source -> SVG or PNG bytes; DiagramError when the format is unknown or `dot` fails or overruns."""
+def render(dot_source: str, fmt: str, *, timeout: float = TIMEOUT_SECONDS, runner: Runner = subprocess.run,
+           cache: bool = False) -> bytes:
+    """DOT source -> SVG or PNG bytes; DiagramError when the format is unknown or `dot` fails or overruns.
+    `cache=True` reuses the bytes of the same source and format drawn lately (failures are not kept)."""
     if fmt not in FORMATS:
         raise DiagramError(f"Unknown diagram format {fmt!r}; choose one of {', '.join(FORMATS)} (or dot).")
+    key = (hashlib.sha256(dot_source.encode("utf-8", errors="replace")).digest(), fmt)
+    if cache:
+        with _drawn_lock:
+            if key in _drawn:
+                _drawn.move_to_end(key)
+                return _drawn[key]
     data = _run(dot_source, fmt, timeout, runner)
     if fmt == "svg":
         check_inert_svg(data)
+    if cache:
+        with _drawn_lock:
+            _drawn[key] = data
+            while len(_drawn) > CACHED_DRAWINGS:
+                _drawn.popitem(last=False)
     return data
 
 

@@ -45,6 +45,12 @@ def test_after_a_flow_is_added_every_node_stays_where_it_was_drawn():
     assert moved.compared == len(m.systems) and moved.moved == 0 and moved.largest <= 1.0
 
 
+def test_a_diagram_drawn_again_unchanged_is_the_same_drawing_as_the_first():
+    first = lay_out(landscape(shop(), "channel"))
+    again = lay_out(landscape(shop(), "channel"), first.remembered)
+    assert again.figure.dot() == first.figure.dot() and again.remembered == first.remembered
+
+
 def test_laid_out_afresh_the_same_flow_moves_nodes_as_the_engine_did_before():
     m = shop()
     before = diagrams.landscape(m.snapshot(), cluster="category")
@@ -233,3 +239,22 @@ def test_unreadable_layout_output_is_a_diagram_error():
 def test_an_empty_scenario_lays_out_without_nodes():
     laid = lay_out(landscape(Model()))
     assert laid.positions == {} and render(laid.figure.dot(), "svg")
+
+
+def test_a_drawing_asked_for_again_unchanged_comes_from_the_cache():
+    calls = []
+
+    class Done:
+        returncode, stderr = 0, b""
+        stdout = b"\x89PNG drawn"
+
+    def runner(*_a, **_k):
+        calls.append(1)
+        return Done()
+
+    source = "digraph cached_once { a -> b }"
+    assert render(source, "png", runner=runner, cache=True) == render(source, "png", runner=runner, cache=True)
+    assert len(calls) == 1
+    render(source + " ", "png", runner=runner, cache=True)
+    render(source, "png", runner=runner)  # without the cache: drawn again
+    assert len(calls) == 3

@@ -192,21 +192,22 @@ def lay_out(figure: Figure, memory: Remembered | None = None, *, relayout: bool 
     """Lay a figure out from its remembered layout (kept nodes stay, new ones are placed), or afresh with the
     figure's own engine when there is none, it asks for it, or `relayout` (pinned nodes stay even then)."""
     edges = [(e.source, e.target) for e in figure.edges]
+    # Sizes always come from the same measuring run, so a diagram drawn again unchanged is the same DOT.
+    drawn = read_layout(run(sizes_figure(figure).dot()), figure)
     if memory is not None and memory.frame is not None and not relayout:
-        drawn = read_layout(run(sizes_figure(figure).dot()), figure)
         kept = {k: p for k, p in memory.positions.items() if k in drawn.items}
         pins = memory.pins & kept.keys()
         plan = place(list(drawn.items.values()), edges, kept, pinned=pins, labels=drawn.labels, frame=memory.frame)
         frame, fresh = memory.frame, False
     else:
-        drawn = read_layout(run(figure.dot()), figure)
+        engine = read_layout(run(figure.dot()), figure).positions
         pins = frozenset(p for p in (memory.pins if memory else ()) if p in drawn.items)
         if pins:
             pinned_at = {k: memory.positions[k] for k in pins}
-            seeds = {k: p for k, p in aligned(drawn.positions, pinned_at).items() if k not in pins}
+            seeds = {k: p for k, p in aligned(engine, pinned_at).items() if k not in pins}
             plan = place(list(drawn.items.values()), edges, pinned_at, pinned=pins, seeds=seeds, labels=drawn.labels)
         else:
-            plan = Placement(drawn.positions)
+            plan = Placement(engine)
         box = extent(plan.positions, drawn.items, drawn.labels)
         frame, fresh = (round(box[0], 2), round(box[3], 2)), True
     positions = {k: (round(x, 2), round(y, 2)) for k, (x, y) in plan.positions.items()}

@@ -54,7 +54,7 @@ def diagram(fmt: str):
         return Response(built.source(fmt), mimetype=svc.MEDIA_TYPES[fmt], headers=headers)
     try:
         drawing = layouts.draw(db.session, g.engagement, req, link_prefix=prefix)
-        data = render(drawing.source, fmt)
+        data = render(drawing.source, fmt, cache=True)  # a remembered layout draws the same until the model changes
     except DiagramError as exc:
         dot_url = url_for("analysis.diagram_dot", **{k: v for k, v in request.args.items() if k in PARAMS})
         if request.args.get("embed") and fmt == "svg":
