@@ -178,8 +178,9 @@ class Laid:
     figure: Figure
     remembered: Remembered
     fresh: bool  # laid out by the engine (a first drawing or a re-layout), not from remembered positions
-    placed: tuple[str, ...] = ()
-    crowded: tuple[str, ...] = ()
+    placed: tuple[str, ...] = ()  # given a spot: new nodes, and kept ones that overlapped a neighbour
+    shifted: tuple[str, ...] = ()  # moved over to open room for a boxed-in cluster
+    crowded: tuple[str, ...] = ()  # placed outside their cluster's box: no room without moving a pinned node
 
     @property
     def positions(self) -> Mapping[str, Point]:
@@ -213,4 +214,4 @@ def lay_out(figure: Figure, memory: Remembered | None = None, *, relayout: bool 
     positions = {k: (round(x, 2), round(y, 2)) for k, (x, y) in plan.positions.items()}
     remembered = Remembered(positions, pins, frame)
     return Laid(positioned_figure(figure, positions, drawn.items, drawn.labels, frame), remembered, fresh,
-                plan.placed, plan.crowded)
+                plan.placed, plan.shifted, plan.crowded)
