@@ -5,14 +5,20 @@
 (images, `shapefile`, `imagepath`, fonts by path), so a diagram cannot read the server's disk. A render that
 fails or overruns raises `DiagramError` with a message a person can act on; the caller still has the DOT.
 SVG output is checked once more for anything active (scripts, event handlers, links leaving the app).
+With `cache=True` the last few drawings are kept in memory, keyed by a hash of their DOT and format: the
+output is a function of those alone, so a diagram viewed again unchanged is not drawn again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from xml.etree import ElementTree
 
@@ -28,6 +34,9 @@ _HREF = re.compile(r"(?:/(?!/)|#)")  # app-relative paths and in-document anchor
 _WHITESPACE = re.compile(r"[\x00-\x20\x7f]+")
 
 Runner = Callable[..., subprocess.CompletedProcess]
+CACHED_DRAWINGS = 16
+_drawn: OrderedDict[tuple[bytes, str], bytes] = OrderedDict()
+_drawn_lock = threading.Lock()
 
 
 class DiagramError(Exception):
@@ -50,10 +59,40 @@ def render_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def render(dot_source: str, fmt: str, *, timeout: float = TIMEOUT_SECONDS, runner: Runner = subprocess.run) -> bytes:
-    """DOT source -> SVG or PNG bytes; DiagramError when the format is unknown or `dot` fails or overruns."""
+def render(dot_source: str, fmt: str, *, timeout: float = TIMEOUT_SECONDS, runner: Runner = subprocess.run,
+           cache: bool = False) -> bytes:
+    """DOT source -> SVG or PNG bytes; DiagramError when the format is unknown or `dot` fails or overruns.
+    `cache=True` reuses the bytes of the same source and format drawn lately (failures are not kept)."""
     if fmt not in FORMATS:
         raise DiagramError(f"Unknown diagram format {fmt!r}; choose one of {', '.join(FORMATS)} (or dot).")
+    key = (hashlib.sha256(dot_source.encode("utf-8", errors="replace")).digest(), fmt)
+    if cache:
+        with _drawn_lock:
+            if key in _drawn:
+                _drawn.move_to_end(key)
+                return _drawn[key]
+    data = _run(dot_source, fmt, timeout, runner)
+    if fmt == "svg":
+        check_inert_svg(data)
+    if cache:
+        with _drawn_lock:
+            _drawn[key] = data
+            while len(_drawn) > CACHED_DRAWINGS:
+                _drawn.popitem(last=False)
+    return data
+
+
+def layout_json(dot_source: str, *, timeout: float = TIMEOUT_SECONDS, runner: Runner = subprocess.run) -> dict:
+    """Lay the graph out and return Graphviz's JSON description of it (`-Tjson0`: every node's `pos`, `width`
+    and `height`, every cluster's `bb`, in points and inches as Graphviz writes them) as a dict."""
+    data = _run(dot_source, "json0", timeout, runner)
+    try:
+        return json.loads(data.decode("utf-8", errors="replace"), strict=False)
+    except ValueError as exc:
+        raise DiagramError(f"Graphviz wrote a layout that could not be read: {exc}") from None
+
+
+def _run(dot_source: str, fmt: str, timeout: float, runner: Runner) -> bytes:
     command = [dot_binary(), f"-T{fmt}"]
     try:
         done = runner(
@@ -74,8 +113,6 @@ def render(dot_source: str, fmt: str, *, timeout: float = TIMEOUT_SECONDS, runne
     if done.returncode != 0 or not done.stdout:
         detail = done.stderr.decode("utf-8", errors="replace").strip()[:MAX_STDERR_CHARS] or "no output"
         raise DiagramError(f"Graphviz failed (exit {done.returncode}): {detail}")
-    if fmt == "svg":
-        check_inert_svg(done.stdout)
     return done.stdout
 
 

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from app.cli.common import fail, resolve_engagement, write_output
 from app.extensions import db
+from app.services.analysis import diagram_layout as layouts
 from app.services.analysis import diagrams as svc
 from app.services.errors import ServiceError
 from exports.diagrams import CLUSTERS
@@ -30,21 +31,29 @@ from exports.graphviz_render import DiagramError, render
               help="landscape: group systems by channel or by category.")
 @click.option("--format", "fmt", type=click.Choice(svc.FORMATS), default=None,
               help="Output format [default: from the file name's extension, else svg].")
+@click.option("--relayout", is_flag=True,
+              help="landscape, entity: lay the diagram out afresh (pinned systems stay) instead of keeping "
+                   "its remembered layout.")
 @click.option("-o", "--output", required=True, help="File to write, or - for standard output.")
 def diagram_command(engagement: str, kind: str, scenario: str | None, entity: str | None, system: str | None,
                     flow: int | None, depth: int | None, against: str | None, cluster: str, fmt: str | None,
-                    output: str) -> None:
-    """Draw a scenario: its landscape, one entity's flows, the impact of a system or flow, or a diff."""
+                    relayout: bool, output: str) -> None:
+    """Draw a scenario: its landscape, one entity's flows, the impact of a system or flow, or a diff. SVG and
+    PNG keep the layout the diagram was first drawn with (as on the web); DOT and Mermaid carry no positions."""
     fmt = fmt or _format_of(output)
     found = resolve_engagement(engagement)
     request = svc.DiagramRequest(kind, scenario, cluster, entity, system, flow, depth, against)
     try:
-        diagram = svc.build(db.session, found, request)
+        if fmt in svc.TEXT_FORMATS:
+            diagram = svc.build(db.session, found, request)
+            data = diagram.source(fmt).encode("utf-8")
+        else:
+            drawing = layouts.draw(db.session, found, request, relayout=relayout)
+            diagram = drawing.diagram
+            data = render(drawing.source, fmt)
     except ServiceError as exc:
         fail(exc)
         return
-    try:
-        data = diagram.source(fmt).encode("utf-8") if fmt in svc.TEXT_FORMATS else render(diagram.dot, fmt)
     except DiagramError as exc:
         raise click.ClickException(f"{exc} (--format dot writes the source without rendering it)") from None
     if write_output(output, data):

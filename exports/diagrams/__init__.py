@@ -11,8 +11,9 @@ gives byte-identical DOT. Safe: user text is only ever an escaped, quoted label 
 tooltips and links carry ids and vocabulary words only; a node's link is a path inside the app built from
 its id (`<link_prefix>/systems/<id>`), with `target="_top"` so it opens as a page when the SVG is embedded.
 
-The package: `figure` (the Figure and its DOT), `drawing` (settings and parts every diagram shares) and one
-module per diagram (`landscape_view`, `entity_view`, `impact_view`, `diff_view`).
+The package: `figure` (the Figure and its DOT), `drawing` (settings and parts every diagram shares), one
+module per diagram (`landscape_view`, `entity_view`, `impact_view`, `diff_view`), and the layouts that survive
+edits: `layout` (remembered positions, drawn by Graphviz's `nop2`) and `placement` (where new nodes go).
 """
 
 # Every public name of the module this package replaced stays importable from here (`import *` gives __all__).

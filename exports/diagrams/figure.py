@@ -92,6 +92,26 @@ class Figure:
         self._ops.append(("close", -1))
         self._open = None
 
+    def annotated(self, graph: Mapping[str, object], nodes: Mapping[str, Mapping[str, object]],
+                  clusters: Mapping[str, Mapping[str, object]], *, edges: bool = True,
+                  flat: bool = False) -> Figure:
+        """A copy in the same statement order with graph attributes replaced and extra attributes on nodes
+        and clusters (by id); `edges=False` leaves the edges out, `flat=True` the cluster boxes."""
+        copy = Figure(self.name, dict(graph), dict(self.node_defaults), dict(self.edge_defaults))
+        for op, index in self._ops:
+            if op == "node":
+                node = self.nodes[index]
+                copy.node(node.ident, **{**node.attrs, **nodes.get(node.ident, {})})
+            elif op == "edge" and edges:
+                edge = self.edges[index]
+                copy.edge(edge.source, edge.target, **edge.attrs)
+            elif op == "open" and not flat:
+                cluster = self.clusters[index]
+                copy.open_cluster(cluster.ident, **{**cluster.attrs, **clusters.get(cluster.ident, {})})
+            elif op == "close" and not flat:
+                copy.close()
+        return copy
+
     def dot(self) -> str:
         """The figure as DOT text, statements in the order they were added."""
         if self._open is not None:

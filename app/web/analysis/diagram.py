@@ -1,5 +1,8 @@
 """Diagram downloads and embeds: `/analysis/diagram.svg|png|dot|mmd?kind=…` (see app.services.analysis.diagrams).
 
+SVG and PNG are drawn from the diagram's remembered layout (app.services.analysis.diagram_layout); the DOT and
+Mermaid sources are the diagram itself, free of positions.
+
 Pages embed the SVG with `<object>` so that its node links work (an `<img>` would be inert); the SVG response
 carries its own CSP (no scripts, no loads, framed by our pages only). When Graphviz fails, an embed
 (`embed=1`) gets a small SVG saying why with a link to the DOT source, and a download gets an error page.
@@ -11,8 +14,10 @@ import textwrap
 from xml.sax.saxutils import escape, quoteattr
 
 from flask import Response, g, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
+from app.services.analysis import diagram_layout as layouts
 from app.services.analysis import diagrams as svc
 from app.web.analysis import bp
 from app.web.analysis.common import link_prefix
@@ -23,8 +28,9 @@ SVG_CSP = "default-src 'none'; frame-ancestors 'self'; base-uri 'none'; form-act
 PARAMS = ("kind", "scenario", "cluster", "entity", "system", "flow", "depth", "against")
 
 
-def _request() -> svc.DiagramRequest:
-    args = request.args
+def diagram_request(args: MultiDict | None = None) -> svc.DiagramRequest:
+    """The diagram the query string (or a posted form) asks for."""
+    args = request.args if args is None else args
     return svc.DiagramRequest(
         kind=args.get("kind", ""),
         scenario=args.get("scenario") or None,
@@ -39,15 +45,16 @@ def _request() -> svc.DiagramRequest:
 
 def diagram(fmt: str):
     """One diagram as SVG, PNG, or its DOT or Mermaid source; `download=1` asks for a file (sources always are)."""
-    req = _request()
-    built = svc.build(db.session, g.engagement, req, link_prefix=link_prefix() if fmt == "svg" else None)
+    req = diagram_request()
+    prefix = link_prefix() if fmt == "svg" else None
     headers = {"Content-Security-Policy": SVG_CSP}
-    if fmt in svc.TEXT_FORMATS or request.args.get("download"):
-        headers["Content-Disposition"] = f'attachment; filename="{built.filename(fmt)}"'
     if fmt in svc.TEXT_FORMATS:
+        built = svc.build(db.session, g.engagement, req, link_prefix=prefix)
+        headers["Content-Disposition"] = f'attachment; filename="{built.filename(fmt)}"'
         return Response(built.source(fmt), mimetype=svc.MEDIA_TYPES[fmt], headers=headers)
     try:
-        data = render(built.dot, fmt)
+        drawing = layouts.draw(db.session, g.engagement, req, link_prefix=prefix)
+        data = render(drawing.source, fmt, cache=True)  # a remembered layout draws the same until the model changes
     except DiagramError as exc:
         dot_url = url_for("analysis.diagram_dot", **{k: v for k, v in request.args.items() if k in PARAMS})
         if request.args.get("embed") and fmt == "svg":
@@ -55,6 +62,8 @@ def diagram(fmt: str):
                 "Content-Security-Policy": SVG_CSP, "X-Diagram-Error": "1"})
         page = render_template("analysis/diagram_error.html", message=str(exc), dot_url=dot_url)
         return page, 422
+    if request.args.get("download"):
+        headers["Content-Disposition"] = f'attachment; filename="{drawing.diagram.filename(fmt)}"'
     return Response(data, mimetype=svc.MEDIA_TYPES[fmt], headers=headers)
 
 
