@@ -76,3 +76,30 @@ def test_other_entities_still_make_a_new_flow(session, engagement, model):
     result = capture.preview(session, engagement, "Dynamics AX -> Commerce Cloud: product",
                              Choices(scenario_id=target.id))
     assert result.items[-1].new
+
+
+def test_a_scenario_prefix_writes_the_line_into_that_scenario_whatever_is_in_view(session, engagement, model):
+    current, target, _feed = model
+    capture.apply(session, engagement, f"[target] {LINE}", None, Choices(scenario_id=current.id))
+
+    assert load_snapshot(session, target).flows[0].pattern == "event"
+    assert load_snapshot(session, current).flows[0].pattern == "batch"
+
+
+def test_an_unknown_scenario_prefix_is_an_error_listing_the_scenarios(session, engagement, model):
+    result = capture.preview(session, engagement, f"[Tagret B] {LINE}")
+
+    assert result.error is not None and result.error.column == 1
+    assert "Tagret B" in result.error.message and "[Target]" in result.error.message
+    assert not result.items
+
+
+def test_the_prefix_keeps_every_column_of_the_rest_of_the_line():
+    from app.capture.grammar import parse, scenario_prefix
+
+    name, rest, start = scenario_prefix("  [Target A]  Shop -> OMS: order")
+    assert (name, start) == ("Target A", 2)
+    assert len(rest) == len("  [Target A]  Shop -> OMS: order")
+    parsed = parse(rest)
+    assert parsed.source.start == rest.index("Shop")
+    assert scenario_prefix("Shop -> OMS: order") == (None, "Shop -> OMS: order", 0)

@@ -10,6 +10,7 @@ The grammar is documented for people in docs/quick-capture.md and in the in-app 
     requirement  REQ [must|should|could|won't]: Title [@Source stakeholder] [#channel …]
     decision     ADR: Title [-> REQ-3, REQ-5]
     stakeholder  @Name[, role[, team]]
+    any line     [Scenario name] …   (written into that scenario; see scenario_prefix)
 
 Names with commas, colons, arrows or keywords go in double quotes. The grammar knows nothing of the
 database: codes (patterns, roles, priorities) are plain strings that the tests check against models.vocab.
@@ -76,6 +77,7 @@ __all__ = [
     "fold",
     "parse",
     "rewrite",
+    "scenario_prefix",
 ]
 
 MAX_LINE = 1000
@@ -124,6 +126,18 @@ def rewrite(line: str, name: Name, replacement: str) -> str:
         if not isinstance(parsed, ParseError) and any(n.start == name.start and want in n.keys for n in parsed.names):
             return new
     return line[: name.start] + candidates[-1] + line[name.end :]
+
+
+def scenario_prefix(line: str) -> tuple[str | None, str, int]:
+    """A leading `[Scenario name]` names the scenario the line writes into: (that name or None, the line with
+    the prefix blanked out so every column stays where it was, the prefix's 0-based start)."""
+    start = len(line) - len(line.lstrip())
+    if not line[start:].startswith("["):
+        return None, line, start
+    end = line.find("]", start)
+    if end < 0:
+        return None, line, start
+    return " ".join(line[start + 1:end].split()), line[:start] + " " * (end + 1 - start) + line[end + 1:], start
 
 
 # --- dispatch -------------------------------------------------------------------------------------

@@ -7,20 +7,25 @@ and resolves the line again — it never trusts the preview the browser saw — 
 save_element/add_link in one transaction.
 
 The parts: `capture_preview` (Choices, Suggestion, Item, Preview), `capture_resolve` (the catalog look-ups) and
-`capture_lines` (one builder per kind of line); the public names stay importable from here.
+`capture_lines` (one builder per kind of line); the public names stay importable from here. A leading
+`[Scenario name]` writes the line into that scenario instead of the one in view.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.capture import grammar
 from app.capture.grammar import ParseError
+from app.graph.names import match_name
 from app.services.catalog.capture_lines import _BUILDERS, DEFAULT_PATTERN
 from app.services.catalog.capture_preview import Builder, Choices, Item, Preview, Suggestion
 from app.services.catalog.capture_resolve import PAGE_OF, _Resolver
 from app.services.errors import ValidationError
-from models import Element, Engagement
+from models import Element, Engagement, Scenario
 
 __all__ = [
     "DEFAULT_PATTERN",
@@ -43,12 +48,20 @@ def preview(session: Session, engagement: Engagement, line: str, choices: Choice
     result = Preview(line=line)
     if result.empty:
         return result
-    parsed = grammar.parse(line)
+    choices = choices or Choices()
+    named, rest, at = grammar.scenario_prefix(line)
+    if named is not None:
+        scenario_id, problem = scenario_named(session, engagement, named)
+        if problem:
+            result.error = ParseError(problem, at + 1, line.find("]", at) + 1 - at)
+            return result
+        choices = replace(choices, scenario_id=scenario_id)
+    parsed = grammar.parse(rest)
     if isinstance(parsed, ParseError):
         result.error = parsed
         return result
     result.parsed = parsed
-    resolver = _Resolver(session, engagement, line, choices or Choices())
+    resolver = _Resolver(session, engagement, line, choices)
     _BUILDERS[type(parsed)](resolver, parsed, result)
     return result
 
@@ -68,3 +81,17 @@ def apply(
         session.rollback()
         raise
     return created
+
+
+def scenario_named(session: Session, engagement: Engagement, name: str) -> tuple[int | None, str | None]:
+    """The id of the engagement's scenario a `[name]` prefix means, or why it means none (unknown, ambiguous)."""
+    scenarios = session.execute(
+        select(Scenario.id, Scenario.name).where(Scenario.engagement_id == engagement.id).order_by(Scenario.id)
+    ).all()
+    match = match_name(name, scenarios, closest=False)
+    if match.ok:
+        return match.key, None
+    known = ", ".join(f"[{n}]" for _i, n in scenarios)
+    if match.candidates:
+        return None, f"{match.message('scenario')} Scenarios: {known}."
+    return None, f"No scenario “{name}” in this engagement. Scenarios: {known}."
