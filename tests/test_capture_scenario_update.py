@@ -8,27 +8,16 @@ from sqlalchemy import func, select
 from app.services.analysis.scenario import load_snapshot
 from app.services.catalog import capture
 from app.services.catalog.capture import Choices
-from app.services.catalog.elements import save_element
-from app.services.scenarios import list_scenarios, save_scenario
-from models import DataEntity, DataFlow
+from models import DataFlow
+from tests.support.scenarios import batch_feed
 
 LINE = "Dynamics AX -> Commerce Cloud: inventory as event every 30s"
 
 
 @pytest.fixture
 def model(session, engagement):
-    current = list_scenarios(session, engagement.id)[0]
-    inventory = session.scalar(
-        select(DataEntity).where(DataEntity.engagement_id == engagement.id, DataEntity.name == "Inventory")
-    )
-    erp = save_element(session, engagement, "system", {"name": "Dynamics AX", "category": "erp"})
-    shop = save_element(session, engagement, "system", {"name": "Commerce Cloud", "category": "ecommerce"})
-    feed = save_element(session, engagement, "flow", {
-        "source_id": erp.id, "target_id": shop.id, "entity_ids": [inventory.id], "pattern": "batch",
-        "frequency": "nightly", "latency_seconds": 86400, "worst_latency_seconds": 86400,
-    })
-    target = save_scenario(session, engagement, "Target", copy_from=current)
-    return current, target, feed
+    m = batch_feed(session, engagement, frequency="nightly", worst_latency_seconds=86400)
+    return m["current"], m["target"], m["feed"]
 
 
 def test_the_preview_shows_the_changes_to_the_existing_flow_in_the_scenario_in_view(session, engagement, model):

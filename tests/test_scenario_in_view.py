@@ -11,25 +11,15 @@ from app.services.catalog import scenario_values as sv
 from app.services.catalog.elements import save_element
 from app.services.engagements import create_engagement
 from app.services.scenarios import list_scenarios, save_scenario
-from models import DataEntity, DataFlow, System
+from models import DataFlow, System
+from tests.support.scenarios import batch_feed
 from tests.test_query_counts import _grow, assert_same_statements_after
 
 
 @pytest.fixture
 def model(session, engagement):
     """Current state with a batch inventory feed ERP -> web shop, and a target copied from it."""
-    current = list_scenarios(session, engagement.id)[0]
-    inventory = session.scalar(
-        select(DataEntity).where(DataEntity.engagement_id == engagement.id, DataEntity.name == "Inventory")
-    )
-    erp = save_element(session, engagement, "system", {"name": "Dynamics AX", "category": "erp"})
-    shop = save_element(session, engagement, "system", {"name": "Commerce Cloud", "category": "ecommerce"})
-    feed = save_element(session, engagement, "flow", {
-        "source_id": erp.id, "target_id": shop.id, "entity_ids": [inventory.id], "pattern": "batch",
-        "latency_seconds": 86400,
-    })
-    target = save_scenario(session, engagement, "Target", copy_from=current)
-    return {"current": current, "target": target, "erp": erp, "shop": shop, "feed": feed, "inventory": inventory}
+    return batch_feed(session, engagement)
 
 
 def _row(browser, engagement, flow, scenario) -> str:

@@ -7,27 +7,17 @@ from sqlalchemy import func, select
 
 from app.services.analysis.scenario import load_snapshot
 from app.services.catalog import scenario_values as sv
-from app.services.catalog.elements import delete_element, save_element
+from app.services.catalog.elements import delete_element
 from app.services.errors import Conflict, ValidationError
-from app.services.scenarios import list_scenarios, save_scenario
+from app.services.scenarios import save_scenario
 from models import Change, DataEntity, ScenarioValue
+from tests.support.scenarios import batch_feed
 
 
 @pytest.fixture
 def model(session, engagement):
     """Current state with a batch inventory feed ERP -> Web shop, and a target copied from it."""
-    current = list_scenarios(session, engagement.id)[0]
-    inventory = session.scalar(
-        select(DataEntity).where(DataEntity.engagement_id == engagement.id, DataEntity.name == "Inventory")
-    )
-    erp = save_element(session, engagement, "system", {"name": "Dynamics AX", "category": "erp"})
-    shop = save_element(session, engagement, "system", {"name": "Commerce Cloud", "category": "ecommerce"})
-    feed = save_element(session, engagement, "flow", {
-        "source_id": erp.id, "target_id": shop.id, "entity_ids": [inventory.id], "pattern": "batch",
-        "latency_seconds": 86400, "worst_latency_seconds": 86400,
-    })
-    target = save_scenario(session, engagement, "Target", copy_from=current)
-    return {"current": current, "target": target, "erp": erp, "shop": shop, "feed": feed, "inventory": inventory}
+    return batch_feed(session, engagement, worst_latency_seconds=86400)
 
 
 def _flow(session, scenario, flow_id):
