@@ -52,7 +52,8 @@ def version_in(session: Session, element: Element, scenario: Scenario) -> int:
     return element.version + (row.version if row else 0)
 
 
-def _plain(spec: Kind, name: str, value: Any) -> Any:
+def plain_value(spec: Kind, name: str, value: Any) -> Any:
+    """A cleaned value as the change log and scenario values hold it (ids for references, sorted id lists)."""
     kind = spec.field(name).type
     if kind == "ref":
         return value.id if value is not None else None
@@ -110,7 +111,7 @@ def save_in_scenario(
         if scope == "all":
             _forget(session, element, [k for k in shared if k in varying])
     if own_fields:
-        _set_in_scenario(session, spec, element, scenario, {k: _plain(spec, k, values[k]) for k in own_fields},
+        _set_in_scenario(session, spec, element, scenario, {k: plain_value(spec, k, values[k]) for k in own_fields},
                          user_id)
     if commit:
         session.commit()

@@ -135,15 +135,6 @@ def one_in_view(session: Session, element: Element, scenario: Scenario | None) -
                       sv.version_in(session, element, scenario))
 
 
-def _plain(spec: Kind, name: str, value: Any) -> Any:
-    kind = spec.field(name).type
-    if kind == "ref":
-        return value.id if value is not None else None
-    if kind == "refs":
-        return sorted(o.id for o in value)
-    return value
-
-
 def save_from_view(
     session: Session,
     engagement: Engagement,
@@ -169,7 +160,7 @@ def save_from_view(
     unchanged = set()
     if not errors:
         for name, value in cleaned.items():
-            plain = _plain(spec, name, value)
+            plain = sv.plain_value(spec, name, value)
             if spec.field(name).type == "refs":
                 same = sorted(plain or []) == sorted(before.get(name) or [])
             else:
