@@ -176,25 +176,50 @@ def copy_scenario_values(session: Session, source: Scenario, target: Scenario) -
 class InScenario:
     """An element as one scenario sees it: its own values there where it has them, the shared ones otherwise.
 
-    Reads like the element (`flow.pattern`, `flow.via`, `system.channels`), so tables and exporters written
-    for elements show a scenario's values without knowing about them."""
+    Reads like the element (`flow.pattern`, `flow.via`, `system.channels`), so tables, templates and exporters
+    written for elements show a scenario's values without knowing about them. `objects` resolves the ids its
+    values point at (see `referenced_objects`)."""
 
     def __init__(self, element: Element, values: dict[str, Any], objects: dict[int, Element]) -> None:
         self._element, self._values, self._objects = element, values, objects
         self._by_attr = {f.attr or f.name: f for f in KINDS[element.kind].fields if f.name in values}
 
     def __getattr__(self, name: str) -> Any:
-        f = self._by_attr.get(name)
+        own = self.__dict__
+        f = own["_by_attr"].get(name)
         if f is not None:
-            value = self._values[f.name]
+            value = own["_values"][f.name]
             if f.type == "ref":
-                return self._objects.get(value) if value is not None else None
+                return own["_objects"].get(value) if value is not None else None
             if f.type == "refs":
-                return [self._objects[i] for i in value if i in self._objects]
+                return [own["_objects"][i] for i in value if i in own["_objects"]]
             return value
-        if name in self._values:  # the raw id of a reference, e.g. owner_id
-            return self._values[name]
-        return getattr(self._element, name)
+        if name in own["_values"]:  # the raw id of a reference, e.g. owner_id
+            return own["_values"][name]
+        return getattr(own["_element"], name)
+
+
+def referenced_objects(session: Session, rows: Iterable[tuple[Kind, dict[str, Any]]]) -> dict[int, Element]:
+    """The objects scenario values point at (kind spec, values): from the session when loaded, else one query."""
+    ids: set[int] = set()
+    for spec, values in rows:
+        for name, value in values.items():
+            kind = next((f.type for f in spec.fields if f.name == name), None)
+            if kind == "ref" and value is not None:
+                ids.add(value)
+            elif kind == "refs":
+                ids.update(value or ())
+    loaded: dict[int, Element] = {}
+    missing = []
+    for i in ids:
+        obj = session.identity_map.get(session.identity_key(Element, i))
+        if obj is None:
+            missing.append(i)
+        else:
+            loaded[i] = obj
+    if missing:
+        loaded.update({e.id: e for e in session.scalars(select(Element).where(Element.id.in_(missing)))})
+    return loaded
 
 
 def in_scenario(session: Session, scenario: Scenario, elements: list[Element]) -> list[Element | InScenario]:
@@ -202,9 +227,5 @@ def in_scenario(session: Session, scenario: Scenario, elements: list[Element]) -
     own = overrides_of(session, scenario.id, [e.id for e in elements]) if elements else {}
     if not own:
         return list(elements)
-    kinds = {e.id: KINDS[e.kind] for e in elements}
-    wanted = {i for element_id, values in own.items() for name, v in values.items()
-              if kinds[element_id].field(name).type in ("ref", "refs")
-              for i in (v if isinstance(v, list) else [v]) if i is not None}
-    objects = {e.id: e for e in session.scalars(select(Element).where(Element.id.in_(wanted)))} if wanted else {}
+    objects = referenced_objects(session, ((KINDS[e.kind], own[e.id]) for e in elements if e.id in own))
     return [InScenario(e, own[e.id], objects) if e.id in own else e for e in elements]

@@ -10,34 +10,27 @@ at objects the page has not loaded, such as another owner).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.catalog import scenario_values as sv
-from app.services.catalog.fields import KINDS, Kind, clean
+from app.services.catalog.fields import KINDS, clean
 from models import Element, Engagement, Scenario
 
 __all__ = ["InScenario", "in_view", "one_in_view", "pick_scenario", "save_from_view", "with_values"]
 
 
-class InScenario:
-    """An element as a scenario sees it: per-scenario fields answer with the scenario's own values, every other
-    attribute is the element's. `own_fields` names the fields whose value is the scenario's own; `version` is the one an
-    edit in this scenario must send (see scenario_values.version_in)."""
+class InScenario(sv.InScenario):
+    """An element as a scenario sees it, for a page: `scenario_values.InScenario` plus the scenario, the fields
+    whose value is the scenario's own (`own_fields`, marked on the page) and the version an edit in this
+    scenario must send (see scenario_values.version_in)."""
 
-    def __init__(self, element: Element, scenario: Scenario, attrs: dict[str, Any], own: frozenset[str],
+    def __init__(self, element: Element, scenario: Scenario, values: dict[str, Any], objects: dict[int, Element],
                  version: int | None = None):
-        self._element, self.scenario, self._attrs, self.own_fields = element, scenario, attrs, own
+        super().__init__(element, values, objects)
+        self.scenario, self.own_fields = scenario, frozenset(values)
         self.version = element.version if version is None else version
-
-    def __getattr__(self, name: str) -> Any:
-        attrs = self.__dict__.get("_attrs", {})
-        if name in attrs:
-            return attrs[name]
-        return getattr(self.__dict__["_element"], name)
 
     @property
     def element(self) -> Element:
@@ -59,48 +52,6 @@ def pick_scenario(scenarios: list[Scenario], *wanted: int | None) -> Scenario | 
     return next((s for s in scenarios if s.is_baseline), scenarios[0] if scenarios else None)
 
 
-def _attrs(session: Session, spec: Kind, values: dict[str, Any], loaded: dict[int, Element]) -> dict[str, Any]:
-    """Payload values (ids) -> the attributes display reads (objects for references)."""
-    attrs: dict[str, Any] = {}
-    for name, value in values.items():
-        try:
-            f = spec.field(name)
-        except StopIteration:
-            continue
-        if f.type == "ref":
-            attrs[f.attr or name] = loaded.get(value) if value is not None else None
-        elif f.type == "refs":
-            attrs[f.attr or name] = sorted((loaded[i] for i in value or () if i in loaded), key=lambda o: o.name)
-        else:
-            attrs[f.attr or name] = value
-    return attrs
-
-
-def _referenced(session: Session, rows: Iterable[tuple[Kind, dict[str, Any]]]) -> dict[int, Element]:
-    """The objects the scenario's own values point at, from the session when loaded, else in one query."""
-    ids: set[int] = set()
-    for spec, values in rows:
-        for name, value in values.items():
-            kind = next((f.type for f in spec.fields if f.name == name), None)
-            if kind == "ref" and value is not None:
-                ids.add(value)
-            elif kind == "refs":
-                ids.update(value or ())
-    loaded: dict[int, Element] = {}
-    if not ids:
-        return loaded
-    missing = []
-    for i in ids:
-        obj = session.identity_map.get(session.identity_key(Element, i))
-        if obj is None:
-            missing.append(i)
-        else:
-            loaded[i] = obj
-    if missing:
-        loaded.update({e.id: e for e in session.scalars(select(Element).where(Element.id.in_(missing)))})
-    return loaded
-
-
 def in_view(session: Session, items: list[Element], scenario: Scenario | None) -> list[Any]:
     """The rows of a page as `scenario` sees them (one query; the items unchanged when there is no scenario or
     the kind is shared by all scenarios)."""
@@ -119,9 +70,8 @@ def with_values(session: Session, scenario: Scenario, rows: list[tuple[Element, 
     if not rows:
         return []
     spec = KINDS[rows[0][0].kind]
-    loaded = _referenced(session, ((spec, values) for _e, values in rows if values))
-    return [InScenario(e, scenario, _attrs(session, spec, values or {}, loaded), frozenset(values or {}))
-            for e, values in rows]
+    loaded = sv.referenced_objects(session, ((spec, values) for _e, values in rows if values))
+    return [InScenario(e, scenario, values or {}, loaded) for e, values in rows]
 
 
 def one_in_view(session: Session, element: Element, scenario: Scenario | None) -> Any:
@@ -130,9 +80,8 @@ def one_in_view(session: Session, element: Element, scenario: Scenario | None) -
     if scenario is None or not spec.in_scenarios:
         return element
     own = sv.overrides_of(session, scenario.id, [element.id]).get(element.id, {})
-    loaded = _referenced(session, [(spec, own)]) if own else {}
-    return InScenario(element, scenario, _attrs(session, spec, own, loaded), frozenset(own),
-                      sv.version_in(session, element, scenario))
+    loaded = sv.referenced_objects(session, [(spec, own)]) if own else {}
+    return InScenario(element, scenario, own, loaded, sv.version_in(session, element, scenario))
 
 
 def save_from_view(
