@@ -83,13 +83,15 @@ def _email(s, e, f: Field, raw: Any) -> str:
 
 
 def _choice(_s, _e, f: Field, raw: Any) -> str:
-    value = raw.strip() if isinstance(raw, str) else raw
     assert f.choices is not None
+    if not isinstance(raw, str):  # a list or number from JSON or a form is not one of the codes
+        raise ValueError(f"Must be one of: {', '.join(f.choices)}.")
+    value = raw.strip()
     if value in f.choices:
         return value
     # Accept the label too (spreadsheets and bundles written by people say "On-premises").
     for code, label in f.choices.items():
-        if isinstance(value, str) and value.casefold() == label.casefold():
+        if value.casefold() == label.casefold():
             return code
     raise ValueError(f"Must be one of: {', '.join(f.choices)}.")
 

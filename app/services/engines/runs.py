@@ -196,12 +196,13 @@ def largest_input(session: Session, run: EngineRun) -> int:
     return max(counts, default=0)
 
 
-def list_runs(session: Session, engagement_id: int, kind: str | None = None, limit: int = 50) -> list[EngineRun]:
-    """The latest runs, newest first (interrupted ones marked failed first)."""
+def list_runs(session: Session, engagement_id: int, kind: str | tuple[str, ...] | None = None,
+              limit: int = 50) -> list[EngineRun]:
+    """The latest runs of a kind (or of several), newest first (interrupted ones marked failed first)."""
     reap_stale(session, engagement_id)
     query = select(EngineRun).where(EngineRun.engagement_id == engagement_id)
     if kind:
-        query = query.where(EngineRun.kind == kind)
+        query = query.where(EngineRun.kind.in_((kind,) if isinstance(kind, str) else kind))
     return list(session.scalars(query.options(selectinload(EngineRun.scenario))
                                 .order_by(EngineRun.id.desc()).limit(limit)))
 

@@ -62,7 +62,8 @@ def overview():
     comparison = _comparison([latest[s.id] for s in scenarios if s.id in latest])
     return render(
         "atp/overview.html", scenarios=scenarios, rules=rules, latest=latest, latest_atp=latest_atp,
-        runs=engine_runs.list_runs(db.session, g.engagement.id, limit=15), channels=_order_channels(),
+        runs=engine_runs.list_runs(db.session, g.engagement.id, kind=("atp", "replay"), limit=15),
+        channels=_order_channels(),
         inputs={k: latest_version(db.session, g.engagement.id, k) for k in ("locations", "inventory", "orders",
                                                                            "receipts")},
         comparison=comparison,
