@@ -16,8 +16,8 @@ from app.services.analysis.scenario import find_scenario
 from app.services.datasets.uploads import upload_dataset
 from app.services.engines import identity as identity
 from app.services.engines import identity_compare as identity_compare
-from app.services.engines import identity_inputs as identity_inputs
 from app.services.engines import identity_exports as identity_exports
+from app.services.engines import identity_inputs as identity_inputs
 from app.services.engines import identity_results as identity_results
 from tests.support.customers import load_customers, scenario_with
 from tests.support.datasets import erp
