@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 
 from openpyxl import load_workbook
 
@@ -161,3 +162,17 @@ def test_the_run_page_lists_the_extracts_read_with_their_versions(browser, sessi
     page = browser.get(f"/e/{engagement.id}/identity/runs/{run.id}").get_data(as_text=True)
     assert "EU:Shop</a> <a" in page and "v1</a> from EU:Shop (2 records)" in page
     assert "CRM; Service" in page and "/datasets/versions/" in page
+
+
+def test_the_command_line_and_the_report_list_the_extracts_a_run_read(app, session, engagement, tmp_path):
+    from app.services.reports.engines import engine_results
+
+    run = _run(session, engagement)
+    [section] = engine_results(session, engagement, [run.id])
+    assert section.notes[0].startswith("Extracts read: EU:Shop v1 from EU:Shop (2 records); Till|North v1")
+    result = app.test_cli_runner().invoke(args=["identity", "run", str(engagement.id), "--json",
+                                                "--clusters", str(tmp_path / "g.csv")])
+    assert result.exit_code == 0, result.output
+    read = json.loads(result.output)["read"]
+    assert [(r["dataset"], r["version"], r["system"], r["rows"]) for r in read] == [
+        (name, 1, name, 2) for name in SYSTEMS]

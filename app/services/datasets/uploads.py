@@ -111,8 +111,7 @@ def upload_dataset(
     max_bytes: int = DEFAULT_MAX_BYTES,
     commit: bool = True,
 ) -> Upload:
-    """Validate a CSV/XLSX upload and store it as the next version of the named dataset, else of the system's own
-    dataset of the kind (`naming`); DatasetRejected names every bad cell."""
+    """Validate a CSV/XLSX upload and store it as the next version (`naming`); DatasetRejected names every bad cell."""
     _check_kind(kind)
     if not isinstance(system, System):
         system = find_system(session, engagement, system)

@@ -41,8 +41,7 @@ def join_list(items: list[str]) -> str:
 
 
 def split_key(key: str, systems: list[str]) -> tuple[str, str]:
-    """(system, source record id) of a record key of a run stored before both were kept: the longest of the run's
-    systems the key starts with (then ":"), else the text up to the first ":"."""
+    """(system, record id) of an older run's record key: split after the longest of its system names it starts with."""
     for system in sorted(systems, key=len, reverse=True):
         if key.startswith(f"{system}:"):
             return system, key[len(system) + 1:]

@@ -102,8 +102,7 @@ def parse_options(document: dict[str, Any] | None, decisions: dict[str, str] | N
 
 
 def pair_key(a: str, b: str) -> str:
-    """The stored key of a review decision on two records: "keyA|keyB" sorted, or a JSON pair when "|" would not
-    tell the two keys apart (a system or record id holding "|", or a key starting with "[")."""
+    """A decision's stored key: "keyA|keyB" (sorted), or a JSON pair when a key holds "|" or starts with "["."""
     left, right = sorted((a, b))
     if "|" in left or "|" in right or left.startswith("["):
         return json.dumps([left, right], ensure_ascii=False)
@@ -111,8 +110,7 @@ def pair_key(a: str, b: str) -> str:
 
 
 def key_pairs(key: str) -> list[tuple[str, str]]:
-    """The (sorted) record pairs a stored decision key stands for: one; an older "a|b" key whose records held "|"
-    stands for each way of splitting it, and only the split naming two records of a run applies."""
+    """The sorted record pairs a stored decision key can mean (an old "a|b" key: every split; only real ones apply)."""
     if key.startswith("["):
         try:
             value = json.loads(key)
