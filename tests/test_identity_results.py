@@ -16,6 +16,7 @@ from app.services.analysis.scenario import find_scenario
 from app.services.datasets.uploads import upload_dataset
 from app.services.engines import identity as identity
 from app.services.engines import identity_compare as identity_compare
+from app.services.engines import identity_exports as identity_exports
 from app.services.engines import identity_inputs as identity_inputs
 from app.services.engines import identity_results as identity_results
 from tests.support.customers import load_customers, scenario_with
@@ -28,16 +29,18 @@ def test_golden_records_export_as_formula_safe_csv_and_xlsx(session, engagement)
     upload_dataset(session, engagement, "customers", text.encode(), "web.csv", system=web)
     run = identity.run_identity(session, engagement, find_scenario(session, engagement),
                                 options={"probabilistic": False})
-    rows = list(csv.DictReader(io.StringIO(identity_results.export_csv(run).decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(identity_exports.export_csv(run).decode("utf-8-sig"))))
     assert rows[0]["first_name"].startswith("'=") and rows[0]["records"] == "Web shop:W1"
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(identity_results.export_xlsx(run))).active
-    assert sheet["D2"].data_type == "s" and str(sheet["D2"].value).startswith("'=")
+    sheet = load_workbook(io.BytesIO(identity_exports.export_xlsx(run))).active
+    # a string cell never runs as a formula: the XLSX keeps the text exactly as given
+    assert sheet["D2"].data_type == "s" and sheet["D2"].value == '=HYPERLINK("x")'
+
 
 
 def _records_export(run, session=None):
-    return list(csv.DictReader(io.StringIO(identity_results.export_csv(run, session, "records").decode("utf-8-sig"))))
+    return list(csv.DictReader(io.StringIO(identity_exports.export_csv(run, session, "records").decode("utf-8-sig"))))
 
 
 def test_every_source_record_exports_with_its_customer_and_why(session, engagement):
@@ -59,7 +62,7 @@ def test_every_source_record_exports_with_its_customer_and_why(session, engageme
     assert rows["Till:P1"]["system"] == "Till" and rows["Till:P1"]["source_record_id"] == "P1"
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(identity_results.export_xlsx(run, session, "records"))).active
+    sheet = load_workbook(io.BytesIO(identity_exports.export_xlsx(run, session, "records"))).active
     assert sheet.title == "record_customers" and sheet.max_row == 8
     assert [c.value for c in sheet[1]][:3] == ["customer", "system", "source_record_id"]
 
@@ -75,8 +78,11 @@ def test_record_export_is_formula_safe(session, engagement):
     assert row["golden_first_name"].startswith("'=")
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(identity_results.export_xlsx(run, session, "records"))).active
-    assert all(sheet.cell(row=2, column=c).data_type == "s" for c in (2, 3, 8))
+    sheet = load_workbook(io.BytesIO(identity_exports.export_xlsx(run, session, "records"))).active
+    cells = {head.value: cell for head, cell in zip(sheet[1], sheet[2], strict=True)}
+    assert all(cells[c].data_type == "s" for c in ("system", "source_record_id", "golden_first_name"))
+    assert (cells["system"].value, cells["source_record_id"].value) == ("=Web", "@SUM(A1)")
+    assert cells["golden_first_name"].value == '=HYPERLINK("x")'
 
 
 def test_a_large_run_exports_records_by_rerunning_its_snapshot(session, engagement, monkeypatch):
@@ -93,7 +99,7 @@ def test_a_large_run_exports_records_by_rerunning_its_snapshot(session, engageme
 
     assert shape(_records_export(big, session)) == shape(_records_export(stored, session))
     with pytest.raises(Exception, match="session"):
-        identity_results.export_csv(big, None, "records")
+        identity_exports.export_csv(big, None, "records")
 
 
 def test_decisions_made_on_a_run_do_not_change_what_it_exports(session, engagement):

@@ -113,7 +113,8 @@ def test_the_record_to_customer_export_downloads_from_the_run_page(browser, sess
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     assert resp.headers["Content-Disposition"] == f'attachment; filename="identity-run-{run.id}-record-customers.csv"'
     lines = resp.get_data(as_text=True).lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("customer,system,source_record_id,record,match,probability,linked_to,golden_")
+    assert lines[0].startswith("customer,system,source_record_id,record,match,probability,linked_to,linked_to_system,"
+                               "linked_to_source_record_id,golden_")
     assert len(lines) == 8
     xlsx = browser.get(f"/e/{e}/identity/runs/{run.id}/records.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"

@@ -44,7 +44,9 @@ def _print_report(report: Report) -> None:
 @click.argument("kind", type=click.Choice(list(KINDS)))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--system", required=True, help="The catalog system the data was extracted from (name or id).")
-@click.option("--name", default=None, help="Dataset name [default: the kind]; the same name adds a version.")
+@click.option("--name", default=None,
+              help="Dataset name; the same name adds a version [default: the system's own dataset of KIND, else a "
+                   "new one named after the system (customers) or the kind].")
 @click.option("--map", "pairs", multiple=True, metavar="CLIENT_HEADER=COLUMN",
               help="Map a header of the file to one of our columns (repeatable).")
 @click.option("--by", "by_email", default=None, help="Email of the user recorded as uploader.")

@@ -13,6 +13,7 @@ from app.cli.common import emit_json, fail, resolve_engagement, user_by_email
 from app.extensions import db
 from app.services.analysis import scenario as analysis
 from app.services.engines import identity as identity
+from app.services.engines import identity_exports as identity_exports
 from app.services.engines import identity_results as identity_results
 from app.services.engines import runs as engine_runs
 from app.services.errors import ServiceError
@@ -33,6 +34,7 @@ def run_payload(run, clusters_file: str | None, records_file: str | None = None)
         "status": run.status,
         "error": run.error or None,
         "dataset_versions": run.dataset_versions,
+        "read": identity.datasets_read(run),
         "options": run.parameters.get("options", {}),
         "decisions": len(run.parameters.get("decisions", {})),
         "records": m.get("records"),
@@ -91,7 +93,7 @@ def run_command(engagement, scenario, threshold, review_low, options_file, clust
         raise SystemExit(1)
     path = clusters_path or Path(current_app.instance_path) / "exports" / f"identity-run-{run.id}-golden.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(identity_results.export_csv(run))
+    path.write_bytes(identity_exports.export_csv(run))
     if records_path is not None:
         _write(run, "records", records_path)
     if as_json:
@@ -100,6 +102,7 @@ def run_command(engagement, scenario, threshold, review_low, options_file, clust
     m = run.metrics
     click.echo(f"Identity run {run.id} for {run.scenario.name}: {m['records']:,} records → "
                f"{m['real_customers']:,} real customers ({m['review']:,} pair(s) to review)")
+    click.echo("  read: " + "; ".join(map(identity.read_label, identity.datasets_read(run))))
     left_out = run.parameters.get("left_out") or {}
     if left_out:
         click.echo(f"  left out (system not in {run.scenario.name}): " + ", ".join(
@@ -129,9 +132,9 @@ def _write(run, what: str, path: Path) -> None:
     """Write an export; the format follows the file's extension (.xlsx, else CSV)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
-        path.write_bytes(identity_results.export_xlsx(run, db.session, what))
+        path.write_bytes(identity_exports.export_xlsx(run, db.session, what))
     else:
-        path.write_bytes(identity_results.export_csv(run, db.session, what))
+        path.write_bytes(identity_exports.export_csv(run, db.session, what))
 
 
 @identity_cli.command("export")

@@ -5,5 +5,6 @@
 - `validation`: row-by-row validation into typed columns;
 - `profile`: counts, ranges and findings of a validated dataset;
 - `store`: typed numpy columns stored as one compressed blob per version;
+- `naming`: which dataset an upload versions (by default the system's own dataset of the kind);
 - `uploads`: upload, list, load and templates (the use cases views and the CLI call);
 """

@@ -2,7 +2,9 @@
 
 A dataset is (engagement, kind, name) and comes from one catalog system; each accepted upload is a new
 immutable version, so runs that used an older version can always be reproduced. A rejected upload stores
-nothing at all. Engines use, per kind, the most recently uploaded version unless told otherwise.
+nothing at all. Which dataset an upload versions (by default the system's own one of the kind): `naming`.
+Engines use, per kind, the most recently uploaded version unless told otherwise; identity runs read every
+customers dataset.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from app.graph.names import match_name
 from app.services.datasets import store as dataset_store
 from app.services.datasets.files import DEFAULT_MAX_BYTES, read_table
 from app.services.datasets.kinds import KINDS
+from app.services.datasets.naming import target_dataset
 from app.services.datasets.profile import profile, version_status
 from app.services.datasets.store import Frame
 from app.services.datasets.validation import Report, resolve_mapping, validate
@@ -108,15 +111,13 @@ def upload_dataset(
     max_bytes: int = DEFAULT_MAX_BYTES,
     commit: bool = True,
 ) -> Upload:
-    """Validate a CSV/XLSX upload and store it as the next version; DatasetRejected names every bad cell."""
+    """Validate a CSV/XLSX upload and store it as the next version (`naming`); DatasetRejected names every bad cell."""
     _check_kind(kind)
     if not isinstance(system, System):
         system = find_system(session, engagement, system)
     elif system.engagement_id != engagement.id:
         raise ValidationError({"system": "Unknown system."})
-    label = " ".join((name or KINDS[kind].label).split())
-    if len(label) > 200:
-        raise ValidationError({"name": "At most 200 characters."})
+    dataset, label = target_dataset(session, engagement, kind, system, name)
     table = read_table(data, filename, kind, max_bytes)
     locations = _latest_values(session, engagement.id, "locations", "location_id")
     frame, report = validate(table, kind, mapping, locations)
@@ -125,14 +126,10 @@ def upload_dataset(
     document = profile(frame, inventory_skus=inventory_skus, location_ids=locations if kind == "inventory" else None)
     blob = dataset_store.encode(frame)
 
-    dataset = session.scalar(
-        select(Dataset).where(Dataset.engagement_id == engagement.id, Dataset.kind == kind,
-                              Dataset.name_key == name_key(label))
-    )
     if dataset is None:
         dataset = Dataset(engagement_id=engagement.id, kind=kind, name=label, name_key=name_key(label))
         session.add(dataset)
-    dataset.system_id = system.id
+    dataset.system_id = system.id  # only ever this system's, or one whose system was deleted
     session.flush()
     number = (session.scalar(select(func.max(DatasetVersion.number)).where(DatasetVersion.dataset_id == dataset.id))
               or 0) + 1

@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.services.engines.identity_inputs import parse_options, resolve_run, scenario_sources
+from app.services.engines.identity_inputs import (
+    decisions_by_pair,
+    key_pairs,
+    pair_key,
+    parse_options,
+    resolve_run,
+    scenario_sources,
+)
 from app.services.engines.identity_results import finding_items, identity_metrics
 from app.services.errors import NotFound, ValidationError
 from app.services.work import is_stale, progress_writer, reap_stale
@@ -27,7 +34,7 @@ PROGRESS_EVERY = 0.5  # seconds between progress writes (as engine_runs)
 
 
 def latest_decisions(session: Session, engagement: Engagement) -> dict[str, str]:
-    """The review decisions of the engagement's most recent identity run ("keyA|keyB" -> accept/reject)."""
+    """The review decisions of the engagement's most recent identity run (`pair_key` -> accept/reject)."""
     run = session.scalar(select(EngineRun).where(EngineRun.engagement_id == engagement.id,
                                                  EngineRun.kind == "identity").order_by(EngineRun.id.desc()))
     return dict((run.parameters or {}).get("decisions", {})) if run is not None else {}
@@ -51,7 +58,8 @@ def start_identity_run(session: Session, engagement: Engagement, scenario: Scena
                   # what this run applies: `decisions` grows as the workshop decides on this run
                   "applied_decisions": dict(decisions),
                   "sources": {v.dataset.name: _source_label(v, system_only=True) for v in versions},
-                  "left_out": {v.dataset.name: _source_label(v, system_only=True) for v in left_out}}
+                  "left_out": {v.dataset.name: _source_label(v, system_only=True) for v in left_out},
+                  "read": [read_entry(v) for v in versions]}
     run = EngineRun(engagement_id=engagement.id, scenario_id=scenario.id, kind="identity",
                     dataset_versions={v.dataset.name: v.id for v in versions}, rules={},
                     parameters=parameters, status="queued",
@@ -59,6 +67,32 @@ def start_identity_run(session: Session, engagement: Engagement, scenario: Scena
     session.add(run)
     session.commit()
     return run
+
+
+def read_entry(version: DatasetVersion) -> dict[str, Any]:
+    """What the run records of one extract it read: dataset, version, system and rows."""
+    dataset = version.dataset
+    return {"dataset": dataset.name, "dataset_id": dataset.id, "version": version.number, "version_id": version.id,
+            "system": dataset.system.name if dataset.system is not None else None, "rows": version.row_count,
+            "filename": version.filename}
+
+
+def datasets_read(run: EngineRun) -> list[dict[str, Any]]:
+    """The extracts a run read (`read_entry`); runs recorded before this was kept give what they stored."""
+    parameters = run.parameters or {}
+    if "read" in parameters:
+        return list(parameters["read"])
+    sources = parameters.get("sources", {})
+    return [{"dataset": name, "dataset_id": None, "version": None, "version_id": version_id,
+             "system": sources.get(name) or None, "rows": None, "filename": None}
+            for name, version_id in (run.dataset_versions or {}).items()]
+
+
+def read_label(entry: dict[str, Any]) -> str:
+    """One extract read, in words: "Web shop v2 from Web shop (1,204 records)"."""
+    return (entry["dataset"] + (f" v{entry['version']}" if entry.get("version") else "")
+            + (f" from {entry['system']}" if entry.get("system") else "")
+            + (f" ({entry['rows']:,} records)" if entry.get("rows") is not None else ""))
 
 
 def _source_label(version: DatasetVersion, system_only: bool = False) -> str:
@@ -132,15 +166,26 @@ def decide(session: Session, run: EngineRun, left: str, right: str, decision: st
     keys |= {p[side] for p in metrics.get("review_queue", []) for side in ("left", "right")}
     if left not in keys or right not in keys:
         raise ValidationError({"pair": "Not a pair of this run."})
-    key = "|".join(sorted((left, right)))
-    decisions = dict((run.parameters or {}).get("decisions", {}))
-    if decision == "undo":
-        decisions.pop(key, None)
-    else:
-        decisions[key] = decision
+    pair = tuple(sorted((left, right)))
+    # any earlier key of the same pair goes (an older "a|b" key of records holding "|" included)
+    decisions = {k: v for k, v in ((run.parameters or {}).get("decisions", {})).items() if pair not in key_pairs(k)}
+    if decision != "undo":
+        decisions[pair_key(left, right)] = decision
     run.parameters = {**run.parameters, "decisions": decisions}  # reassigned: JSON columns track assignment
     session.commit()
     return decisions
+
+
+def pair_decision(run: EngineRun, left: str, right: str) -> str | None:
+    """The decision kept on the run for two records (accept/reject), if any."""
+    return decisions_by_pair((run.parameters or {}).get("decisions", {})).get(tuple(sorted((left, right))))
+
+
+def review_items(run: EngineRun, limit: int = 100) -> list[dict[str, Any]]:
+    """The first pairs of the run's review queue, each with the decision kept on the run: {pair, decision}."""
+    decisions = decisions_by_pair((run.parameters or {}).get("decisions", {}))
+    return [{"pair": p, "decision": decisions.get(tuple(sorted((p["left"], p["right"]))))}
+            for p in (run.metrics or {}).get("review_queue", [])[:limit]]
 
 
 def identity_runs(session: Session, engagement_id: int, limit: int = 50) -> list[EngineRun]:

@@ -8,6 +8,8 @@ in `identity`, their stored figures and exports in `identity_results`.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -92,11 +94,37 @@ def parse_options(document: dict[str, Any] | None, decisions: dict[str, str] | N
         kwargs["default_region"] = str(document["default_region"]).upper()
     if document.get("survivorship"):
         kwargs["survivorship"] = {str(k): str(v) for k, v in dict(document["survivorship"]).items()}
-    kwargs["decisions"] = {tuple(k.split("|", 1)): v for k, v in (decisions or {}).items()}
+    kwargs["decisions"] = decisions_by_pair(decisions or {})
     try:
         return engine.Options(**kwargs)
     except ValueError as exc:
         raise ValidationError({"options": str(exc)}) from None
+
+
+def pair_key(a: str, b: str) -> str:
+    """A decision's stored key: "keyA|keyB" (sorted), or a JSON pair when a key holds "|" or starts with "["."""
+    left, right = sorted((a, b))
+    if "|" in left or "|" in right or left.startswith("["):
+        return json.dumps([left, right], ensure_ascii=False)
+    return f"{left}|{right}"
+
+
+def key_pairs(key: str) -> list[tuple[str, str]]:
+    """The sorted record pairs a stored decision key can mean (an old "a|b" key: every split; only real ones apply)."""
+    if key.startswith("["):
+        try:
+            value = json.loads(key)
+        except ValueError:
+            value = None
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+            return [tuple(sorted(value))]  # type: ignore[list-item]
+    parts = key.split("|")
+    return [tuple(sorted(("|".join(parts[:i]), "|".join(parts[i:])))) for i in range(1, len(parts))]  # type: ignore[misc]
+
+
+def decisions_by_pair(decisions: Mapping[str, str]) -> dict[tuple[str, str], str]:
+    """Stored decisions ("keyA|keyB" or a JSON pair -> accept/reject) by sorted pair of record keys."""
+    return {pair: decision for key, decision in decisions.items() for pair in key_pairs(key)}
 
 
 def _versions(session: Session, run: EngineRun) -> list[DatasetVersion]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.services.engines.identity import datasets_read, read_label
 from app.services.reports.engine_format import _cap, _count, _num, _pct, _plural, _result, _share
 from exports import charts
 from exports.report_model import Branding, EngineResult, Figure, Table
@@ -86,7 +87,8 @@ def _identity(session: Session, run: EngineRun, branding: Branding) -> EngineRes
     if invalid and max(invalid.values()) > 0:
         worst_q = max(invalid, key=invalid.get)
         sentences.append(f"{_cap(worst_q)} has the most invalid contact data ({_plural(invalid[worst_q], 'value')}).")
-    notes = [f"Left out of this scenario (its system is not in it): {name} ({system})." if system else
+    notes = ["Extracts read: " + "; ".join(map(read_label, datasets_read(run))) + "."]
+    notes += [f"Left out of this scenario (its system is not in it): {name} ({system})." if system else
              f"Left out of this scenario: {name}." for name, system in
              ((run.parameters or {}).get("left_out") or {}).items()]
     notes += [str(f.get("text", "")) if isinstance(f, dict) else str(f) for f in m.get("findings") or ()]

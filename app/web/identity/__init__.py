@@ -13,6 +13,7 @@ from app.jobs import init_jobs
 from app.services import transactions
 from app.services.engines import identity as identity
 from app.services.engines import identity_compare as identity_compare
+from app.services.engines import identity_exports as identity_exports
 from app.services.engines import identity_inputs as identity_inputs
 from app.services.engines import identity_results as identity_results
 from app.services.engines import runs as engine_runs
@@ -27,6 +28,7 @@ bp = engagement_blueprint("identity", __name__)
 bp.record_once(lambda state: init_jobs(state.app))
 INLINE_RECORDS = 20_000  # larger runs go to the background worker
 GOLDEN_PAGE = 100
+REVIEW_PAGE = 100
 CHART_WIDTH = 560
 
 
@@ -98,6 +100,7 @@ def run_detail(run_id: int):
     decisions = (run.parameters or {}).get("decisions", {})
     return render("identity/run.html", run=run, golden=golden[offset:offset + GOLDEN_PAGE], offset=offset,
                   total=len(golden), page_size=GOLDEN_PAGE, decisions=decisions, labels=LABELS,
+                  review=identity.review_items(run, REVIEW_PAGE), read=identity.datasets_read(run),
                   overlap_bars=_overlap_bars(run), findings=identity_results.finding_items(run.metrics or {})
                   if run.status == "done" else [],
                   applied=len(identity_inputs.applied_decisions(run)))
@@ -119,9 +122,8 @@ def pair(run_id: int):
                   if {p["left"], p["right"]} == {left, right}), None)
     if found is None:
         abort(404)
-    key = "|".join(sorted((left, right)))
     return render("identity/pair.html", "identity/_pair.html", run=run, pair=found, bars=_weight_bars(found),
-                  decision=(run.parameters or {}).get("decisions", {}).get(key))
+                  decision=identity.pair_decision(run, left, right))
 
 
 @bp.route("/identity/runs/<int:run_id>/decide", methods=["POST"])
@@ -148,11 +150,11 @@ def export(run_id: int, fmt: str, what: str):
     if run.status != "done" or fmt not in ("csv", "xlsx"):
         abort(404)
     if fmt == "csv":
-        data, mime = identity_results.export_csv(run, db.session, what), "text/csv; charset=utf-8"
+        data, mime = identity_exports.export_csv(run, db.session, what), "text/csv; charset=utf-8"
     else:
-        data = identity_results.export_xlsx(run, db.session, what)
+        data = identity_exports.export_xlsx(run, db.session, what)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    name = identity_results.export_file_name(run, what, fmt)
+    name = identity_exports.export_file_name(run, what, fmt)
     return data, 200, {"Content-Type": mime, "Content-Disposition": f'attachment; filename="{name}"'}
 
 
