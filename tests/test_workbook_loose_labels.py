@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 import models.vocab as vocab
-from app.services.workbook.importer import import_workbook
-from app.services.workbook.vocab import SYNONYMS, choice_columns, vocabulary, vocabulary_name
 from app.services.catalog.fields import KINDS
+from app.services.workbook.importer import import_workbook
 from app.services.workbook.mapping import SHEET_KIND
+from app.services.workbook.vocab import SYNONYMS, choice_columns, vocabulary, vocabulary_name
 from exports.workbook import SHEETS, read_header, read_sheet_name
 from exports.workbook.labels import loose_key
 from models import Scenario

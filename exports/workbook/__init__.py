@@ -35,11 +35,11 @@ from exports.workbook.limits import (
     MAX_UNCOMPRESSED_BYTES,
     MAX_ZIP_ENTRIES,
 )
+from exports.workbook.lists import LIST_SEPARATOR
 from exports.workbook.parsed import ParsedWorkbook, Problem, Row, Sheet, WorkbookError
 from exports.workbook.reading import read_cells, read_workbook
 from exports.workbook.sheets import (
     IGNORED_SHEETS,
-    LIST_SEPARATOR,
     SHEET_BY_NAME,
     SHEETS,
     Column,

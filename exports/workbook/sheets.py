@@ -8,9 +8,6 @@ from functools import cache
 from typing import Any
 
 from exports.workbook.labels import Reading, Vocabulary
-from exports.workbook.lists import LIST_SEPARATOR
-
-__all__ = ["LIST_SEPARATOR", "SHEETS", "SHEET_BY_NAME", "Column", "SheetSpec", "read_header", "read_sheet_name"]
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,8 @@ class ImportRun:
         try:
             saved = save_scenario(self.session, self.engagement, name, "", commit=False)
         except ValidationError as exc:
-            raise ValueError(" ".join(m for ms in exc.errors.values() for m in ([ms] if isinstance(ms, str) else ms)))
+            messages = (m for ms in exc.errors.values() for m in ([ms] if isinstance(ms, str) else ms))
+            raise ValueError(" ".join(messages)) from None
         self.index.by_name["scenario"][saved.name_key] = saved
         self.index.refs[Scenario][saved.id] = saved
         self.report.created_scenarios.append((saved.name, sheet, number))
