@@ -175,4 +175,6 @@ def test_a_scenario_name_a_scenario_cannot_have_is_an_error_at_its_row_and_colum
     systems = [*SYSTEMS, ["New OMS", "OMS", "", "", "", "", "", "x" * 201, "", ""]]
     report = import_workbook(session, engagement, xlsx({"stakeholders": STAKEHOLDERS, "systems": systems}),
                              dry_run=True)
-    assert [(s, r, c) for s, r, c, _ in errors_of(report)] == [("systems", 5, "scenarios")]
+    assert errors_of(report) == [
+        ("systems", 5, "scenarios", f"The scenario “{'x' * 80}” cannot be created: At most 200 characters."),
+    ]

@@ -23,6 +23,10 @@ class _Skip(Exception):
     """The row refers to a row that failed; its error is already reported."""
 
 
+class NotCreated(ValueError):
+    """A scenario a cell names could not be created (its name is not a valid scenario name)."""
+
+
 class Resolver:
     """Finds what cells name, in the index; remembers the rows that failed so references to them skip."""
 
@@ -132,7 +136,10 @@ class Resolver:
             raise _Skip
         found = self.index.by_name[kind].get(key)
         if found is None and kind == "scenario" and key and self.create_scenario is not None:
-            return self.create_scenario(text.strip(), *self.where)
+            try:
+                return self.create_scenario(text.strip(), *self.where)
+            except ValueError as exc:
+                raise NotCreated(f"The scenario “{text.strip()[:80]}” cannot be created: {exc}") from None
         if found is None:
             raise ValueError(
                 f"Unknown {_NOUN[kind]} “{text.strip()}” (not in the engagement or the {_SHEET_OF[kind]} sheet)."
@@ -149,6 +156,8 @@ class Resolver:
         for item in value if isinstance(value, list) else _items(value):
             try:
                 found.append(self._find(model, item))
+            except NotCreated:
+                raise
             except ValueError:
                 unknown.append(item)
         if unknown:
