@@ -342,8 +342,8 @@ GENERAL_HELP = [
     "Lists (channels, entities, tags, stakeholders…) are separated by semicolons ( ; ). A name that holds a ; "
     "is written with a backslash before it (Acme\\; Retail), and a backslash as two (\\\\).",
     "References are by name (systems, channels, entities, stakeholders, scenarios) or by ref or title "
-    "(requirements REQ-n, decisions ADR-n); case does not matter. Channels, entities, stakeholders and "
-    "scenarios must exist in the engagement or be listed on their own sheet in this workbook.",
+    "(requirements REQ-n, decisions ADR-n); case does not matter. Channels, entities and stakeholders "
+    "must exist in the engagement or be listed on their own sheet in this workbook.",
     "A flow is written Source -> Target; when several flows join the same two systems add "
     "[Entity, Entity | Pattern | via Middleware] (or | direct) to say which. In a flow, a backslash also "
     "comes before a , | [ ] or > that is part of a name.",
