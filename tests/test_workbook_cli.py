@@ -123,3 +123,12 @@ def test_the_template_command_writes_the_empty_template(app, session, tmp_path):
     result = run(app, session, "workbook", "template", "-o", str(path))
     assert result.exit_code == 0
     assert list(read_cells(path.read_bytes()))[:2] == ["Instructions", "systems"]
+
+
+def test_the_dry_run_prints_a_note_for_every_loose_reading(app, session, engagement, tmp_path):
+    path = tmp_path / "client.xlsx"
+    path.write_bytes(xlsx({"systems": [["name", "category", "hosting"], ["ESB", "iPaaS/ESB", "on prem"]]}))
+    result = run(app, session, "workbook", "import", str(engagement.id), str(path), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "note: systems, column category: read 'iPaaS/ESB' as iPaaS / ESB (row 2)" in result.stdout.splitlines()
+    assert "note: systems, column hosting: read 'on prem' as On-premises (row 2)" in result.stdout.splitlines()

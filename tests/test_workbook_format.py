@@ -53,8 +53,9 @@ def test_written_cells_are_text_numbers_and_dates_never_formulas_or_error_values
     book = load_workbook(io.BytesIO(data))
     system = book["systems"]
     values = {c.column_letter: c.value for c in system[2]}
-    assert (values["A"], values["B"], values["C"], values["K"]) == ('\'=HYPERLINK("http://evil")', "#N/A", "'-", "'@me")
+    assert (values["A"], values["B"], values["C"], values["K"]) == ('=HYPERLINK("http://evil")', "#N/A", "-", "@me")
     assert all(c.data_type == "s" for c in system[2] if c.value is not None)
+    assert all(c.quotePrefix for c in system[2] if c.value is not None and c.value[0] in "=-@")
     flow = book["flows"][2]
     assert flow[5].value == 43200 and flow[5].data_type == "n" and flow[6].value == 0.5
     assert book["decisions"]["H2"].value == datetime(2025, 3, 10)
@@ -136,9 +137,11 @@ def test_a_cell_over_the_size_limit_is_reported_not_kept():
     assert book.sheets["systems"].rows[0].cells["notes"] is None
 
 
-def test_a_quote_written_by_the_export_is_stripped_on_reading():
-    book = read_workbook(xlsx({"systems": [["name", "category"], ["'=SUM(1)", "erp"]]}))
-    assert book.sheets["systems"].rows[0].cells["name"] == "=SUM(1)"
+def test_a_quote_written_by_the_csv_export_is_stripped_on_reading_but_an_xlsx_text_cell_is_kept_as_typed():
+    csv_book = read_workbook(csv_zip({"systems.csv": "name,category\r\n'=SUM(1),erp\r\n"}))
+    assert csv_book.sheets["systems"].rows[0].cells["name"] == "=SUM(1)"
+    xlsx_book = read_workbook(xlsx({"systems": [["name", "category"], ["'=SUM(1)", "erp"]]}))
+    assert xlsx_book.sheets["systems"].rows[0].cells["name"] == "'=SUM(1)"
 
 
 def test_blank_rows_are_skipped_and_row_numbers_are_the_spreadsheets():
@@ -258,4 +261,4 @@ def test_a_round_trip_through_the_writer_and_the_reader_keeps_every_value():
         system = book.sheets["systems"].rows[0].cells
         assert system["name"] == "=danger" and system["notes"] == "multi\nline" and system["tags"] == "a; b"
         assert book.sheets["flows"].rows[0].cells["latency_seconds"] in (60, "60")
-    assert cells(write_xlsx(rows), "systems")[1][0] == "'=danger"
+    assert cells(write_xlsx(rows), "systems")[1][0] == "=danger"

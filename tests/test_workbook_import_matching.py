@@ -38,14 +38,13 @@ def test_references_are_by_name_case_insensitively_and_choices_by_label_or_code(
     assert flows[2].entities[0].name == "Order" and flows[2].pattern == "api"
 
 
-def test_unknown_channels_entities_stakeholders_and_scenarios_are_errors_not_created(session, engagement):
+def test_unknown_channels_entities_and_stakeholders_are_errors_not_created(session, engagement):
     systems = [SYSTEMS[0], ["POS", "pos", "", "", "", "Nobody", "Kiosk; Web; Fax", "Target", "", ""]]
     flows = [FLOWS[0], ["POS", "POS", "Gift cards", "batch", "", "", "", ""]]
     report = import_workbook(session, engagement, inventory(systems=systems, flows=flows), dry_run=True)
     assert errors_of(report) == [
         ("systems", 2, "owner", "Unknown stakeholder “Nobody” (not in the engagement or the stakeholders sheet)."),
         ("systems", 2, "channels", "Unknown channels “Kiosk”, “Fax” (not in the engagement or the channels sheet)."),
-        ("systems", 2, "scenarios", "Unknown scenario “Target” (not in the engagement or the scenarios sheet)."),
     ]  # the flow row refers to the failed POS row: skipped without an error of its own
     assert session.scalar(select(func.count()).select_from(Channel).where(Channel.name == "Kiosk")) == 0
 

@@ -202,7 +202,10 @@ def test_bad_scenario_rows_are_named_by_sheet_row_and_column_and_nothing_is_save
     messages = [message for *_, message in errors_of(report)]
     assert messages[0] == "POS is not in the scenario Target (see the scenarios of its own row (row 4)): add it " \
                           "to that scenario first."
-    assert messages[1] == "Unknown scenario “Future” (not in the engagement or the scenarios sheet)."
+    assert messages[1] == (  # a scenario no scenarios sheet lists is created, but the flow is not in it
+        "Dynamics AX → Commerce Cloud: Inventory is not in the scenario Future (see the scenarios of its own row "
+        "(row 2)): add it to that scenario first."
+    )
     assert messages[2].startswith("notes is shared by every scenario")
     assert messages[3].startswith("No flow joins Commerce Cloud and Dynamics AX")
     assert not report.applied

@@ -263,3 +263,18 @@ def test_a_non_member_gets_404_for_every_workbook_url(make_browser, make_user, e
     assert _upload(stranger, engagement, inventory()).status_code == 404
     assert stranger.post(f"{base}/apply", data={"token": "x" * 43}).status_code == 404
     assert _systems(session, engagement) == []
+
+
+def test_the_dry_run_page_shows_how_loose_labels_were_read_and_which_scenarios_it_will_create(
+    browser, engagement, session
+):
+    systems = [["Application", "Type", "Scenarios"], ["MuleSoft", "iPaaS/ESB", "Current state; Target"]]
+    resp = _upload(browser, engagement, xlsx({"Applications list": systems}))
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "How the workbook was read" in body
+    assert "read &#39;iPaaS/ESB&#39; as iPaaS / ESB (row 2)" in body
+    assert "read the sheet “Applications list” as systems" in body
+    assert "the scenario “Target” is not on a scenarios sheet: it will be created" in body
+    assert browser.post(f"/e/{engagement.id}/workbook/apply", data={"token": _token(resp)}).status_code == 302
+    assert _systems(session, engagement) == ["MuleSoft"]

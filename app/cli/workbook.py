@@ -40,6 +40,8 @@ def import_command(engagement: str, file, dry_run: bool, user_email: str | None,
     report = import_workbook(db.session, found, data, filename=name, user_id=user.id if user else None, dry_run=dry_run)
     for line in report.lines(verbose=verbose):
         click.echo(line)
+    for problem in report.notes:
+        click.echo(f"note: {problem}")
     for problem in report.warnings:
         click.echo(f"warning: {problem}", err=True)
     for problem in report.errors:

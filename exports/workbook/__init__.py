@@ -3,10 +3,13 @@
 Pure: bytes in -> rows of plain cell values out, and rows in -> bytes out. No Flask, no database; the
 services (app/services/workbook/) give the rows their meaning.
 
-- `sheets`: the template's sheets and columns, sheet aliases, header comparison;
+- `sheets`: the template's sheets and columns, sheet aliases, header comparison (`read_header`,
+  `read_sheet_name`: loose spellings and synonyms);
 - `limits`: the safety limits (file and unpacked size, ZIP entries, rows, columns, cell length);
 - `parsed`: what reading gives (`Problem`, `WorkbookError`, `Row`, `Sheet`, `ParsedWorkbook`);
-- `cells`: formula safety (`neutralise` / `restore`) and a value as written (`cell_value`);
+- `cells`: formula safety for CSV (`neutralise` / `restore`) and a value as written (`cell_value`);
+- `lists`: list cells and flow references with their separators escaped (`join_list`, `split_list`…);
+- `labels`: labels read tolerantly (`Vocabulary`, `loose_key`): case, spaces, punctuation, synonyms;
 - `reading`: `read_workbook` (an uploaded file, checked as a ZIP first) and `read_cells` (an export, raw);
 - `rows`: a sheet's header and rows -> plain cell values, problems reported;
 - `writing`: `write_xlsx` and `write_csv_zip`.
@@ -16,8 +19,9 @@ Safety, in one place:
   uncompressed sizes (Python's zipfile never inflates an entry past its declared size) and encryption;
 - formulas are never evaluated: an XLSX cell holding a formula is reported, not read;
 - a cell longer than MAX_CELL_CHARS is reported, not kept;
-- on the way out, text starting with = + - @, a tab or a carriage return is prefixed with one `'`, so a
-  spreadsheet shows it as text instead of running it (formula injection); reading strips that quote again.
+- on the way out, in CSV, text starting with = + - @, a tab or a carriage return is prefixed with one `'`,
+  so a spreadsheet shows it as text instead of running it (formula injection); reading a CSV strips that
+  quote again. In XLSX, text is a string cell (never a formula) holding the text exactly.
 """
 
 from __future__ import annotations
@@ -31,16 +35,18 @@ from exports.workbook.limits import (
     MAX_UNCOMPRESSED_BYTES,
     MAX_ZIP_ENTRIES,
 )
+from exports.workbook.lists import LIST_SEPARATOR
 from exports.workbook.parsed import ParsedWorkbook, Problem, Row, Sheet, WorkbookError
 from exports.workbook.reading import read_cells, read_workbook
 from exports.workbook.sheets import (
     IGNORED_SHEETS,
-    LIST_SEPARATOR,
     SHEET_BY_NAME,
     SHEETS,
     Column,
     SheetSpec,
     header_key,
+    read_header,
+    read_sheet_name,
     sheet_key,
 )
 from exports.workbook.writing import write_csv_zip, write_xlsx
@@ -66,6 +72,8 @@ __all__ = [
     "WorkbookError",
     "cell_value",
     "header_key",
+    "read_header",
+    "read_sheet_name",
     "neutralise",
     "read_cells",
     "read_workbook",

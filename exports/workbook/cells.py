@@ -1,7 +1,10 @@
 """Cell values on the way out and back: formula-injection safety (neutralise / restore) and a value as written.
 
-On the way out, text starting with = + - @, a tab or a carriage return is prefixed with one `'`, so a
-spreadsheet shows it as text instead of running it (formula injection); reading strips that quote again.
+CSV has no cell types, so in a CSV file text starting with = + - @, a tab or a carriage return is prefixed
+with one `'` and a spreadsheet shows it as text instead of running it (formula injection); reading a CSV
+strips that quote again. An XLSX cell has a type: the workbook writes text as a string cell (never a formula,
+whatever it starts with) exactly as the user typed it (`guard=False`), marked "quote prefix" so that a
+spreadsheet keeps it text even when someone edits the cell. Other XLSX writers keep the quote by default.
 """
 
 from __future__ import annotations
@@ -39,18 +42,22 @@ def _strippable(text: str) -> bool:
 # --- a value as written ---------------------------------------------------------------------------
 
 
-def _set(cell, value: Any, *, xlsx: bool) -> None:
-    value = cell_value(value, xlsx=xlsx)
+def _set(cell, value: Any, *, xlsx: bool, guard: bool = True) -> None:
+    value = cell_value(value, xlsx=xlsx, guard=guard)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula or an error value, whatever the text looks like
+        if not guard and value[:1] in DANGEROUS_FIRST:
+            cell.quotePrefix = True  # Excel and LibreOffice keep it text when the cell is edited
     elif isinstance(value, date) and not isinstance(value, datetime):
         cell.number_format = "yyyy-mm-dd"
 
 
-def cell_value(value: Any, *, xlsx: bool) -> Any:
+def cell_value(value: Any, *, xlsx: bool, guard: bool = True) -> Any:
     """A plain value as written: numbers stay numbers (whole floats as ints), dates are date cells in
-    XLSX and ISO text in CSV, text is neutralised (and, in XLSX, stripped of control characters XLSX cannot hold)."""
+    XLSX and ISO text in CSV; text is neutralised when `guard` (always for CSV; the workbook's XLSX passes
+    guard=False and keeps text exactly, in a string cell) and stripped in XLSX of the control characters
+    XLSX cannot hold."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -63,5 +70,5 @@ def cell_value(value: Any, *, xlsx: bool) -> Any:
         value = value.date()
     if isinstance(value, date):
         return value if xlsx else value.isoformat()
-    text = neutralise(str(value))
+    text = neutralise(str(value)) if guard or not xlsx else str(value)
     return _ILLEGAL_XLSX.sub("", text) if xlsx else text

@@ -17,12 +17,12 @@ from exports.workbook.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES,
 from exports.workbook.parsed import ParsedWorkbook, Problem, Sheet, WorkbookError, _ExcelError, _Formula
 from exports.workbook.rows import _read_rows
 from exports.workbook.sheets import (
-    _SHEET_ALIASES,
     IGNORED_SHEETS,
     SHEET_BY_NAME,
     SHEETS,
     SheetSpec,
-    header_key,
+    read_header,
+    read_sheet_name,
     sheet_key,
 )
 
@@ -92,7 +92,12 @@ def _resolve_sheet(title: str, problems: list[Problem], seen: dict[str, str], wh
     key = sheet_key(title)
     if key in IGNORED_SHEETS or not key:
         return None
-    name = _SHEET_ALIASES.get(key)
+    reading = read_sheet_name(title)
+    name = reading.value
+    if reading.ambiguous:
+        problems.append(Problem(f"The {what} “{title}” could be any of {', '.join(reading.candidates)}: "
+                                "name it exactly; it was ignored.", level="warning"))
+        return None
     if name is None:
         known = ", ".join(s.name for s in SHEETS)
         problems.append(
@@ -103,6 +108,8 @@ def _resolve_sheet(title: str, problems: list[Problem], seen: dict[str, str], wh
         problems.append(Problem(f"The {what}s “{seen[name]}” and “{title}” are both the {name} sheet.", sheet=name))
         return None
     seen[name] = title
+    if not reading.exact:
+        problems.append(Problem(f"read the {what} “{title}” as {name}", sheet=name, level="note"))
     return SHEET_BY_NAME[name]
 
 
@@ -186,7 +193,7 @@ def _read_csv_zip(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], proble
             )
             sheets[spec.name] = Sheet(spec.name, title, [], complete=False)
             continue
-        sheet = _read_rows(spec, title, _csv_rows(text, spec.name, problems), problems)
+        sheet = _read_rows(spec, title, _csv_rows(text, spec.name, problems), problems, csv=True)
         if sheet is not None:
             sheets[spec.name] = sheet
     return sheets
@@ -221,8 +228,7 @@ def _known_headers(line: str, delimiter: str, sheet: str) -> int:
         cells = next(csv.reader([line], delimiter=delimiter))
     except (csv.Error, StopIteration):
         return 0
-    names = set(SHEET_BY_NAME[sheet].column_names)
-    return sum(header_key(c) in names for c in cells)
+    return sum(read_header(sheet, c).value is not None for c in cells)
 
 
 def _csv_row_at(raw: bytes, offset: int) -> int:

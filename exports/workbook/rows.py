@@ -12,11 +12,13 @@ from typing import Any
 from exports.workbook.cells import restore
 from exports.workbook.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS
 from exports.workbook.parsed import Problem, Row, Sheet, _ExcelError, _Formula
-from exports.workbook.sheets import SheetSpec, header_key
+from exports.workbook.sheets import SheetSpec, read_header
 
 
-def _read_rows(spec: SheetSpec, title: str, rows, problems: list[Problem]) -> Sheet | None:
-    """Header + rows -> Sheet; None when the sheet has no header row (an empty sheet counts as absent)."""
+def _read_rows(spec: SheetSpec, title: str, rows, problems: list[Problem], *, csv: bool = False) -> Sheet | None:
+    """Header + rows -> Sheet; None when the sheet has no header row (an empty sheet counts as absent).
+
+    `csv`: the cells come from a CSV file, whose text may carry the formula guard's leading quote."""
     iterator = iter(rows)
     header, header_row = None, 0
     for raw in iterator:  # the header is the first non-blank row
@@ -41,8 +43,20 @@ def _read_rows(spec: SheetSpec, title: str, rows, problems: list[Problem]) -> Sh
         if isinstance(value, _Formula | _ExcelError):
             problems.append(Problem("A header cell holds a formula or an error.", sheet=spec.name, row=header_row))
             continue
-        key = header_key(restore(str(value)))
-        if key not in spec.column_names:
+        text = restore(str(value)) if csv else str(value)
+        reading = read_header(spec.name, text)
+        key = reading.value
+        if reading.ambiguous:
+            problems.append(
+                Problem(
+                    f"The column “{text.strip()[:80]}” could be any of {', '.join(reading.candidates)}: "
+                    "name it exactly.",
+                    sheet=spec.name,
+                    row=header_row,
+                )
+            )
+            continue
+        if key is None:
             problems.append(
                 Problem(
                     f"Unknown column “{str(value)[:80]}”: it was ignored "
@@ -56,6 +70,10 @@ def _read_rows(spec: SheetSpec, title: str, rows, problems: list[Problem]) -> Sh
         if key in names:
             problems.append(Problem(f"The column {key} appears twice.", sheet=spec.name, row=header_row, column=key))
             continue
+        if not reading.exact:
+            problems.append(
+                Problem(f"read the column “{text.strip()[:80]}” as {key}", sheet=spec.name, column=key, level="note")
+            )
         positions[index] = key
         names.append(key)
     sheet = Sheet(spec.name, title, names)
@@ -82,7 +100,7 @@ def _read_rows(spec: SheetSpec, title: str, rows, problems: list[Problem]) -> Sh
         row = Row(number, {})
         for index, key in positions.items():
             value = raw[index] if index < len(raw) else None
-            row.cells[key] = _cell(value, spec.name, number, key, row, problems)
+            row.cells[key] = _cell(value, spec.name, number, key, row, problems, csv=csv)
         if any(v is not None for v in row.cells.values()) or row.bad:
             sheet.rows.append(row)
     return sheet
@@ -94,8 +112,10 @@ def _blank(value: Any) -> bool:
     )
 
 
-def _cell(value: Any, sheet: str, number: int, column: str, row: Row, problems: list[Problem]) -> Any:
-    """One raw cell -> a plain value (str, int, float, bool, date/datetime) or None; problems reported."""
+def _cell(value: Any, sheet: str, number: int, column: str, row: Row, problems: list[Problem], *, csv: bool) -> Any:
+    """One raw cell -> a plain value (str, int, float, bool, date/datetime) or None; problems reported.
+
+    Only CSV text loses a formula guard's quote: an XLSX string cell is text as typed (never a formula)."""
     if value is None:
         return None
     if isinstance(value, _Formula):
@@ -122,7 +142,8 @@ def _cell(value: Any, sheet: str, number: int, column: str, row: Row, problems: 
             )
             row.bad.add(column)
             return None
-        value = restore(value)
+        if csv:
+            value = restore(value)
         return value if value.strip() else None
     if isinstance(value, bool | int | float | date):  # datetime is a date
         return value

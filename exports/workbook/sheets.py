@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-LIST_SEPARATOR = ";"
+from exports.workbook.labels import Reading, Vocabulary
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,60 @@ _SHEET_ALIASES = {alias: s.name for s in SHEETS for alias in (s.name, *s.aliases
 IGNORED_SHEETS = frozenset({"instructions", "readme", "read_me", "about", "notes"})
 
 
+# Other names clients give the columns (compared loosely: case, spaces and punctuation left out).
+HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "systems": {
+        "name": ("system", "system name", "application", "application name", "app", "app name"),
+        "category": ("type", "system type", "application type", "kind"),
+        "vendor": ("supplier", "provider", "manufacturer"),
+        "product": ("product name", "software"),
+        "hosting": ("hosted", "hosting model", "deployment", "hosted where"),
+        "lifecycle": ("lifecycle status", "lifecycle stage", "life cycle"),
+        "owner": ("business owner", "system owner", "owned by"),
+        "channels": ("channel",),
+        "scenarios": ("in scenarios",),
+        "tags": ("tag", "labels"),
+        "notes": ("note", "description"),
+    },
+    "flows": {
+        "source": ("from", "source system", "sender", "origin"),
+        "target": ("to", "target system", "receiver", "destination"),
+        "entities": ("entity", "data", "data entities", "objects", "payload"),
+        "pattern": ("integration pattern", "flow style", "style", "method", "mechanism", "type"),
+        "latency_seconds": ("latency", "latency s", "typical latency"),
+        "worst_latency_seconds": ("worst latency", "worst latency s", "max latency"),
+        "via": ("middleware", "via system", "through"),
+        "tags": ("tag",),
+        "notes": ("note", "description"),
+    },
+    "ownership": {"system": ("system name", "application"), "entity": ("data entity", "data"),
+                  "role": ("ownership", "ownership role")},
+    "stakeholders": {"name": ("person", "full name", "stakeholder"), "role": ("job title", "title", "position"),
+                     "team": ("department",), "email": ("e mail", "mail", "email address")},
+    "requirements": {
+        "ref": ("id", "reference", "req id", "requirement id"),
+        "title": ("requirement", "summary", "name"),
+        "text": ("description", "detail", "details"),
+        "type": ("requirement type", "kind", "category"),
+        "priority": ("moscow",),
+        "source": ("requested by", "raised by", "stakeholder"),
+        "acceptance": ("acceptance criteria",),
+        "tags": ("tag",),
+    },
+    "decisions": {
+        "ref": ("id", "reference", "adr id", "decision id"),
+        "title": ("decision", "name"),
+        "outcome": ("decision outcome", "chosen option"),
+        "options": ("options considered", "alternatives"),
+        "date": ("decided on", "decision date", "date decided"),
+        "tags": ("tag",),
+    },
+    "channels": {"name": ("channel",), "customer_facing": ("customer facing?", "external")},
+    "entities": {"name": ("entity", "data entity"), "time_critical": ("time critical?", "critical")},
+    "scenarios": {"name": ("scenario",), "baseline": ("current state", "is baseline")},
+}
+
+
 def sheet_key(title: str) -> str:
     """A sheet or file name as the importer compares it: case-, space- and hyphen-insensitive."""
     return re.sub(r"[\s\-]+", "_", title.strip().casefold()).strip("_")
@@ -221,3 +276,43 @@ def sheet_key(title: str) -> str:
 def header_key(value: Any) -> str:
     """A header cell as the importer compares it: `Latency seconds*` -> `latency_seconds`."""
     return sheet_key(str(value).strip().rstrip("*"))
+
+
+@cache
+def _header_vocabulary(sheet: str) -> Vocabulary:
+    spec = SHEET_BY_NAME[sheet]
+    return Vocabulary({c: c for c in spec.column_names}, HEADER_SYNONYMS.get(sheet, {}), beginnings=False)
+
+
+# Other names clients give the sheets, beyond the aliases.
+SHEET_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "systems": ("apps", "application inventory", "applications list", "system list", "inventory"),
+    "flows": ("interfaces", "integration list", "interface list"),
+    "stakeholders": ("contacts",),
+    "requirements": ("reqs",),
+    "decisions": ("architecture decisions",),
+}
+
+
+@cache
+def _sheet_vocabulary() -> Vocabulary:
+    synonyms = {s.name: (*s.aliases, *SHEET_SYNONYMS.get(s.name, ())) for s in SHEETS}
+    return Vocabulary({s.name: s.name for s in SHEETS}, synonyms, beginnings=False)
+
+
+def read_header(sheet: str, value: Any) -> Reading:
+    """A header cell -> the column it names: exact when its header_key is the column's name (case, spaces,
+    hyphens and a trailing `*` aside), else read loosely (punctuation, synonyms)."""
+    key = header_key(value)
+    if key in SHEET_BY_NAME[sheet].column_names:
+        return Reading(key, exact=True)
+    return _header_vocabulary(sheet).read(str(value).strip().rstrip("*"))
+
+
+def read_sheet_name(title: str) -> Reading:
+    """A sheet or CSV file name -> the template sheet it is: exact for a name or alias (case, spaces and
+    hyphens aside), else read loosely."""
+    name = _SHEET_ALIASES.get(sheet_key(title))
+    if name is not None:
+        return Reading(name, exact=True)
+    return _sheet_vocabulary().read(title)

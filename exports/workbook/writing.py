@@ -39,7 +39,7 @@ def write_xlsx(
             cells = []
             for i, text in enumerate(line):
                 cell = WriteOnlyCell(ws)
-                _set(cell, text, xlsx=True)
+                _set(cell, text, xlsx=True, guard=False)
                 if i == 0 and len(line) == 1:
                     cell.font = bold
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -68,7 +68,7 @@ def write_xlsx(
             cells = []
             for column in columns:
                 cell = WriteOnlyCell(ws)
-                _set(cell, row.get(column.name), xlsx=True)
+                _set(cell, row.get(column.name), xlsx=True, guard=False)  # a string cell: never a formula
                 cells.append(cell)
             ws.append(cells)
     out = io.BytesIO()

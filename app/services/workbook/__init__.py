@@ -13,5 +13,6 @@
   - `numbered`: the requirements and decisions sheets (REQ-n / ADR-n), supersession and the ref counters;
   - `links`: trace links named by the requirements and decisions sheets;
   - `mapping`: sheets -> element kinds, columns -> fields, link columns, message nouns, ref patterns;
-  - `cells`: cell values as the importer reads them (text, lists, yes/no, choice codes).
+  - `cells`: cell values as the importer reads them (text, lists with their escapes, yes/no, choice codes);
+  - `vocab`: the choice fields' vocabularies read tolerantly, with the synonyms clients write.
 """

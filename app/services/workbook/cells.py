@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from exports.workbook import LIST_SEPARATOR
+from exports.workbook.lists import split_list, split_list_raw
 
 _TRUE = {"yes", "y", "true", "1", "on", "x"}
 _FALSE = {"no", "n", "false", "0", "off"}
@@ -39,9 +39,13 @@ def _text(value: Any) -> str | None:
 
 
 def _items(value: Any) -> list[str]:
-    """A list cell -> its non-blank items."""
-    text = _text(value) or ""
-    return list(dict.fromkeys(item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()))
+    """A list cell -> its non-blank items (`\\;` is a `;` inside an item, `\\\\` a backslash)."""
+    return split_list(_text(value) or "")
+
+
+def _raw_items(value: Any) -> list[str]:
+    """A list cell -> its non-blank items with their escapes kept (flow references are parsed further)."""
+    return split_list_raw(_text(value) or "")
 
 
 def _flag(value: Any) -> bool | str | None:

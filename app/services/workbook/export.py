@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.services.catalog.fields import KINDS, Kind, snapshot_loaders
 from app.services.catalog.scenario_values import InScenario
 from exports.workbook import SHEETS, write_csv_zip, write_xlsx
+from exports.workbook.lists import escape, flow_ref_text, join_list
 from models import (
     DataFlow,
     Decision,
@@ -89,17 +90,16 @@ def export_tables(session: Session, engagement: Engagement) -> dict[str, list[di
         return _join(sorted((o.name for o in objects), key=_key))
 
     def flow_ref(flow: DataFlow) -> str:
-        text = f"{flow.source.name} -> {flow.target.name}"
         if pair_count[(flow.source_id, flow.target_id)] == 1:
-            return text
-        entities = ", ".join(sorted((e.name for e in flow.entities), key=_key))
-        via = f"via {flow.via.name}" if flow.via is not None else "direct"
-        return f"{text} [{entities} | {FLOW_PATTERNS[flow.pattern]} | {via}]"
+            return flow_ref_text(flow.source.name, flow.target.name)
+        entities = sorted((e.name for e in flow.entities), key=_key)
+        via = flow.via.name if flow.via is not None else None
+        return flow_ref_text(flow.source.name, flow.target.name, (entities, FLOW_PATTERNS[flow.pattern], via))
 
     def element_refs(items: list[Element]) -> str:
         systems = sorted((e.name for e in items if e.kind == "system"), key=_key)
         flow_refs = sorted((flow_ref(e) for e in items if e.kind == "flow"), key=_key)
-        return _join([*systems, *flow_refs])
+        return "; ".join([*(escape(n, _NAME_SPECIALS) for n in systems), *flow_refs])  # flow refs come escaped
 
     def refs(items: list[Element]) -> str:
         return _join(e.ref for e in sorted(items, key=lambda e: e.number))
@@ -297,7 +297,12 @@ def _key(text: str) -> str:
 
 
 def _join(items) -> str:
-    return "; ".join(i for i in items if i)
+    return join_list(items)
+
+
+# A system name in a link cell is escaped like a name in a flow reference, so that `A -> B` names a flow only
+# when the arrow is not part of a name.
+_NAME_SPECIALS = "\\;,|[]>→"
 
 
 # --- the template's own help ----------------------------------------------------------------------
@@ -334,18 +339,24 @@ def choices() -> dict[str, dict[str, list[str]]]:
 GENERAL_HELP = [
     "Fill in the sheets you need; the others may be left empty or deleted. Headers are not case-sensitive; "
     "columns marked * are required. Columns you add are ignored (the import reports them as warnings).",
-    "Lists (channels, entities, tags, stakeholders…) are separated by semicolons ( ; ).",
+    "Lists (channels, entities, tags, stakeholders…) are separated by semicolons ( ; ). A name that holds a ; "
+    "is written with a backslash before it (Acme\\; Retail), and a backslash as two (\\\\).",
     "References are by name (systems, channels, entities, stakeholders, scenarios) or by ref or title "
-    "(requirements REQ-n, decisions ADR-n); case does not matter. Channels, entities, stakeholders and "
-    "scenarios must exist in the engagement or be listed on their own sheet in this workbook.",
+    "(requirements REQ-n, decisions ADR-n); case does not matter. Channels, entities and stakeholders "
+    "must exist in the engagement or be listed on their own sheet in this workbook.",
     "A flow is written Source -> Target; when several flows join the same two systems add "
-    "[Entity, Entity | Pattern | via Middleware] (or | direct) to say which.",
-    "Choice columns accept the label or the code (see the allowed values below).",
-    "A blank scenarios cell means the current state; (none) means in no scenario.",
+    "[Entity, Entity | Pattern | via Middleware] (or | direct) to say which. In a flow, a backslash also "
+    "comes before a , | [ ] or > that is part of a name.",
+    "Choice columns accept the label or the code (see the allowed values below), and loose spellings: case, "
+    "spaces and punctuation do not matter (event/stream is Event / stream) and common synonyms are read "
+    "(on prem, NFR, MoSCoW letters…); the dry run lists every such reading.",
+    "A blank scenarios cell means the current state; (none) means in no scenario. A scenario named in a cell "
+    "but not on the scenarios sheet is created (the dry run says so).",
     "Importing updates what matches (by name, ref, or for flows by source, target, entities, pattern and via) "
     "and creates the rest; it never deletes. A dry run shows the changes first; an import with any error saves "
-    "nothing. Formulas are not evaluated: paste values. Text starting with = + - @ is written with a leading ' "
-    "so spreadsheets do not run it; the import removes that quote.",
+    "nothing. Formulas are not evaluated: paste values. In this .xlsx, text is kept exactly as typed (text "
+    "cells are never formulas); in the CSV files, text starting with = + - @ is written with a leading ' so "
+    "spreadsheets do not run it, and the import removes that quote.",
 ]
 
 

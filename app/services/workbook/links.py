@@ -7,7 +7,7 @@ from typing import Any
 
 from app.services.catalog.trace import add_link, remove_link
 from app.services.errors import ValidationError
-from app.services.workbook.cells import _items
+from app.services.workbook.cells import _items, _raw_items
 from app.services.workbook.mapping import LINKS
 from app.services.workbook.resolve import _Skip
 from app.services.workbook.state import ImportRun
@@ -65,7 +65,7 @@ def _link_ends(run: ImportRun, column: str, value: Any) -> set[int]:
         return set()
     if column in ("satisfied_by", "affects"):
         found, errors = [], []
-        for item in _items(value):
+        for item in _raw_items(value):
             try:
                 found.append(run.resolver.find_element(item).id)
             except ValueError as exc:

@@ -38,6 +38,10 @@ class ImportReport:
     sheets: dict[str, SheetResult] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     applied: bool = False
+    # (sheet, column, text as written, label) -> rows: choices read other than exactly.
+    readings: dict[tuple[str, str, str, str], set[int]] = field(default_factory=dict)
+    # (name, sheet, row) of each scenario created because a cell named it and no scenarios sheet row did.
+    created_scenarios: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -48,6 +52,28 @@ class ImportReport:
     def warnings(self) -> list[Problem]:
         """Warnings, in the same order as the errors."""
         return sorted((p for p in self.problems if p.level == "warning"), key=_position)
+
+    @property
+    def notes(self) -> list[Problem]:
+        """How the workbook was read where it was not read exactly — sheet names, headers and choices taken
+        loosely ("read 'event/stream' as Event / stream", the rows listed once per spelling) — and the
+        scenarios created because rows name them."""
+        notes = [p for p in self.problems if p.level == "note"]
+        for (sheet, column, text, label), rows in self.readings.items():
+            numbers = sorted(rows)
+            where = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {_rows_text(numbers)}"
+            notes.append(Problem(f"read '{text}' as {label} ({where})", sheet=sheet, column=column, level="note"))
+        verb = "was created" if self.applied else "will be created"
+        for name, sheet, row in self.created_scenarios:
+            notes.append(
+                Problem(
+                    f"the scenario “{name}” is not on a scenarios sheet: it {verb} (first named here)",
+                    sheet=sheet,
+                    row=row,
+                    level="note",
+                )
+            )
+        return sorted(notes, key=_position)
 
     @property
     def ok(self) -> bool:
@@ -82,6 +108,12 @@ class ImportReport:
 
 
 _SHEET_RANK = {s.name: i for i, s in enumerate(SHEETS)}
+_ROWS_SHOWN = 10
+
+
+def _rows_text(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:_ROWS_SHOWN]))
+    return shown if len(numbers) <= _ROWS_SHOWN else f"{shown} and {len(numbers) - _ROWS_SHOWN} more"
 
 
 def _position(problem: Problem) -> tuple[int, int]:

@@ -4,21 +4,27 @@ row's error is already reported."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from app.services.catalog.fields import Field, Kind
-from app.services.workbook.cells import _code, _items, _text
+from app.services.catalog.fields import KINDS, Field, Kind
+from app.services.workbook.cells import _items, _text
 from app.services.workbook.export import NO_SCENARIO
 from app.services.workbook.index import EngagementIndex
-from app.services.workbook.mapping import _FLOW_REF, _KIND_OF_MODEL, _NOUN, _PREFIX, _REF, _SHEET_OF, FIELDS
-from exports.workbook import LIST_SEPARATOR, ParsedWorkbook, Row
+from app.services.workbook.mapping import _KIND_OF_MODEL, _NOUN, _PREFIX, _REF, _SHEET_OF, FIELDS, SHEET_KIND
+from app.services.workbook.vocab import vocabulary
+from exports.workbook import ParsedWorkbook, Row
+from exports.workbook.lists import parse_flow_ref, split_entities, split_list, unescape
 from models import DataEntity, Element, Scenario, System, name_key
-from models.vocab import FLOW_PATTERNS
 
 
 class _Skip(Exception):
     """The row refers to a row that failed; its error is already reported."""
+
+
+class NotCreated(ValueError):
+    """A scenario a cell names could not be created (its name is not a valid scenario name)."""
 
 
 class Resolver:
@@ -29,6 +35,11 @@ class Resolver:
         self.index = index
         self.failed: set[tuple[str, str]] = set()  # (kind, key) of rows that failed: references skip quietly
         self.failed_pairs: set[tuple[int, int]] = set()  # (source, target) of flow rows that failed
+        # (sheet, column, text as written, label) -> rows: every choice read other than exactly (the dry run shows them)
+        self.readings: dict[tuple[str, str, str, str], set[int]] = {}
+        # Creates a scenario a cell names that neither the engagement nor the scenarios sheet has (set by the run).
+        self.create_scenario: Callable[[str, str, int], Scenario] | None = None
+        self.where: tuple[str, int] = ("", 0)  # the sheet and row being read, for what create_scenario reports
 
     def payload(self, sheet: str, row: Row, spec: Kind, creating: bool, skip: tuple[str, ...] = ()):
         """Cells -> save_element payload (names resolved to ids); (payload, errors by field). _Skip when a
@@ -36,11 +47,15 @@ class Resolver:
         payload: dict[str, Any] = {}
         errors: dict[str, list[str]] = {}
         columns = self.book.sheets[sheet].columns
+        self.where = (sheet, row.number)
         for column, fname in FIELDS[sheet].items():
             if column not in columns or fname in skip:
                 continue
             f = spec.field(fname)
             try:
+                if f.type == "choice":
+                    payload[fname] = self._choice(sheet, row, column, f)
+                    continue
                 payload[fname] = self._convert(f, row.cells.get(column), spec)
             except ValueError as exc:
                 errors.setdefault(fname, []).append(str(exc))
@@ -50,6 +65,23 @@ class Resolver:
             except ValueError as exc:
                 errors["scenario_ids"] = [str(exc)]
         return payload, errors
+
+    def _choice(self, sheet: str, row: Row, column: str, f: Field) -> str | None:
+        """A choice cell -> its code, read tolerantly (the reading remembered when not exact); text that
+        matches nothing is passed on for fields.clean to refuse; ValueError when it is ambiguous."""
+        text = _text(row.cells.get(column))
+        if text is None:
+            return None
+        vocab = vocabulary(SHEET_KIND[sheet], f)
+        reading = vocab.read(text)
+        if reading.ambiguous:
+            labels = " or ".join(vocab.label(c) for c in reading.candidates)
+            raise ValueError(f"“{text.strip()}” could be {labels}: write one of them.")
+        if reading.value is None:
+            return text
+        if not reading.exact:
+            self.readings.setdefault((sheet, column, text.strip(), vocab.label(reading.value)), set()).add(row.number)
+        return reading.value
 
     def _baseline(self) -> Scenario:
         if self.index.baseline is None:
@@ -65,6 +97,8 @@ class Resolver:
             if f.type == "ref":
                 return None if value is None else self._find(f.target, _text(value)).id
             return sorted(o.id for o in self._find_all(f.target, value))
+        if f.type == "tags":
+            return None if value is None else split_list(_text(value))
         if f.type == "bool":
             if isinstance(value, int | float) and not isinstance(value, bool) and value in (0, 1):
                 return bool(value)
@@ -88,6 +122,11 @@ class Resolver:
             return []
         return sorted(s.id for s in self._find_all(Scenario, value))
 
+    def find(self, model: type, text: str) -> Any:
+        """The object of this model a cell names (a scenario named nowhere else is created); ValueError
+        when unknown, _Skip when its row failed."""
+        return self._find(model, text)
+
     def _find(self, model: type, text: str) -> Any:
         kind = _KIND_OF_MODEL[model]
         if kind == "decision":
@@ -96,17 +135,29 @@ class Resolver:
         if (kind, key) in self.failed:
             raise _Skip
         found = self.index.by_name[kind].get(key)
+        if found is None and kind == "scenario" and key and self.create_scenario is not None:
+            try:
+                return self.create_scenario(text.strip(), *self.where)
+            except ValueError as exc:
+                raise NotCreated(f"The scenario “{text.strip()[:80]}” cannot be created: {exc}") from None
         if found is None:
             raise ValueError(
                 f"Unknown {_NOUN[kind]} “{text.strip()}” (not in the engagement or the {_SHEET_OF[kind]} sheet)."
             )
         return found
 
+    def _names_entities(self, raw: str) -> bool:
+        """True when a flow reference's part names entities exactly (an entity called like a pattern)."""
+        names = split_entities(raw)
+        return bool(names) and all(name_key(n) in self.index.by_name["entity"] for n in names)
+
     def _find_all(self, model: type, value: Any) -> list[Any]:
         found, unknown = [], []
-        for item in _items(value):
+        for item in value if isinstance(value, list) else _items(value):
             try:
                 found.append(self._find(model, item))
+            except NotCreated:
+                raise
             except ValueError:
                 unknown.append(item)
         if unknown:
@@ -140,18 +191,22 @@ class Resolver:
             raise ValueError(f"Several {_NOUN[kind]}s are titled “{text.strip()}” ({refs}): use the ref.")
         raise ValueError(f"Unknown {_NOUN[kind]} “{text.strip()}”.")
 
-    def find_element(self, text: str) -> Element:
-        """A system by name, or a flow written `Source -> Target [Entities | Pattern | via X]`."""
-        match = _FLOW_REF.match(text)
-        if not match:
-            return self._find(System, text)
-        source, target = self._find(System, match["source"]), self._find(System, match["target"])
+    def find_element(self, item: str) -> Element:
+        """A system by name, or a flow written `Source -> Target [Entities | Pattern | via X]`; `item` is a
+        list item with its escapes kept (`\\,` `\\|` `\\>`… inside names)."""
+        parsed = parse_flow_ref(item)
+        if parsed is None:
+            return self._find(System, unescape(item))
+        source_text, target_text, parts = parsed
+        source, target = self._find(System, source_text), self._find(System, target_text)
         if (source.id, target.id) in self.failed_pairs:
             raise _Skip
         candidates = list(self.index.flows_between.get((source.id, target.id), []))
-        detail = match["detail"]
+        detail = " | ".join(unescape(p).strip() for p in parts) if parts is not None else None
         complete = {"entities": False, "pattern": False, "via": False}
-        for part in (p.strip() for p in (detail or "").split("|")):
+        patterns = vocabulary("flow", KINDS["flow"].field("pattern"))
+        for raw in parts or ():
+            part = unescape(raw).strip()
             if not part:
                 continue
             if part.casefold() == "direct":
@@ -161,11 +216,11 @@ class Resolver:
                 via = self._find(System, part[4:])
                 candidates = [f for f in candidates if f.via_id == via.id]
                 complete["via"] = True
-            elif (code := _code(FLOW_PATTERNS, part)) is not None:
+            elif (code := patterns.read(part).value) is not None and not self._names_entities(raw):
                 candidates = [f for f in candidates if f.pattern == code]
                 complete["pattern"] = True
             else:
-                wanted = {e.id for e in self._find_all(DataEntity, part.replace(",", LIST_SEPARATOR))}
+                wanted = {e.id for e in self._find_all(DataEntity, split_entities(raw))}
                 candidates = [f for f in candidates if {e.id for e in f.entities} == wanted]
                 complete["entities"] = True
         if len(candidates) == 1 or (candidates and all(complete.values())):

@@ -185,14 +185,12 @@ def _keys(run: ImportRun, sheet: Sheet) -> dict[str, int]:
 
 def _scenario(run: ImportRun, sheet: str, row: Row) -> Scenario | None:
     text = (_text(row.cells.get("scenario")) or "").strip()
-    key = name_key(text)
-    if ("scenario", key) in run.resolver.failed:
-        raise _Skip
-    scenario = run.index.by_name["scenario"].get(key)
-    if scenario is None:
-        run.log.error(sheet, row.number, "scenario",
-                      f"Unknown scenario “{text}” (not in the engagement or the scenarios sheet).")
-    return scenario
+    run.resolver.where = (sheet, row.number)
+    try:
+        return run.resolver.find(Scenario, text)  # a scenario on no scenarios sheet is created
+    except ValueError as exc:
+        run.log.error(sheet, row.number, "scenario", str(exc))
+        return None
 
 
 def _member(element: Any, scenario: Scenario, planned: dict[str, Any]) -> bool:
