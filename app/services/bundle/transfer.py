@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.services.bundle.checks import ALL_COLLECTIONS, FORMAT, VERSION, check_bundle
 from app.services.bundle.datasets import export_sections
+from app.services.bundle.extras import export_extras
 from app.services.bundle.importer import Importer
 from app.services.catalog.fields import KINDS, Kind, snapshot, snapshot_loaders
 from app.services.errors import ValidationError
@@ -119,6 +120,7 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
     if archimate_ids:
         document["archimate_ids"] = archimate_ids
     document.update(export_sections(session, engagement, ref))  # only when it has datasets or ATP rules
+    document.update(export_extras(session, engagement, local))  # rule settings, layouts, cost models, branding
     return document
 
 
@@ -199,8 +201,6 @@ def import_bundle(session: Session, document: Any, owner: User | None = None) ->
             raise
     session.commit()
     return engagement
-
-
 
 
 def filename_for(engagement: Engagement) -> str:
