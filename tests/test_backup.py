@@ -112,7 +112,7 @@ def test_a_damaged_or_foreign_archive_is_refused_with_the_reason(installed, tmp_
     with tarfile.open(tampered, "w:gz") as out:
         for name, data in [("manifest.json", json.dumps(manifest).encode()), *files.items()]:
             info = tarfile.TarInfo(name)
-            data = data if name == "manifest.json" else data[:-1] + b"\x00"
+            data = data if name == "manifest.json" else data[:-1] + bytes([data[-1] ^ 0xFF])
             info.size = len(data)
             out.addfile(info, io.BytesIO(data))
     with pytest.raises(BackupError, match="does not match its checksum"):
