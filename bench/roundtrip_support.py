@@ -52,7 +52,7 @@ NAME_LENGTH = 150  # every tenth name is exactly this long
 def awkward_name(i: int, noun: str) -> str:
     """A unique single-line name; every tenth one NAME_LENGTH characters long."""
     base = f"{AWKWARD[i % len(AWKWARD)]} {noun} {i:04d}"
-    if i % 10 == 9:
+    if i % 10 == 1:
         base = (base + " " + "長い名前 long name " * 20)[:NAME_LENGTH].rstrip()
         base += "末" * (NAME_LENGTH - len(base))  # exactly NAME_LENGTH, no trailing space (names are trimmed)
     return base
