@@ -184,7 +184,7 @@ def comparable(document: dict[str, Any], kinds: dict[str, set[str]] | None = Non
     """kind -> key -> {field: value}, references written as names; `kinds` limits kinds and fields."""
     names: dict[str, str] = {s["id"]: f"scenario {s['name']}" for s in document.get("scenarios", [])}
     collections = [(coll, kind) for coll, kind in ALL_COLLECTIONS]
-    for coll, kind in collections:  # flows and ownerships are named by their ends, so name the rest first
+    for coll, _kind in collections:  # flows and ownerships are named by their ends, so name the rest first
         for obj in document.get(coll, []):
             if "ref" in obj:
                 names[obj["id"]] = obj["ref"]

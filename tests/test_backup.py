@@ -47,7 +47,8 @@ def _exports(url: str) -> list[dict]:
     engine = create_engine(url)
     try:
         with Session(engine) as s:
-            return [without_timestamp(export_bundle(s, e)) for e in s.scalars(select(Engagement).order_by(Engagement.id))]
+            engagements = s.scalars(select(Engagement).order_by(Engagement.id))
+            return [without_timestamp(export_bundle(s, e)) for e in engagements]
     finally:
         engine.dispose()
 

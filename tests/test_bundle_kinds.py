@@ -25,7 +25,8 @@ def test_the_datasets_registry_and_the_models_name_the_same_kinds_in_the_same_or
 
 
 def test_the_datasets_table_accepts_exactly_the_registered_kinds():
-    constraint = next(c for c in Dataset.__table__.constraints if isinstance(c, CheckConstraint) and str(c.sqltext).startswith("kind "))
+    checks = [c for c in Dataset.__table__.constraints if isinstance(c, CheckConstraint)]
+    constraint = next(c for c in checks if str(c.sqltext).startswith("kind "))
     assert str(constraint.sqltext) == "kind IN (" + ", ".join(f"'{k}'" for k in DATASET_REGISTRY) + ")"
 
 

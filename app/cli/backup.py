@@ -9,7 +9,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.extensions import db
 from app.services.backup import BackupError, backup, restore
 
 
@@ -40,8 +39,6 @@ def backup_command(output: Path | None, with_secret_key: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
 def restore_command(archive: Path, force: bool) -> None:
     """Restore a `flask backup` archive into this installation's (empty) database."""
-    db.session.remove()
-    db.engine.dispose()  # the restore replaces tables under the app's own connections
     try:
         done = restore(archive, current_app.config["SQLALCHEMY_DATABASE_URI"], Path(current_app.instance_path),
                        force=force)

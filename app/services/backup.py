@@ -32,7 +32,8 @@ from models import Base
 
 FORMAT = "throughline-backup"
 VERSION = 1
-SECRET_KEY_FILE = "secret_key"  # under the instance folder (config.py), when SECRET_KEY is not set
+# The file under the instance folder that config.py writes when SECRET_KEY is not set (a name, not a key).
+SECRET_KEY_FILE = "secret_key"  # noqa: S105
 MEMBERS = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
 
 
@@ -64,7 +65,8 @@ def backup(database_url: str, instance_path: Path, output: Path, *, include_secr
         "database": url.render_as_string(hide_password=True),
         "migration": _revision(database_url),
         "rows": rows,
-        "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in files.items()},
+        "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                  for name, data in files.items()},
         "secret_key": {
             "location": str(key_path) if not os.environ.get("SECRET_KEY") else "the SECRET_KEY environment variable",
             "included": f"instance/{SECRET_KEY_FILE}" in files,

@@ -47,7 +47,8 @@ def export_extras(session: Session, engagement: Engagement, local: dict[tuple[st
         .where(RoutingCostModel.engagement_id == engagement.id).order_by(RoutingCostModel.scenario_id)
     ).all()
     if models:
-        out["routing_cost_models"] = [{"scenario_id": local[("scenario", sid)], "cost_model": doc} for sid, doc in models]
+        out["routing_cost_models"] = [{"scenario_id": local[("scenario", sid)], "cost_model": doc}
+                                      for sid, doc in models]
     branding = session.scalar(select(ReportBranding).where(ReportBranding.engagement_id == engagement.id))
     if branding is not None:
         out["report_branding"] = {

@@ -1,7 +1,8 @@
 """The versioned JSON bundle of a whole engagement: export, parse and import (all or nothing).
 
 Every object gets a bundle-local id; references between objects use those ids, never database ids.
-The format is documented in docs/bundle-format.md; its schema is schema.json beside this file (dataset kinds filled in from the datasets registry).
+The format is documented in docs/bundle-format.md; its schema is schema.json beside this file (the dataset
+kinds filled in from the datasets registry).
 """
 
 from __future__ import annotations
