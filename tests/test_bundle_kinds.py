@@ -56,11 +56,15 @@ def test_the_demo_exports_every_dataset_kind_and_its_bundle_imports_again(sessio
     assert without_timestamp(export_bundle(session, copy)) == without_timestamp(first)
 
 
-def test_the_demo_round_trips_through_flask_engagement_export_and_import(app, session, user, tmp_path):
-    demo = load_demo(session, owner=user)
-    path = tmp_path / "demo.json"
-    session.commit()
+def test_the_demo_of_flask_demo_setup_round_trips_through_flask_engagement_export_and_import(app, session, user,
+                                                                                                tmp_path):
     runner = app.test_cli_runner()
+    session.commit()
+    assert runner.invoke(args=["demo", "setup"]).exit_code == 0
+    session.commit()
+    demo = session.scalars(select(Engagement).order_by(Engagement.id)).one()
+    assert session.scalar(select(func.count()).select_from(Dataset).where(Dataset.kind == "customers")) > 0
+    path = tmp_path / "demo.json"
     exported = runner.invoke(args=["engagement", "export", str(demo.id), "-o", str(path)])
     assert exported.exit_code == 0, exported.output
     imported = runner.invoke(args=["engagement", "import", str(path), "--owner", user.email])
