@@ -11,9 +11,12 @@ from app.services.bundle.coverage import CARRIED, EXCLUDED, NOT_ENGAGEMENT_DATA
 from app.services.bundle.transfer import dumps_bundle, export_bundle, import_bundle, parse_bundle
 from app.services.catalog.fields import KINDS
 from app.services.datasets.kinds import KINDS as DATASET_KINDS
+from app.services.datasets.uploads import upload_dataset
+from app.services.demo import DATASETS
 from app.services.engagements import delete_engagement
+from app.services.engines.identity import latest_decisions
 from app.services.errors import ValidationError
-from models import Base, Engagement
+from models import Base, Dataset, DatasetVersion, Engagement, EngineRun
 from tests.support.bundles import without_timestamp
 from tests.support.everything import empty_tables, engagement_tables, everything_engagement, kinds_present
 
@@ -47,8 +50,9 @@ def test_an_engagement_with_every_table_and_kind_exports_imports_into_an_empty_d
     assert kinds_present(first) == set(KINDS)
     assert {d["kind"] for d in first["datasets"]} == set(DATASET_KINDS)
     for section in ("scenario_values", "archimate_relationships", "archimate_ids", "atp_rules", "rule_settings",
-                    "diagram_layouts", "routing_cost_models", "report_branding"):
+                    "diagram_layouts", "routing_cost_models", "report_branding", "engine_runs"):
         assert first.get(section), f"{section} missing from the export"
+    assert {run["kind"] for run in first["engine_runs"]} == {"atp", "identity"}
 
     delete_engagement(session, engagement)
     assert empty_tables(session, CARRIED) == sorted(CARRIED), "the database should hold no engagement now"
@@ -78,3 +82,22 @@ def test_bad_settings_sections_are_refused_by_json_path_and_nothing_is_saved(ses
     assert any(key.startswith("$.rule_settings.no-such-rule") for key in errors)
     assert session.scalar(select(func.count()).select_from(Engagement)) == engagements
     assert empty_tables(session, CARRIED) == before
+
+
+def test_engine_runs_travel_pointing_at_the_copys_dataset_versions_with_their_review_decisions(session, user):
+    engagement = everything_engagement(session, user)
+    copy = import_bundle(session, json.loads(dumps_bundle(export_bundle(session, engagement))), owner=user)
+    runs = session.scalars(select(EngineRun).where(EngineRun.engagement_id == copy.id)).all()
+    versions = set(session.scalars(select(DatasetVersion.id).join(Dataset).where(Dataset.engagement_id == copy.id)))
+    assert {r.kind for r in runs} == {"atp", "identity"} and all(r.status == "done" for r in runs)
+    assert all(set(r.dataset_versions.values()) <= versions for r in runs)
+    assert latest_decisions(session, copy) == latest_decisions(session, engagement)
+
+
+def test_a_run_on_a_dataset_version_the_bundle_does_not_carry_stays_behind(session, user):
+    engagement = everything_engagement(session, user)
+    inventory = session.scalar(select(Dataset).where(Dataset.engagement_id == engagement.id,
+                                                     Dataset.kind == "inventory"))
+    upload_dataset(session, engagement, "inventory", (DATASETS / "inventory.csv").read_bytes(), "again.csv",
+                   system=inventory.system, name=inventory.name, user=user)
+    assert [r["kind"] for r in export_bundle(session, engagement)["engine_runs"]] == ["identity"]

@@ -13,7 +13,9 @@ from app.services.bundle.transfer import import_bundle
 from app.services.catalog.fields import KINDS
 from app.services.catalog.scenario_values import save_in_scenario
 from app.services.demo import load_demo_datasets
+from app.services.engines.identity import run_identity
 from app.services.engines.routing import save_cost_model
+from app.services.engines.runs import run_now
 from app.services.reports.branding import save_branding
 from models import Base, Engagement, Scenario, System
 from tests.support.bundles import demo_document
@@ -23,7 +25,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 
 
 def everything_engagement(session, owner) -> Engagement:
-    """The demo with ArchiMate leftovers, every dataset kind, per-scenario values, settings and branding."""
+    """The demo with ArchiMate leftovers, every dataset kind, per-scenario values, settings, branding and runs."""
     document = demo_document()
     document["generic_elements"] = [{
         "id": "generic-1", "name": "Customer «VIP» ⚑", "archimate_type": "BusinessActor",
@@ -49,6 +51,8 @@ def everything_engagement(session, owner) -> Engagement:
                                         "accent_colour": "#c0392b", "footer_text": "Confidential"},
                   JPEG, user_id=owner.id)
     layouts.pin(session, engagement, DiagramRequest("landscape"), f"s{system.id}")
+    run_now(session, engagement, target, "atp", user=owner)
+    run_identity(session, engagement, target, options={"probabilistic": False})
     session.commit()
     return engagement
 

@@ -14,6 +14,7 @@ from app.services.catalog.fields import KIND_BY_MODEL, KINDS, Field
 from app.services.datasets.kinds import KINDS as DATASET_KINDS
 from app.services.errors import ValidationError
 from models import Scenario
+from models.engines import RUN_KINDS
 from models.vocab import TRACE_RULES
 
 FORMAT = "throughline-bundle"
@@ -84,6 +85,7 @@ def bundle_schema() -> dict[str, Any]:
     # A kind added to app/services/datasets/kinds.py travels without a hand edit here; a test keeps the
     # published file in step (tests/test_bundle_kinds.py).
     schema["$defs"]["dataset"]["properties"]["kind"]["enum"] = list(DATASET_KINDS)
+    schema["$defs"]["engine_run"]["properties"]["kind"]["enum"] = list(RUN_KINDS)
     return schema
 
 

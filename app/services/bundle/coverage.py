@@ -33,6 +33,8 @@ CARRIED: dict[str, str] = {
     "atp_rules": "atp_rules",
     "routing_cost_models": "routing_cost_models",
     "report_brandings": "report_branding (with its logo)",
+    "engine_runs": "engine_runs: finished runs whose every dataset version is a carried latest version (runs on "
+                   "older versions, queued and running ones stay behind; `flask backup` keeps them all)",
 }
 
 # Table -> why the bundle leaves it behind.
@@ -40,8 +42,6 @@ EXCLUDED: dict[str, str] = {
     "memberships": "who may open an engagement is a fact of the installation: the importing user (or --owner) "
                    "becomes its owner; `flask backup` keeps memberships",
     "changes": "the history log belongs to the installation; the import records its own 'created' entries",
-    "engine_runs": "engine results are recomputed from the carried datasets and rules; a run names dataset "
-                   "versions by database id and older versions are not carried; `flask backup` keeps runs",
     "report_jobs": "generated PDFs and their progress: made again on demand; `flask backup` keeps them",
 }
 

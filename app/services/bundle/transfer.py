@@ -20,6 +20,7 @@ from app.services.bundle.checks import ALL_COLLECTIONS, FORMAT, VERSION, check_b
 from app.services.bundle.datasets import export_sections
 from app.services.bundle.extras import export_extras
 from app.services.bundle.importer import Importer
+from app.services.bundle.runs import export_runs
 from app.services.catalog.fields import KINDS, Kind, snapshot, snapshot_loaders
 from app.services.errors import ValidationError
 from app.services.transactions import holding_inserts
@@ -122,6 +123,9 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
         document["archimate_ids"] = archimate_ids
     document.update(export_sections(session, engagement, ref))  # only when it has datasets or ATP rules
     document.update(export_extras(session, engagement, local))  # rule settings, layouts, cost models, branding
+    runs = export_runs(session, engagement, ref)
+    if runs:  # only engagements with finished engine runs on the datasets carried above
+        document["engine_runs"] = runs
     return document
 
 
