@@ -181,7 +181,7 @@ def _sqlite_copy(source: Path, target: Path) -> None:
     # file the app may have open (it takes the write lock for the copy).
     if not source.is_file():
         raise BackupError(f"No SQLite database at {source}.")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)  # as_uri escapes ? and # in names
     dst = sqlite3.connect(target)
     try:
         with dst:
