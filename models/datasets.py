@@ -1,4 +1,4 @@
-"""Captured datasets (locations, inventory, orders, receipts) and their immutable versions."""
+"""Captured datasets (locations, inventory, orders, receipts, customers) and their immutable versions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from models.base import Base, Timestamps, TZDateTime, utcnow
 
-DATASET_KINDS = ("locations", "inventory", "orders", "receipts")
+# The dataset kinds, in upload order (locations first: the others refer to them); the table's check constraint
+# is built from it. app/services/datasets/kinds.py describes each kind's columns, the bundle schema's enum is
+# built from that registry, and tests/test_bundle_kinds.py fails when the two lists or the schema file differ.
+# A new kind also needs a migration for the constraint.
+DATASET_KINDS = ("locations", "inventory", "orders", "receipts", "customers")
 VERSION_STATUSES = ("ok", "warnings")
 
 
@@ -20,7 +24,7 @@ class Dataset(Timestamps, Base):
     __tablename__ = "datasets"
     __table_args__ = (
         UniqueConstraint("engagement_id", "kind", "name_key"),
-        CheckConstraint("kind IN ('locations', 'inventory', 'orders', 'receipts', 'customers')", name="kind"),
+        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in DATASET_KINDS)})", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
     from app.cli.analysis import analysis_cli
     from app.cli.atp import atp_cli
+    from app.cli.backup import backup_command, restore_command
     from app.cli.datasets import dataset_cli
     from app.cli.demo import demo_cli
     from app.cli.diagram import diagram_command
@@ -35,3 +36,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(workbook_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -3,5 +3,9 @@
 - `transfer`: export, parse and import (all or nothing);
 - `checks`: envelope, JSON Schema (`schema.json`) and reference checks before anything is written;
 - `importer`: writes a checked bundle through the ordinary services;
-- `datasets`: the optional `datasets` and `atp_rules` sections.
+- `datasets`: the optional `datasets` and `atp_rules` sections;
+- `extras`: the optional engagement-settings sections (rule settings, diagram layouts, routing cost models,
+  report branding);
+- `runs`: the optional `engine_runs` section;
+- `coverage`: which tables the bundle carries and which it leaves behind, and why.
 """

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.services.bundle.checks import ALL_COLLECTIONS, COLLECTIONS, COUNTERS, MAX_ERRORS, REF_TYPES, parse_ref
 from app.services.bundle.datasets import import_sections
+from app.services.bundle.extras import import_extras
+from app.services.bundle.runs import import_runs
 from app.services.catalog.elements import save_element
 from app.services.catalog.fields import KINDS
 from app.services.catalog.scenario_values import save_in_scenario
@@ -54,7 +56,10 @@ class Importer:
         self._scenario_values()
         if not self.errors:  # datasets and ATP rules refer to systems and scenarios created above
             found = import_sections(self.session, self.engagement, self.doc, self.db_ids, self.owner)
-            for key, messages in found.items():
+            kinds = {obj["id"]: kind for coll, kind in ALL_COLLECTIONS for obj in self.doc.get(coll, [])}
+            more = import_extras(self.session, self.engagement, self.doc, self.db_ids, kinds, self.owner)
+            runs = import_runs(self.session, self.engagement, self.doc.get("engine_runs", []), self.db_ids, self.owner)
+            for key, messages in [*found.items(), *more.items(), *runs.items()]:
                 self.errors.setdefault(key, []).extend(messages)
         if self.errors:
             raise ValidationError(self.errors)

@@ -1,7 +1,8 @@
 """The versioned JSON bundle of a whole engagement: export, parse and import (all or nothing).
 
 Every object gets a bundle-local id; references between objects use those ids, never database ids.
-The format is documented in docs/bundle-format.md; its schema is bundle_schema.json beside this file.
+The format is documented in docs/bundle-format.md; its schema is schema.json beside this file (the dataset
+kinds filled in from the datasets registry).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from app.services.bundle.checks import ALL_COLLECTIONS, FORMAT, VERSION, check_bundle
 from app.services.bundle.datasets import export_sections
+from app.services.bundle.extras import export_extras
 from app.services.bundle.importer import Importer
+from app.services.bundle.runs import export_runs
 from app.services.catalog.fields import KINDS, Kind, snapshot, snapshot_loaders
 from app.services.errors import ValidationError
 from app.services.transactions import holding_inserts
@@ -119,6 +122,10 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
     if archimate_ids:
         document["archimate_ids"] = archimate_ids
     document.update(export_sections(session, engagement, ref))  # only when it has datasets or ATP rules
+    document.update(export_extras(session, engagement, local))  # rule settings, layouts, cost models, branding
+    runs = export_runs(session, engagement, ref)
+    if runs:  # only engagements with finished engine runs on the datasets carried above
+        document["engine_runs"] = runs
     return document
 
 
@@ -199,8 +206,6 @@ def import_bundle(session: Session, document: Any, owner: User | None = None) ->
             raise
     session.commit()
     return engagement
-
-
 
 
 def filename_for(engagement: Engagement) -> str:
