@@ -54,7 +54,7 @@ def archimate_import_command(file, owner_email: str | None, name: str | None, as
                 "relationships": summary.relationships,
                 "created": summary.by_kind,
                 "other_element_types": summary.generic_types,
-                "views_not_imported": summary.views_skipped,
+                "views": summary.views,
             }
         )
         return

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.archimate_store import bundle_section
 from app.services.bundle.checks import ALL_COLLECTIONS, FORMAT, VERSION, check_bundle
 from app.services.bundle.datasets import export_sections
 from app.services.bundle.importer import Importer
@@ -119,6 +120,7 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
     if archimate_ids:
         document["archimate_ids"] = archimate_ids
     document.update(export_sections(session, engagement, ref))  # only when it has datasets or ATP rules
+    document.update(bundle_section(session, engagement))  # an imported ArchiMate model's views (archimate_store)
     return document
 
 
