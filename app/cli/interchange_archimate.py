@@ -62,4 +62,5 @@ def archimate_import_command(file, owner_email: str | None, name: str | None, as
     click.echo(
         f"  {summary.elements} elements, {summary.relationships} relationships; "
         + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in summary.by_kind.items() if n)
+        + f"; {summary.views} views kept"
     )

@@ -75,7 +75,8 @@ class _RelationshipMapping:
         target_kind = self.kind_of.get(rel.target)
         fits = (
             # Association where ArchiMate does not let a plateau aggregate the member (exports.archimate.writer).
-            rel.type in ("Aggregation", "Association") and rel.source == plateau and self._plain(rel) and not rel.properties
+            rel.type in ("Aggregation", "Association") and rel.source == plateau and self._plain(rel)
+            and not rel.properties
             and target_kind is not None and KINDS.get(target_kind) is not None and KINDS[target_kind].in_scenarios
             and rel.identifier == f"{rel.source}.has.{rel.target}"
         )
