@@ -117,6 +117,8 @@ class ArchimateModel(Base):
     property_definitions: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # Identifiers of requirements and principles the file gave no Ref (Throughline numbered them).
     unstated_refs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Concept identifier -> [[name|documentation, xml:lang or None, text], …] for texts in other languages.
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class ArchimateView(Base):

@@ -139,3 +139,42 @@ def test_deleting_the_engagement_removes_its_kept_views(session, user, archisura
     session.delete(engagement)
     session.commit()
     assert session.scalars(select(ArchimateView).where(ArchimateView.engagement_id == eid)).all() == []
+
+
+SAMPLE1 = ARCHISURANCE.with_name("sample1.xml")
+LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _texts(xml: bytes) -> list[tuple[str, str | None, str | None, str]]:
+    """(concept identifier, tag, xml:lang, text) of every name and documentation of every concept."""
+    root = etree.fromstring(xml)
+    return [(concept.get("identifier"), etree.QName(child).localname, child.get(LANG), child.text or "")
+            for concept in (*root.iter(f"{A}element"), *root.iter(f"{A}relationship"))
+            for child in concept if etree.QName(child).localname in ("name", "documentation")]
+
+
+def test_a_small_model_comes_back_with_its_documentation_languages_as_they_were(session, user):
+    raw = SAMPLE1.read_bytes()
+    engagement = import_archimate(session, raw, owner=user).engagement
+    exported = export_archimate(session, engagement)
+    assert schema_errors(etree.fromstring(exported).getroottree()) == []
+    assert _texts(exported) == _texts(raw)  # its documentation has no xml:lang, and gets none
+    drawn = ("views", "nodes", "connections")
+    assert {k: v for k, v in counts(exported).items() if k not in drawn} == {
+        k: v for k, v in counts(raw).items() if k not in drawn}
+    # It had no view to keep: like a model built in Throughline, it gets the generated one.
+    assert (counts(raw)["views"], counts(exported)["views"], counts(exported)["nodes"]) == (0, 1, 2)
+
+
+def test_names_and_documentation_in_several_languages_are_all_written_back(session, user):
+    raw = SAMPLE1.read_bytes().replace(
+        b'<name xml:lang="en">Sales Person</name>',
+        '<name xml:lang="en">Sales Person</name><name xml:lang="fr">Vendeur</name>'
+        '<name xml:lang="ja">販売員</name>'.encode(),
+    )
+    engagement = import_archimate(session, raw, owner=user).engagement
+    exported = export_archimate(session, engagement)
+    assert _texts(exported) == _texts(raw)
+    assert ("id-37d5bc4b", "name", "ja", "販売員") in _texts(exported)
+    document = export_bundle(session, engagement)  # and they travel in the bundle
+    assert export_archimate(session, import_bundle(session, document, owner=user)) == exported

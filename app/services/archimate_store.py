@@ -38,6 +38,7 @@ def section_of(kept: Kept) -> dict[str, Any]:
         "property_definitions": [list(row) for row in kept.property_definitions],
         "views": [{"identifier": v.identifier, "name": v.name, "xml": v.xml} for v in kept.views],
         "unstated_refs": list(kept.unstated_refs),
+        "texts": {identifier: [list(row) for row in rows] for identifier, rows in kept.texts.items()},
     }
 
 
@@ -58,6 +59,7 @@ def load_kept(session: Session, engagement: Engagement) -> Kept | None:
         property_definitions=tuple((i, n, t) for i, n, t in row.property_definitions),
         views=tuple(KeptView(v.identifier, v.name, v.xml) for v in views),
         unstated_refs=tuple(row.unstated_refs),
+        texts=dict(row.texts),
     )
 
 
@@ -86,6 +88,7 @@ def import_section(session: Session, engagement: Engagement, document: dict[str,
             organizations=list(section.get("organizations", [])),
             property_definitions=[list(r) for r in section.get("property_definitions", [])],
             unstated_refs=list(section.get("unstated_refs", [])),
+            texts=dict(section.get("texts", {})),
         )
     )
     for position, view in enumerate(section.get("views", [])):
@@ -112,6 +115,11 @@ def _problems(section: Any) -> dict[str, list[str]]:
     unstated = section.get("unstated_refs", [])
     if not isinstance(unstated, list) or not all(isinstance(x, str) for x in unstated):
         fail(".unstated_refs", "Must be a list of identifiers (text).")
+    texts = section.get("texts", {})
+    if not isinstance(texts, dict) or not all(
+        isinstance(rows, list) and all(_text_row(r) for r in rows) for rows in texts.values()
+    ):
+        fail(".texts", "Must map identifiers to lists of [name or documentation, language or null, text].")
     if section.get("language") is not None and not isinstance(section["language"], str):
         fail(".language", "Must be a language tag or null.")
     for key, size in (("attributes", 2), ("property_definitions", 3)):
@@ -147,6 +155,11 @@ def _problems(section: Any) -> dict[str, list[str]]:
         if message:
             fail(f".views[{i}].xml", message)
     return errors
+
+
+def _text_row(row: Any) -> bool:
+    return (isinstance(row, list) and len(row) == 3 and row[0] in ("name", "documentation")
+            and (row[1] is None or isinstance(row[1], str)) and isinstance(row[2], str))
 
 
 def _fragment_problem(text: Any, tags: set[str]) -> str | None:

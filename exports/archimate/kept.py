@@ -10,7 +10,7 @@ which drop whatever refers to an element or relationship the model no longer has
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -44,6 +44,10 @@ class Kept:
     # Identifiers of requirements and principles the file gave no Ref: Throughline numbered them, the file did
     # not say REQ-n / ADR-n, so the export does not write one back.
     unstated_refs: tuple[str, ...] = ()
+    # Concept identifier -> its names and documentation as [[tag, xml:lang or None, text], …], for the concepts
+    # whose texts are not one name (and at most one documentation) in the model's language: other languages,
+    # or no xml:lang at all, are written back as found.
+    texts: dict[str, list[list[str | None]]] = field(default_factory=dict)
 
 
 def _q(name: str) -> str:
@@ -76,15 +80,57 @@ def read_kept(root) -> Kept:
     for node in root.iterfind(f"{_q('views')}/{_q('diagrams')}/{_q('view')}"):
         name = node.find(_q("name"))
         views.append(KeptView(node.get("identifier"), (name.text or "") if name is not None else "", _fragment(node)))
+    language = names[0].get(XML_LANG) if names else None
     return Kept(
         identifier=root.get("identifier"),
-        language=names[0].get(XML_LANG) if names else None,
+        language=language,
+        texts=_texts_of(root, language),
         attributes=tuple((k, v) for k, v in root.attrib.items() if k not in _SKIPPED_ATTRIBUTES),
         head=tuple(_fragment(child) for child in root if _local(child) in _HEAD),
         organizations=tuple(_fragment(child) for child in root if _local(child) == "organizations"),
         property_definitions=tuple(definitions),
         views=tuple(views),
     )
+
+
+def _texts_of(root, language: str | None) -> dict[str, list[list[str | None]]]:
+    """Names and documentation of the concepts whose texts a plain export would not write the same way."""
+    out: dict[str, list[list[str | None]]] = {}
+    for node in root.iterfind(f"{_q('elements')}/{_q('element')}"):
+        _text_rows(node, language, out)
+    for node in root.iterfind(f"{_q('relationships')}/{_q('relationship')}"):
+        _text_rows(node, language, out)
+    return out
+
+
+def _text_rows(node, language: str | None, out: dict) -> None:
+    rows = [[_local(child), child.get(XML_LANG), child.text or ""] for child in node
+            if _local(child) in ("name", "documentation")]
+    names = [r for r in rows if r[0] == "name"]
+    plain = len(names) <= 1 and len(rows) - len(names) <= 1 and all(r[1] == language for r in rows)
+    if not plain:
+        out[node.get("identifier")] = rows
+
+
+def write_texts(node, rows: list[list[str | None]], name: str, documentation: str) -> None:
+    """A concept's kept names and documentation; the first of each is the current one (a user may have edited
+    it), the others (other languages) stay as found."""
+    first_name = first_doc = True
+    for tag, lang, text in rows:
+        if tag == "name" and first_name:
+            first_name, text = False, name
+        elif tag == "documentation" and first_doc:
+            first_doc, text = False, documentation
+            if not text:
+                continue
+        child = etree.SubElement(node, _q(tag))
+        if lang is not None:
+            child.set(XML_LANG, lang)
+        child.text = text
+    if first_name and name:
+        node.insert(0, _lang_node(None, "name", name, rows[0][1] or "en" if rows else "en"))
+    if first_doc and documentation:
+        _lang_node(node, "documentation", documentation, next((r[1] for r in rows if r[1]), None) or "en")
 
 
 def reserved_ids(kept: Kept) -> set[str]:
@@ -122,9 +168,10 @@ def write_head(root, kept: Kept, name: str, documentation: str, lang: str) -> No
         root.insert(index, _lang_node(None, "documentation", documentation, lang))
 
 
-def _lang_node(parent, tag: str, text: str, lang: str):
+def _lang_node(parent, tag: str, text: str, lang: str | None):
     node = etree.Element(_q(tag)) if parent is None else etree.SubElement(parent, _q(tag))
-    node.set(XML_LANG, lang)
+    if lang is not None:
+        node.set(XML_LANG, lang)
     node.text = text
     return node
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from exports.archimate.kept import reserved_ids, write_head, write_organizations, write_views
+from exports.archimate.kept import reserved_ids, write_head, write_organizations, write_texts, write_views
 from exports.archimate.layout import (
     LAYOUT_MAX_EDGES,
     LAYOUT_MAX_NODES,
@@ -100,6 +100,7 @@ def export_model(model: Model, *, layout: bool = True) -> bytes:
             ids.assign_kept(link.key, preferred, generated_id(link.key))
             links_kept.append(link)
     definitions = _PropertyDefinitions(ids, kept.property_definitions if kept is not None else ())
+    texts = kept.texts if kept is not None else {}
 
     nsmap = {None: NS, "xsi": XSI} | ({"dc": DC} if kept is not None else {})
     root = etree.Element(f"{{{NS}}}model", nsmap=nsmap)
@@ -116,10 +117,12 @@ def export_model(model: Model, *, layout: bool = True) -> bytes:
     elements = etree.SubElement(root, f"{{{NS}}}elements")
     for item in model.items:
         node = _concept(elements, "element", ids.of[item.key], element_type(item))
-        _texts(node, item.name or element_type(item), item.documentation, item.properties, definitions, model.language)
+        _texts(node, item.name or element_type(item), item.documentation, item.properties, definitions, model.language,
+               kept_texts=texts.get(item.external_id or ""))
     for plateau in model.plateaus:
         node = _concept(elements, "element", ids.of[plateau.key], "Plateau")
-        _texts(node, plateau.name, plateau.documentation, (), definitions, model.language)
+        _texts(node, plateau.name, plateau.documentation, (), definitions, model.language,
+               kept_texts=texts.get(plateau.external_id or ""))
     relationships = etree.SubElement(root, f"{{{NS}}}relationships")
     for link in links_kept:
         rtype, source, target, attrs = _relationship(link, kinds)
@@ -128,7 +131,8 @@ def export_model(model: Model, *, layout: bool = True) -> bytes:
         node.set("target", ids.of[target])
         for name, value in attrs:
             node.set(name, value)
-        _texts(node, link.name, link.documentation, link.properties, definitions, model.language, named=False)
+        _texts(node, link.name, link.documentation, link.properties, definitions, model.language, named=False,
+               kept_texts=texts.get(link.external_id or "") if link.kind != "serves" else None)
     for plateau in model.plateaus:
         for member in plateau.members:
             if member not in ids.of:
@@ -194,11 +198,15 @@ def _name(parent, tag: str, text: str, lang: str):
     return node
 
 
-def _texts(node, name, documentation, properties, definitions, lang: str, named: bool = True) -> None:
-    if name or named:
-        _name(node, "name", name, lang)
-    if documentation:
-        _name(node, "documentation", documentation, lang)
+def _texts(node, name, documentation, properties, definitions, lang: str, named: bool = True,
+           kept_texts: list | None = None) -> None:
+    if kept_texts:  # other languages, or texts without xml:lang, as the imported file had them
+        write_texts(node, kept_texts, clean_text(name) if (name or named) else "", clean_text(documentation))
+    else:
+        if name or named:
+            _name(node, "name", name, lang)
+        if documentation:
+            _name(node, "documentation", documentation, lang)
     pairs = [(n, v) for n, v in properties if v not in (None, "")]
     if pairs:
         holder = etree.SubElement(node, f"{{{NS}}}properties")

@@ -46,6 +46,7 @@ def upgrade():
         sa.Column('organizations', sa.JSON(), nullable=False),
         sa.Column('property_definitions', sa.JSON(), nullable=False),
         sa.Column('unstated_refs', sa.JSON(), nullable=False),
+        sa.Column('texts', sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(['engagement_id'], ['engagements.id'],
                                 name=op.f('fk_archimate_models_engagement_id_engagements'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('engagement_id', name=op.f('pk_archimate_models')),
