@@ -149,11 +149,11 @@ def export_model(model: Model, *, layout: bool = True) -> bytes:
         root.remove(relationships)
     if not len(elements):
         root.remove(elements)
-    concepts = {key for key in ids.of if key in types} | {link.key for link in links_kept}
+    # Kept folders and views name concepts by their imported identifiers; those no longer written are dropped.
     elements_only = {key for key in ids.of if key in types}
-    relationships_only = {link.key for link in links_kept} | {k for k in ids.of if ">" in k}
+    relationships_only = {link.key for link in links_kept} | {key for key in ids.of if ">" in key}
     if kept is not None:
-        write_organizations(root, kept, ids.resolver(concepts | {k for k in ids.of if ">" in k}), _view_ids(kept))
+        write_organizations(root, kept, ids.resolver(elements_only | relationships_only), _view_ids(kept))
     definitions.write(root)
     if kept is not None and kept.views:
         views = etree.SubElement(root, f"{{{NS}}}views")
