@@ -3,7 +3,9 @@
 Checks, in order, each with a message a person can act on: well-formed XML (line and column), an ArchiMate 3
 exchange `model` root, references between concepts that name an identifier the file defines, then the
 exchange schema (exchange.xsd, offline). Entities and DTDs are never resolved and nothing is fetched.
-Views and organizations (folders) are not read: only the model's elements and relationships are imported.
+Elements and relationships are read into dataclasses; everything else the file holds (views, organizations,
+property definitions, the model's identifier, languages, properties and metadata) is kept as found
+(exports.archimate.kept) to be written back on export.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from exports.archimate import NS, XSI_TYPE, schema_errors
+from exports.archimate.kept import Kept, read_kept
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MAX_MESSAGES = 5
@@ -56,7 +59,8 @@ class ParsedModel:
     documentation: str = ""
     elements: list[ParsedElement] = field(default_factory=list)
     relationships: list[ParsedRelationship] = field(default_factory=list)
-    views: int = 0  # counted, not imported
+    views: int = 0
+    kept: Kept | None = None  # views, folders, definitions, metadata: written back as found
 
 
 def parse_exchange(raw: bytes) -> ParsedModel:
@@ -172,5 +176,6 @@ def _read(root) -> ParsedModel:
                 attributes=attributes,
             )
         )
-    model.views = len(root.findall(f"{_q('views')}/{_q('diagrams')}/{_q('view')}"))
+    model.kept = read_kept(root)
+    model.views = len(model.kept.views)
     return model

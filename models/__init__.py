@@ -1,7 +1,7 @@
 """SQLAlchemy 2 typed models. No Flask imports here: services, the CLI and tests use them directly."""
 
 from models.accounts import LoginSession, Membership, User
-from models.archimate import ArchimateRelationship, GenericElement
+from models.archimate import ArchimateModel, ArchimateRelationship, ArchimateView, GenericElement
 from models.base import Base, name_key
 from models.catalog import Channel, DataEntity, Stakeholder, System
 from models.datasets import DATASET_KINDS, Dataset, DatasetVersion
@@ -16,7 +16,9 @@ from models.trace import TraceLink
 
 __all__ = [
     "DATASET_KINDS",
+    "ArchimateModel",
     "ArchimateRelationship",
+    "ArchimateView",
     "GenericElement",
     "AtpRules",
     "RoutingCostModel",

@@ -2,7 +2,9 @@
 
 An imported ArchiMate model keeps everything: elements whose type Throughline does not model (BusinessActor,
 Node, Goal…) become `GenericElement`s with their ArchiMate type, and relationships that are not flows,
-ownerships, channel links or trace links become `ArchimateRelationship` rows. See docs/archimate.md.
+ownerships, channel links or trace links become `ArchimateRelationship` rows. What the file holds beyond
+elements and relationships (the model's identifier, metadata, property definitions, folders) is one
+`ArchimateModel` row per engagement and its views `ArchimateView` rows. See docs/archimate.md.
 """
 
 from __future__ import annotations
@@ -92,6 +94,45 @@ class ArchimateRelationship(Timestamps, Base):
 
     source: Mapped[Element] = relationship(foreign_keys=[source_id])
     target: Mapped[Element] = relationship(foreign_keys=[target_id])
+
+
+class ArchimateModel(Base):
+    """The parts of an imported exchange file the core model has no place for, written back on export.
+
+    XML fragments are stored as found; views and folders refer to elements and relationships by their
+    ArchiMate identifiers (the `external_id` of the objects they became), so a deleted object simply drops
+    out of them on export."""
+
+    __tablename__ = "archimate_models"
+
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(35))
+    # [[name, value], …]: the model element's attributes other than its identifier (e.g. version).
+    attributes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # XML fragments in file order: the model's name*, documentation*, properties?, metadata?.
+    head: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    organizations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # [[identifier, name, type], …]
+    property_definitions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Identifiers of requirements and principles the file gave no Ref (Throughline numbered them).
+    unstated_refs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Concept identifier -> [[name|documentation, xml:lang or None, text], …] for texts in other languages.
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ArchimateView(Base):
+    """One view (diagram) of an imported exchange file, as its XML."""
+
+    __tablename__ = "archimate_views"
+    __table_args__ = (UniqueConstraint("engagement_id", "identifier"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    identifier: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(Text, default="")
+    xml: Mapped[str] = mapped_column(Text)
 
 
 # The element types of the Open Group exchange format (ElementTypeEnum), in the specification's order.

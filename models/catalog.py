@@ -16,7 +16,7 @@ class Channel(Element):
 
     id: Mapped[int] = mapped_column(ForeignKey("elements.id", ondelete="CASCADE"), primary_key=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    customer_facing: Mapped[bool] = mapped_column(default=True)
+    customer_facing: Mapped[bool | None] = mapped_column()
 
 
 class DataEntity(Element):
@@ -27,7 +27,7 @@ class DataEntity(Element):
 
     id: Mapped[int] = mapped_column(ForeignKey("elements.id", ondelete="CASCADE"), primary_key=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    time_critical: Mapped[bool] = mapped_column(default=False)
+    time_critical: Mapped[bool | None] = mapped_column()
 
 
 class Stakeholder(Element):
@@ -39,9 +39,9 @@ class Stakeholder(Element):
     id: Mapped[int] = mapped_column(ForeignKey("elements.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(200), default="")
     team: Mapped[str] = mapped_column(String(200), default="")
-    area: Mapped[str] = mapped_column(String(30), default="other")
-    influence: Mapped[str] = mapped_column(String(10), default="medium")
-    interest: Mapped[str] = mapped_column(String(10), default="medium")
+    area: Mapped[str | None] = mapped_column(String(30))
+    influence: Mapped[str | None] = mapped_column(String(10))
+    interest: Mapped[str | None] = mapped_column(String(10))
     email: Mapped[str] = mapped_column(String(254), default="")
 
 
@@ -52,11 +52,11 @@ class System(Element):
     __mapper_args__ = {"polymorphic_identity": "system"}
 
     id: Mapped[int] = mapped_column(ForeignKey("elements.id", ondelete="CASCADE"), primary_key=True)
-    category: Mapped[str] = mapped_column(String(30))
+    category: Mapped[str | None] = mapped_column(String(30))
     vendor: Mapped[str] = mapped_column(String(200), default="")
     product: Mapped[str] = mapped_column(String(200), default="")
-    hosting: Mapped[str] = mapped_column(String(20), default="saas")
-    lifecycle: Mapped[str] = mapped_column(String(20), default="active")
+    hosting: Mapped[str | None] = mapped_column(String(20))
+    lifecycle: Mapped[str | None] = mapped_column(String(20))
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("stakeholders.id", ondelete="SET NULL"), index=True
     )

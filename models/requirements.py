@@ -22,9 +22,9 @@ class Requirement(Element):
     id: Mapped[int] = mapped_column(ForeignKey("elements.id", ondelete="CASCADE"), primary_key=True)
     number: Mapped[int]
     text: Mapped[str] = mapped_column(Text, default="")
-    type: Mapped[str] = mapped_column(String(20), default="functional")
-    priority: Mapped[str] = mapped_column(String(10), default="should")
-    status: Mapped[str] = mapped_column(String(10), default="draft")
+    type: Mapped[str | None] = mapped_column(String(20))
+    priority: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str | None] = mapped_column(String(10))
     source_id: Mapped[int | None] = mapped_column(ForeignKey("stakeholders.id", ondelete="SET NULL"), index=True)
     acceptance: Mapped[str] = mapped_column(Text, default="")
 
@@ -46,7 +46,7 @@ class Decision(Element):
 
     id: Mapped[int] = mapped_column(ForeignKey("elements.id", ondelete="CASCADE"), primary_key=True)
     number: Mapped[int]
-    status: Mapped[str] = mapped_column(String(12), default="proposed")
+    status: Mapped[str | None] = mapped_column(String(12))
     context: Mapped[str] = mapped_column(Text, default="")
     options: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str] = mapped_column(Text, default="")

@@ -54,7 +54,7 @@ def archimate_import_command(file, owner_email: str | None, name: str | None, as
                 "relationships": summary.relationships,
                 "created": summary.by_kind,
                 "other_element_types": summary.generic_types,
-                "views_not_imported": summary.views_skipped,
+                "views": summary.views,
             }
         )
         return
@@ -62,4 +62,5 @@ def archimate_import_command(file, owner_email: str | None, name: str | None, as
     click.echo(
         f"  {summary.elements} elements, {summary.relationships} relationships; "
         + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in summary.by_kind.items() if n)
+        + f"; {summary.views} views kept"
     )

@@ -37,7 +37,8 @@ def _wtf_field(f: Field):
     if f.type in ("text", "email"):
         return StringField(f.title, validators=[*required, Length(max=f.max_len)])
     if f.type == "choice":
-        blank = [] if f.required or f.default is not None else [("", "—")]
+        # "—" is offered when a value may be unknown (an imported model did not state it) or has no default.
+        blank = [("", "—")] if f.unknown or not (f.required or f.default is not None) else []
         return SelectField(f.title, choices=blank + list(f.choices.items()), default=f.default, validators=required)
     if f.type == "bool":
         return BooleanField(f.title, default=f.default)
@@ -100,5 +101,7 @@ def build_form(
 
 
 def payload(form: FlaskForm, spec: Kind) -> dict[str, Any]:
-    """Form data -> service payload (only the fields the form has)."""
-    return {f.name: form[f.name].data for f in spec.fields if f.name in form}
+    """Form data -> service payload (only the fields the form has); "—" for an optional value that may be unknown
+    keeps it unknown instead of taking the default."""
+    return {f.name: None if f.unknown and not f.required and form[f.name].data in ("", "None") else form[f.name].data
+            for f in spec.fields if f.name in form}

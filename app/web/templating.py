@@ -26,6 +26,9 @@ def human_seconds(value: float | None) -> str:
     return f"{value:g} s"
 
 
+UNKNOWN = "—"
+
+
 def display(element: Any, field, statuses: Mapping[int, EffectiveStatus] | None = None) -> Any:
     """A field's value for display: labels for codes, names for references, joined lists; a decision's status as
     `statuses` (its effective status, e.g. "Superseded by ADR-3") says when given."""
@@ -36,6 +39,8 @@ def display(element: Any, field, statuses: Mapping[int, EffectiveStatus] | None 
     if field.type == "participants":
         return ", ".join(s.name for s in element.stakeholders_in(field.attr))
     value = getattr(element, field.attr or field.name)
+    if value is None and field.type in ("choice", "bool"):
+        return UNKNOWN  # never stated (e.g. an ArchiMate import): not a default made up for it
     if field.type == "choice":
         return field.choices.get(value, value or "")
     if field.type == "refs":

@@ -28,6 +28,7 @@ from exports.archimate.layout import (
 from exports.archimate.model import (
     ACCESS_TYPE,
     ELEMENT_TYPE,
+    LEGACY_TRACE_TYPE,
     NS,
     TRACE_TYPE,
     XSI,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from exports.archimate.kept import Kept
 
 NS = "http://www.opengroup.org/xsd/archimate/3.0/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -25,15 +29,18 @@ ACCESS_TYPE = {"sor": "ReadWrite", "authoritative": "ReadWrite", "writes": "Writ
 # Trace link kind (Throughline direction source -> target) -> (ArchiMate type, reversed?) per target kind.
 # `addresses` (requirement -> decision) becomes the decision influencing the requirement; `satisfied_by`
 # (requirement -> system) the system realizing the requirement; a flow is a relationship in ArchiMate, and
-# only an association may end at a relationship, so links to flows are associations.
+# only an association may end at a relationship, so links to flows are associations. `refines` (a requirement
+# refining another) is a Specialization: ArchiMate 3.2 allows no Realization between two requirements.
 TRACE_TYPE = {
     ("addresses", "decision"): ("Influence", True),
     ("affects", "system"): ("Association", False),
     ("affects", "flow"): ("Association", False),
     ("satisfied_by", "system"): ("Realization", True),
     ("satisfied_by", "flow"): ("Association", False),
-    ("refines", "requirement"): ("Realization", False),
+    ("refines", "requirement"): ("Specialization", False),
 }
+# Read on import only: what earlier exports wrote (a Realization between requirements is not allowed).
+LEGACY_TRACE_TYPE = {("refines", "requirement"): ("Realization", False)}
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -92,6 +99,8 @@ class Model:
     plateaus: tuple[Plateau, ...] = ()
     view_name: str = "Landscape"
     language: str = "en"
+    # What an imported file held beyond elements and relationships (exports.archimate.kept), or None.
+    kept: Kept | None = None
 
 
 def generated_id(key: str) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from exports.archimate.kept import reserved_ids, write_head, write_organizations, write_texts, write_views
 from exports.archimate.layout import (
     LAYOUT_MAX_EDGES,
     LAYOUT_MAX_NODES,
@@ -28,8 +29,10 @@ from exports.archimate.model import (
     generated_id,
     serving_id,
 )
+from exports.archimate.relationships import is_allowed
 
 SCHEMA_LOCATION = f"{NS} {NS}archimate3_Diagram.xsd"
+DC = "http://purl.org/dc/elements/1.1/"
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*\Z")
 
 
@@ -39,6 +42,23 @@ class _Ids:
 
     used: set[str] = field(default_factory=set)
     of: dict[str, str] = field(default_factory=dict)
+    # An imported identifier -> the key of the object carrying it (kept views and folders refer by it).
+    by_source: dict[str, str] = field(default_factory=dict)
+
+    def assign_kept(self, key: str, preferred: str | None, generated: str) -> str:
+        """As assign, remembering which object the imported identifier `preferred` names."""
+        if preferred:
+            self.by_source.setdefault(preferred, key)
+        return self.assign(key, preferred, generated)
+
+    def resolver(self, keys: set[str]):
+        """A function: an imported identifier -> the identifier written now, or None when not in `keys`."""
+
+        def resolve(identifier: str) -> str | None:
+            key = self.by_source.get(identifier)
+            return self.of[key] if key in keys else None
+
+        return resolve
 
     def assign(self, key: str, preferred: str | None, generated: str) -> str:
         for candidate in (preferred, generated):
@@ -58,63 +78,95 @@ class _Ids:
 def export_model(model: Model, *, layout: bool = True) -> bytes:
     """The model as exchange-format XML (UTF-8, with declaration), valid against exchange.xsd."""
     ids = _Ids()
+    kept = model.kept
+    if kept is not None:  # identifiers of kept views, nodes, folders and definitions are taken
+        ids.used |= reserved_ids(kept)
     kinds = {item.key: item.kind for item in model.items}
+    types = {item.key: element_type(item) for item in model.items} | {p.key: "Plateau" for p in model.plateaus}
     for item in model.items:
-        ids.assign(item.key, item.external_id, generated_id(item.key))
+        ids.assign_kept(item.key, item.external_id, generated_id(item.key))
     for plateau in model.plateaus:
-        ids.assign(plateau.key, plateau.external_id, generated_id(plateau.key))
+        ids.assign_kept(plateau.key, plateau.external_id, generated_id(plateau.key))
     # Relationships whose ends are all present; a link to a flow needs the flow's id, so flows go first.
     links = [link for link in model.links if link.source in ids.of or link.target in ids.of]
     links.sort(key=lambda link: link.kind != "flow")
-    kept: list[Link] = []
+    links_kept: list[Link] = []
     for link in links:
         if link.kind == "serves":
             preferred = serving_id(ids.of.get(link.source, ""), ids.of.get(link.target, ""))
         else:
             preferred = link.external_id
         if link.source in ids.of and link.target in ids.of:
-            ids.assign(link.key, preferred, generated_id(link.key))
-            kept.append(link)
-    definitions = _PropertyDefinitions(ids)
+            ids.assign_kept(link.key, preferred, generated_id(link.key))
+            links_kept.append(link)
+    definitions = _PropertyDefinitions(ids, kept.property_definitions if kept is not None else ())
+    texts = kept.texts if kept is not None else {}
 
-    root = etree.Element(f"{{{NS}}}model", nsmap={None: NS, "xsi": XSI})
+    nsmap = {None: NS, "xsi": XSI} | ({"dc": DC} if kept is not None else {})
+    root = etree.Element(f"{{{NS}}}model", nsmap=nsmap)
     root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
-    root.set("identifier", ids.assign("model", None, "id-model"))
-    _name(root, "name", model.name or "Throughline model", model.language)
-    if model.documentation:
-        _name(root, "documentation", model.documentation, model.language)
+    if kept is not None:
+        root.set("identifier", kept.identifier)
+        write_head(root, kept, clean_text(model.name or "Throughline model"), clean_text(model.documentation),
+                   model.language)
+    else:
+        root.set("identifier", ids.assign("model", None, "id-model"))
+        _name(root, "name", model.name or "Throughline model", model.language)
+        if model.documentation:
+            _name(root, "documentation", model.documentation, model.language)
     elements = etree.SubElement(root, f"{{{NS}}}elements")
     for item in model.items:
         node = _concept(elements, "element", ids.of[item.key], element_type(item))
-        _texts(node, item.name or element_type(item), item.documentation, item.properties, definitions, model.language)
+        _texts(node, item.name or element_type(item), item.documentation, item.properties, definitions, model.language,
+               kept_texts=texts.get(item.external_id or ""))
     for plateau in model.plateaus:
         node = _concept(elements, "element", ids.of[plateau.key], "Plateau")
-        _texts(node, plateau.name, plateau.documentation, (), definitions, model.language)
+        _texts(node, plateau.name, plateau.documentation, (), definitions, model.language,
+               kept_texts=texts.get(plateau.external_id or ""))
     relationships = etree.SubElement(root, f"{{{NS}}}relationships")
-    for link in kept:
+    for link in links_kept:
         rtype, source, target, attrs = _relationship(link, kinds)
         node = _concept(relationships, "relationship", ids.of[link.key], rtype)
         node.set("source", ids.of[source])
         node.set("target", ids.of[target])
         for name, value in attrs:
             node.set(name, value)
-        _texts(node, link.name, link.documentation, link.properties, definitions, model.language, named=False)
+        _texts(node, link.name, link.documentation, link.properties, definitions, model.language, named=False,
+               kept_texts=texts.get(link.external_id or "") if link.kind != "serves" else None)
     for plateau in model.plateaus:
         for member in plateau.members:
             if member not in ids.of:
                 continue
             member_id = ids.of[member]
-            rel_id = ids.assign(f"{plateau.key}>{member}", f"{ids.of[plateau.key]}.has.{member_id}", "id-has")
-            node = _concept(relationships, "relationship", rel_id, "Aggregation")
+            rel_id = ids.assign_kept(f"{plateau.key}>{member}", f"{ids.of[plateau.key]}.has.{member_id}", "id-has")
+            # ArchiMate 3.2 lets a plateau aggregate most concepts; where it does not (a stakeholder), associate.
+            member_type = types.get(member, "Relationship")
+            rtype = "Aggregation" if is_allowed("Aggregation", "Plateau", member_type) else "Association"
+            node = _concept(relationships, "relationship", rel_id, rtype)
             node.set("source", ids.of[plateau.key])
             node.set("target", member_id)
     if not len(relationships):
         root.remove(relationships)
     if not len(elements):
         root.remove(elements)
+    # Kept folders and views name concepts by their imported identifiers; those no longer written are dropped.
+    elements_only = {key for key in ids.of if key in types}
+    relationships_only = {link.key for link in links_kept} | {key for key in ids.of if ">" in key}
+    if kept is not None:
+        write_organizations(root, kept, ids.resolver(elements_only | relationships_only), _view_ids(kept))
     definitions.write(root)
-    _view(root, model, kept, kinds, ids, layout)
+    if kept is not None and kept.views:
+        views = etree.SubElement(root, f"{{{NS}}}views")
+        write_views(etree.SubElement(views, f"{{{NS}}}diagrams"), kept, ids.resolver(elements_only),
+                    ids.resolver(relationships_only))
+    else:
+        _view(root, model, links_kept, kinds, ids, layout)
+    etree.cleanup_namespaces(root, top_nsmap=nsmap)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _view_ids(kept) -> set[str]:
+    return {view.identifier for view in kept.views}
 
 
 def _relationship(link: Link, kinds: dict[str, str]) -> tuple[str, str, str, list[tuple[str, str]]]:
@@ -146,11 +198,15 @@ def _name(parent, tag: str, text: str, lang: str):
     return node
 
 
-def _texts(node, name, documentation, properties, definitions, lang: str, named: bool = True) -> None:
-    if name or named:
-        _name(node, "name", name, lang)
-    if documentation:
-        _name(node, "documentation", documentation, lang)
+def _texts(node, name, documentation, properties, definitions, lang: str, named: bool = True,
+           kept_texts: list | None = None) -> None:
+    if kept_texts:  # other languages, or texts without xml:lang, as the imported file had them
+        write_texts(node, kept_texts, clean_text(name) if (name or named) else "", clean_text(documentation))
+    else:
+        if name or named:
+            _name(node, "name", name, lang)
+        if documentation:
+            _name(node, "documentation", documentation, lang)
     pairs = [(n, v) for n, v in properties if v not in (None, "")]
     if pairs:
         holder = etree.SubElement(node, f"{{{NS}}}properties")
@@ -163,9 +219,13 @@ def _texts(node, name, documentation, properties, definitions, lang: str, named:
 class _PropertyDefinitions:
     """One propertyDefinition per property name, in order of first use."""
 
-    def __init__(self, ids: _Ids) -> None:
+    def __init__(self, ids: _Ids, kept: tuple[tuple[str, str, str], ...] = ()) -> None:
         self.ids = ids
         self.by_name: dict[str, str] = {}
+        self.types: dict[str, str] = {}
+        self.kept = kept  # (identifier, name, type) from an imported file: written even when unused
+        for identifier, name, _type in kept:
+            self.by_name.setdefault(name, identifier)
 
     def ref(self, name: str) -> str:
         if name not in self.by_name:
@@ -173,13 +233,16 @@ class _PropertyDefinitions:
         return self.by_name[name]
 
     def write(self, root) -> None:
-        if not self.by_name:
+        if not self.by_name and not self.kept:
             return
         holder = etree.SubElement(root, f"{{{NS}}}propertyDefinitions")
-        for name, identifier in self.by_name.items():
+        rows = list(self.kept)
+        written = {identifier for identifier, _n, _t in self.kept}
+        rows += [(identifier, name, "string") for name, identifier in self.by_name.items() if identifier not in written]
+        for identifier, name, value_type in rows:
             node = etree.SubElement(holder, f"{{{NS}}}propertyDefinition")
             node.set("identifier", identifier)
-            node.set("type", "string")
+            node.set("type", value_type)
             etree.SubElement(node, f"{{{NS}}}name").text = clean_text(name)
 
 

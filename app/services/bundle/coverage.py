@@ -27,6 +27,8 @@ CARRIED: dict[str, str] = {
     "decision_participants": "decider_ids / consulted_ids / informed_ids of decisions",
     "generic_elements": "generic_elements",
     "archimate_relationships": "archimate_relationships",
+    "archimate_models": "archimate_model (an imported model's identifier, metadata, properties, folders)",
+    "archimate_views": "archimate_model.views (an imported model's views, nodes and connections)",
     "trace_links": "trace_links",
     "datasets": "datasets (name, kind, system)",
     "dataset_versions": "datasets: the latest version's rows only (older versions stay behind)",

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from app.services.archimate_store import import_section
 from app.services.bundle.checks import ALL_COLLECTIONS, COLLECTIONS, COUNTERS, MAX_ERRORS, REF_TYPES, parse_ref
 from app.services.bundle.datasets import import_sections
 from app.services.bundle.extras import import_extras
@@ -53,6 +54,7 @@ class Importer:
         for i, link in enumerate(self.doc.get("trace_links", [])):
             self._link(f"$.trace_links[{i}]", link)
         self._archimate_relationships()
+        import_section(self.session, self.engagement, self.doc)  # an imported ArchiMate model's views
         self._scenario_values()
         if not self.errors:  # datasets and ATP rules refer to systems and scenarios created above
             found = import_sections(self.session, self.engagement, self.doc, self.db_ids, self.owner)

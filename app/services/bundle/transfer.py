@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.archimate_store import bundle_section
 from app.services.bundle.checks import ALL_COLLECTIONS, FORMAT, VERSION, check_bundle
 from app.services.bundle.datasets import export_sections
 from app.services.bundle.extras import export_extras
@@ -126,6 +127,7 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
     runs = export_runs(session, engagement, ref)
     if runs:  # only engagements with finished engine runs on the datasets carried above
         document["engine_runs"] = runs
+    document.update(bundle_section(session, engagement))  # an imported ArchiMate model's views (archimate_store)
     return document
 
 

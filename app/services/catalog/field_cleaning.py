@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 if TYPE_CHECKING:
     from app.services.catalog.fields import Field, Kind
 
+_ABSENT = object()  # a field the input does not mention (unlike one it states as None)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TEXT_MAX = 20_000
 
@@ -40,7 +41,7 @@ def clean(
         if partial and f.name not in data:
             continue
         try:
-            values[f.name] = _clean_one(session, engagement_id, f, data.get(f.name), refs)
+            values[f.name] = _clean_one(session, engagement_id, f, data.get(f.name, _ABSENT), refs)
         except ValueError as exc:
             errors.setdefault(f.name, []).append(str(exc))
     return values, errors
@@ -51,6 +52,10 @@ def _blank(value: Any) -> bool:
 
 
 def _clean_one(session: Session, engagement_id: int, f: Field, raw: Any, refs=None) -> Any:
+    if raw is None and f.unknown:
+        return None  # stated as unknown (an import that did not say): kept unknown, never defaulted
+    if raw is _ABSENT:
+        raw = None
     if _blank(raw):
         if f.required:
             raise ValueError("This field is required.")

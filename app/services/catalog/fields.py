@@ -59,6 +59,8 @@ class Field:
     label: str | None = None
     # A value a scenario may hold differently from the others (docs/scenarios.md); the rest is shared.
     per_scenario: bool = False
+    # May be unknown: an explicit None (an import that did not state it) is stored as None, not defaulted.
+    unknown: bool = False
 
     @property
     def title(self) -> str:
@@ -104,7 +106,7 @@ KINDS: dict[str, Kind] = {
             (
                 Field("name", "text", required=True, max_len=200),
                 Field("description", "longtext", default=""),
-                Field("customer_facing", "bool", default=True),
+                Field("customer_facing", "bool", default=True, unknown=True),
             ),
         ),
         Kind(
@@ -115,7 +117,7 @@ KINDS: dict[str, Kind] = {
             (
                 Field("name", "text", required=True, max_len=200),
                 Field("description", "longtext", default=""),
-                Field("time_critical", "bool", default=False),
+                Field("time_critical", "bool", default=False, unknown=True),
             ),
         ),
         Kind(
@@ -127,9 +129,9 @@ KINDS: dict[str, Kind] = {
                 Field("name", "text", required=True, max_len=200),
                 Field("role", "text", default="", max_len=200),
                 Field("team", "text", default="", max_len=200),
-                Field("area", "choice", choices=STAKEHOLDER_AREAS, default="other"),
-                Field("influence", "choice", choices=LEVELS, default="medium"),
-                Field("interest", "choice", choices=LEVELS, default="medium"),
+                Field("area", "choice", choices=STAKEHOLDER_AREAS, default="other", unknown=True),
+                Field("influence", "choice", choices=LEVELS, default="medium", unknown=True),
+                Field("interest", "choice", choices=LEVELS, default="medium", unknown=True),
                 Field("email", "email", default="", max_len=254),
             ),
         ),
@@ -140,11 +142,12 @@ KINDS: dict[str, Kind] = {
             "Systems",
             (
                 Field("name", "text", required=True, max_len=200),
-                Field("category", "choice", required=True, choices=SYSTEM_CATEGORIES, per_scenario=True),
+                Field("category", "choice", required=True, choices=SYSTEM_CATEGORIES, per_scenario=True,
+                      unknown=True),
                 Field("vendor", "text", default="", max_len=200, per_scenario=True),
                 Field("product", "text", default="", max_len=200, per_scenario=True),
-                Field("hosting", "choice", choices=HOSTING, default="saas", per_scenario=True),
-                Field("lifecycle", "choice", choices=LIFECYCLE, default="active", per_scenario=True),
+                Field("hosting", "choice", choices=HOSTING, default="saas", per_scenario=True, unknown=True),
+                Field("lifecycle", "choice", choices=LIFECYCLE, default="active", per_scenario=True, unknown=True),
                 Field("owner_id", "ref", target=Stakeholder, attr="owner", per_scenario=True),
                 Field("channel_ids", "refs", target=Channel, attr="channels", label="Channels served",
                       per_scenario=True),
@@ -199,11 +202,11 @@ KINDS: dict[str, Kind] = {
             (
                 Field("title", "text", required=True, attr="name", max_len=300),
                 Field("text", "longtext", default=""),
-                Field("type", "choice", choices=REQUIREMENT_TYPES, default="functional"),
-                Field("priority", "choice", choices=PRIORITIES, default="should"),
+                Field("type", "choice", choices=REQUIREMENT_TYPES, default="functional", unknown=True),
+                Field("priority", "choice", choices=PRIORITIES, default="should", unknown=True),
                 Field("channel_ids", "refs", target=Channel, attr="channels", label="Channels"),
                 Field("source_id", "ref", target=Stakeholder, attr="source", label="Source stakeholder"),
-                Field("status", "choice", choices=REQUIREMENT_STATUSES, default="draft"),
+                Field("status", "choice", choices=REQUIREMENT_STATUSES, default="draft", unknown=True),
                 Field("acceptance", "longtext", default="", label="Acceptance criteria"),
                 _tags(),
             ),
@@ -217,7 +220,7 @@ KINDS: dict[str, Kind] = {
             "Decisions",
             (
                 Field("title", "text", required=True, attr="name", max_len=300),
-                Field("status", "choice", choices=DECISION_STATUSES, default="proposed"),
+                Field("status", "choice", choices=DECISION_STATUSES, default="proposed", unknown=True),
                 Field("context", "longtext", default=""),
                 Field("options", "longtext", default="", label="Options considered"),
                 Field("outcome", "longtext", default=""),

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.archimate_store import load_kept
 from app.services.catalog.fields import KINDS, Field, Kind
 from app.services.catalog.scenario_values import overrides_of
 from app.services.errors import NotFound
@@ -106,6 +107,8 @@ def build_model(session: Session, engagement: Engagement, scenario: Scenario | N
             found = [{**r, **own.get(r["id"], {})} for r in found if scenario.id in membership.get(r["id"], ())]
         rows[kind] = found
     key_of = {r["id"]: f"{kind}:{r['id']}" for kind, found in rows.items() for r in found}
+    kept = load_kept(session, engagement)  # an imported model's views, folders and metadata
+    unstated = set(kept.unstated_refs) if kept is not None else set()
     items: list[Item] = []
     links: list[Link] = []
     for kind in ("channel", "entity", "stakeholder", "system", "requirement", "decision", "generic"):
@@ -117,7 +120,9 @@ def build_model(session: Session, engagement: Engagement, scenario: Scenario | N
                     kind=kind,
                     name=row["_name"],
                     documentation=row.get(DOC_FIELD.get(kind, ""), "") or "",
-                    properties=_properties(spec, row, reader),
+                    # A Ref the imported file did not state is ours, not the model's: not written back.
+                    properties=tuple(p for p in _properties(spec, row, reader)
+                                     if p[0] != REF_PROPERTY or row["_external_id"] not in unstated),
                     external_id=row["_external_id"],
                     archimate_type=row.get("archimate_type"),
                 )
@@ -143,7 +148,8 @@ def build_model(session: Session, engagement: Engagement, scenario: Scenario | N
             links.append(
                 Link(
                     key_of[row["id"]], "ownership", key_of[row["system_id"]], key_of[row["entity_id"]],
-                    properties=(("Role", roles[row["role"]]),),
+                    # reads and writes say all in their accessType; the others share ReadWrite and need a Role.
+                    properties=() if row["role"] in _ROLE_IN_ACCESS else (("Role", roles[row["role"]]),),
                     external_id=row["_external_id"], role=row["role"],
                 )
             )
@@ -192,9 +198,12 @@ def build_model(session: Session, engagement: Engagement, scenario: Scenario | N
         links=tuple(links),
         plateaus=plateaus,
         view_name=f"{engagement.name} — {view}",
+        language=(kept.language if kept is not None else None) or "en",
+        kept=kept,
     )
 
 
+_ROLE_IN_ACCESS = {"reads", "writes"}
 # Association tables behind the `refs` fields: (kind, field) -> (owner column, referenced column).
 _LINK_TABLES = {
     ("system", "channel_ids"): (element_channels.c.element_id, element_channels.c.channel_id),

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.services.archimate_store import SECTION, section_of
 from app.services.bundle.checks import FORMAT, VERSION
 from app.services.bundle.transfer import import_bundle
 from app.services.catalog.field_cleaning import _clean_one
@@ -45,7 +46,7 @@ class ImportSummary:
     relationships: int
     by_kind: dict[str, int]
     generic_types: dict[str, int]
-    views_skipped: int
+    views: int  # kept, with their nodes and connections, and written back on export
 
 
 def import_archimate(
@@ -58,13 +59,15 @@ def import_archimate(
         raise ValidationError({"file": str(exc)}) from None
     mapper = _Mapper(parsed, (name or "").strip() or parsed.name.strip() or "ArchiMate import")
     document = mapper.bundle()
+    if parsed.kept is not None:  # views, folders, definitions and metadata, stored beside the model
+        document[SECTION] = section_of(parsed.kept) | {"unstated_refs": mapper.unstated_refs}
     try:
         engagement = import_bundle(session, document, owner)
     except ValidationError as exc:
         raise ValidationError({"file": mapper.explain(exc.errors)}) from None
     by_kind: dict[str, int] = {}
     for coll, entries in document.items():
-        if isinstance(entries, list) and coll not in ("scenarios", "archimate_relationships"):
+        if isinstance(entries, list) and coll not in ("scenarios", "archimate_relationships", SECTION):
             by_kind[coll] = len(entries)
     generic_types: dict[str, int] = {}
     for entry in document.get("generic_elements", []):
@@ -75,7 +78,7 @@ def import_archimate(
         relationships=len(parsed.relationships),
         by_kind=by_kind,
         generic_types=generic_types,
-        views_skipped=parsed.views,
+        views=parsed.views,
     )
 
 
@@ -90,6 +93,7 @@ class _Mapper(_RelationshipMapping):
     origin: dict[str, str] = field(default_factory=dict)  # bundle path prefix -> human description
     doc: dict[str, Any] = field(default_factory=dict)
     generic_count: int = 0
+    unstated_refs: list[str] = field(default_factory=list)  # identifiers numbered here, not by the file
 
     def bundle(self) -> dict[str, Any]:
         """The bundle document for the whole model."""
@@ -216,8 +220,9 @@ class _Mapper(_RelationshipMapping):
             if parsed is _FAIL:
                 return None
             entry[f.name] = parsed
-        if kind == "system" and "category" not in entry:
-            entry["category"] = "custom"  # required by Throughline; ArchiMate has no such attribute
+        for f in spec.fields:  # what the file does not state stays unknown: no default is made up for it
+            if f.unknown and f.name not in entry:
+                entry[f.name] = None
         if "ref" in entry:
             self.refs[entry["ref"]] = element.identifier
         return entry
@@ -261,6 +266,8 @@ class _Mapper(_RelationshipMapping):
 
     def _numbers(self) -> None:
         """REQ-n / ADR-n refs: kept from the file when given, the next free numbers otherwise."""
+        self.unstated_refs = []
+        self.archimate_id_of = {bid: xid for xid, bid in self.bundle_id.items()}
         for coll, prefix in (("requirements", "REQ"), ("decisions", "ADR")):
             used = {int(e["ref"].rsplit("-", 1)[1]) for e in self.doc.get(coll, []) if "ref" in e}
             n = 1
@@ -269,6 +276,7 @@ class _Mapper(_RelationshipMapping):
                     while n in used:
                         n += 1
                     entry["ref"] = f"{prefix}-{n}"
+                    self.unstated_refs.append(self.archimate_id_of[entry["id"]])
                     used.add(n)
 
     # --- errors -----------------------------------------------------------------------------------

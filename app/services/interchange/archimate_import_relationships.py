@@ -14,7 +14,7 @@ from typing import Any
 from app.services.catalog.fields import KINDS
 from app.services.errors import ValidationError
 from app.services.interchange.archimate_mapping import STRUCTURAL
-from exports.archimate import ACCESS_TYPE, TRACE_TYPE, serving_id
+from exports.archimate import ACCESS_TYPE, LEGACY_TRACE_TYPE, TRACE_TYPE, serving_id
 from exports.archimate_import import ParsedRelationship
 
 _FAIL = object()
@@ -74,7 +74,9 @@ class _RelationshipMapping:
         plateau = rel.source if self.kind_of.get(rel.source) == "scenario" else rel.target
         target_kind = self.kind_of.get(rel.target)
         fits = (
-            rel.type == "Aggregation" and rel.source == plateau and self._plain(rel) and not rel.properties
+            # Association where ArchiMate does not let a plateau aggregate the member (exports.archimate.writer).
+            rel.type in ("Aggregation", "Association") and rel.source == plateau and self._plain(rel)
+            and not rel.properties
             and target_kind is not None and KINDS.get(target_kind) is not None and KINDS[target_kind].in_scenarios
             and rel.identifier == f"{rel.source}.has.{rel.target}"
         )
@@ -150,7 +152,7 @@ class _RelationshipMapping:
         if not self._plain(rel) or rel.properties or rel.attributes:
             return None
         source_kind, target_kind = self._kinds(rel)
-        for (trace_kind, throughline_target), (rtype, reverse) in TRACE_TYPE.items():
+        for (trace_kind, throughline_target), (rtype, reverse) in [*TRACE_TYPE.items(), *LEGACY_TRACE_TYPE.items()]:
             if rtype != rel.type:
                 continue
             src, tgt = (rel.target, rel.source) if reverse else (rel.source, rel.target)

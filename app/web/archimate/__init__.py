@@ -103,7 +103,8 @@ def import_page():
                     engagement = summary.engagement
                     flash(
                         f"Imported “{engagement.name}”: {summary.elements} elements and {summary.relationships} "
-                        f"relationships ({sum(summary.generic_types.values())} kept as other elements)."
+                        f"relationships ({sum(summary.generic_types.values())} kept as other elements), "
+                        f"{summary.views} views."
                     )
                     return redirect(url_for("engagement.dashboard", eid=engagement.id))
         else:
