@@ -24,6 +24,21 @@ from tests.support.bundles import demo_document
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
 
 
+_NS = 'xmlns="http://www.opengroup.org/xsd/archimate/3.0/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+# What an ArchiMate import keeps beyond the core model: the model's identifier, properties, folders and a view.
+ARCHIMATE_MODEL = {
+    "identifier": "id-model-1", "language": "en", "attributes": [["version", "1.0"]],
+    "property_definitions": [["propid-1", "Weight", "number"]], "unstated_refs": [], "head": [],
+    "texts": {"id-sys-1": [["documentation", "de", "Kasse"]]},
+    "organizations": [f'<organizations {_NS}><item><label xml:lang="en">Apps</label>'
+                      '<item identifierRef="id-sys-1"/></item></organizations>'],
+    "views": [{"identifier": "id-view-1", "name": "Landscape «1»",
+               "xml": f'<view {_NS} identifier="id-view-1" xsi:type="Diagram"><name xml:lang="en">Landscape «1»</name>'
+                      '<node identifier="id-node-1" elementRef="id-sys-1" xsi:type="Element" x="10" y="10" w="120"'
+                      ' h="55"/></view>'}],
+}
+
+
 def everything_engagement(session, owner) -> Engagement:
     """The demo with ArchiMate leftovers, every dataset kind, per-scenario values, settings, branding and runs."""
     document = demo_document()
@@ -38,6 +53,7 @@ def everything_engagement(session, owner) -> Engagement:
     }]
     document["archimate_ids"] = {"generic-1": "id-actor-1", "scenario-1": "id-plateau-1", "system-1": "id-sys-1"}
     document["trace_links"][0]["archimate_id"] = "id-link-1"
+    document["archimate_model"] = ARCHIMATE_MODEL
     engagement = import_bundle(session, document, owner=owner)
     load_demo_datasets(session, engagement, user=owner)
     target = session.scalar(select(Scenario).where(Scenario.engagement_id == engagement.id,
