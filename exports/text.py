@@ -1,6 +1,8 @@
 """Single-line text: the rule every title and name follows, shared by the services (validation of typed
 input) and by every importer and writer (ReqIF, MADR, workbook, diagrams).
 
+A title is one line. In a diagram node a long name is wrapped (`wrap`) so the box stays narrow.
+
 A title is one line. Typed input that holds a line break is refused (`has_line_break`); text read from a file
 has its line breaks turned into spaces (`single_line`) and the importer reports that it did so.
 """
@@ -8,6 +10,7 @@ has its line breaks turned into spaces (`single_line`) and the importer reports 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Every character Unicode, YAML or Python's str.splitlines treat as ending a line.
 LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -25,4 +28,44 @@ def single_line(text: str) -> str:
     return _BREAK_RUN.sub(" ", text).strip()
 
 
-__all__ = ["LINE_BREAKS", "LINE_BREAK_ERROR", "has_line_break", "single_line"]
+def display_width(text: str) -> int:
+    """Columns `text` takes: East Asian wide and full-width characters count two, combining marks none."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+               for ch in text)
+
+
+def wrap(text: str, width: int = 26) -> list[str]:
+    """`text` as lines of at most `width` columns, broken between words; a word wider than a line (a long
+    identifier, a name in Japanese or Chinese, which has no spaces) is cut between characters."""
+    rows: list[str] = []
+    current = ""
+    for word in text.split():
+        while display_width(word) > width:
+            if current:
+                rows.append(current)
+                current = ""
+            cut = _fit(word, width)
+            rows.append(word[:cut])
+            word = word[cut:]
+        if not current:
+            current = word
+        elif display_width(current) + 1 + display_width(word) <= width:
+            current += " " + word
+        else:
+            rows.append(current)
+            current = word
+    if current:
+        rows.append(current)
+    return rows
+
+
+def _fit(word: str, width: int) -> int:
+    used = 0
+    for index, ch in enumerate(word):
+        used += display_width(ch)
+        if used > width:
+            return max(index, 1)
+    return len(word)
+
+
+__all__ = ["LINE_BREAKS", "LINE_BREAK_ERROR", "display_width", "has_line_break", "single_line", "wrap"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from exports.fonts import CSS_STACK
 from exports.report.model import SECTION_KEYS, SECTION_TITLES, SECTIONS, ReportInput
 from exports.report.pdf import ReportError, render_pdf
 from exports.report_model import Branding
@@ -26,7 +27,7 @@ CSS_PATH = HERE / "report.css"
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _VAR = re.compile(r"var\((--[a-z]+)\)")
 PALETTE = {"--primary": "#1f3a5f", "--accent": "#d9822b", "--ink": "#1d232b", "--muted": "#5d6670",
-           "--rule": "#d6dbe1", "--tint": "#f3f5f8"}
+           "--rule": "#d6dbe1", "--tint": "#f3f5f8", "--fonts": CSS_STACK}
 _ROOT = re.compile(r"<svg\b[^>]*>", re.S)
 _SIZE = re.compile(r'\b(width|height)="([0-9.]+)(pt|px)?"')
 # Graphviz draws 14 pt labels; at this scale they match the report's 9.5 pt body text.
