@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from exports.fonts import CSS_STACK
+from exports.report.glyphs import MissingGlyph, missing_glyphs
 from exports.report.model import SECTION_KEYS, SECTION_TITLES, SECTIONS, ReportInput
 from exports.report.pdf import ReportError, render_pdf
 from exports.report_model import Branding
@@ -117,9 +118,20 @@ def render_html(report: ReportInput, *, stylesheet_href: str | None = None) -> s
         import base64
 
         logo = f"data:{report.branding.logo_media_type};base64,{base64.b64encode(report.branding.logo).decode()}"
+    context = {"r": report, "titles": SECTION_TITLES, "stylesheet_href": stylesheet_href, "logo": logo}
+    document = _render(context, set(report.sections), numbered, ())
+    missing = missing_glyphs(document, SECTION_TITLES)
+    if not missing:
+        return document
+    # Some text cannot be drawn: say so on the appendix page, adding that page when it was not chosen.
+    on = set(report.sections) | {"appendix"}
+    return _render(context, on, [k for k in SECTION_KEYS if k in on and k not in ("cover", "toc")], missing)
+
+
+def _render(context: dict, on: set[str], numbered: list[str], missing: tuple[MissingGlyph, ...]) -> str:
     return _env.get_template("report.html").render(
-        r=report, on=set(report.sections), numbered=numbered, number={k: i + 1 for i, k in enumerate(numbered)},
-        titles=SECTION_TITLES, stylesheet_href=stylesheet_href, logo=logo,
+        **context, on=on, numbered=numbered, number={k: i + 1 for i, k in enumerate(numbered)},
+        missing_glyphs=missing,
     )
 
 
