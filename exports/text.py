@@ -28,6 +28,17 @@ def single_line(text: str) -> str:
     return _BREAK_RUN.sub(" ", text).strip()
 
 
+def humanize(code: object) -> str:
+    """A stored code as words when no vocabulary labels it: `partially_met` -> "Partially met"; text with
+    spaces or capitals is not a code and comes back as it is."""
+    if code is None:
+        return ""
+    text = str(code)
+    if text and text == text.lower() and " " not in text and (text.isascii() and text.replace("_", "").isalpha()):
+        return text.replace("_", " ").capitalize()
+    return text
+
+
 def display_width(text: str) -> int:
     """Columns `text` takes: East Asian wide and full-width characters count two, combining marks none."""
     return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
@@ -68,4 +79,4 @@ def _fit(word: str, width: int) -> int:
     return len(word)
 
 
-__all__ = ["LINE_BREAKS", "LINE_BREAK_ERROR", "display_width", "has_line_break", "single_line", "wrap"]
+__all__ = ["LINE_BREAKS", "LINE_BREAK_ERROR", "display_width", "has_line_break", "humanize", "single_line", "wrap"]

@@ -21,6 +21,7 @@ from exports.diagrams.drawing import (
 )
 from exports.diagrams.figure import Figure, Text
 from exports.fonts import GRAPHVIZ_FONT
+from exports.text import humanize
 
 
 def landscape_figure(snap: ScenarioSnapshot, *, cluster: str = "category", findings: Iterable[Finding] = (),
@@ -38,7 +39,7 @@ def landscape_figure(snap: ScenarioSnapshot, *, cluster: str = "category", findi
         for system in members:
             extra = _channel_names(snap, system) if cluster == "channel" and len(system.channel_ids) > 1 else ""
             attrs = {"label": Text(system.name, _category(snap, system), extra), **_lifecycle_style(system),
-                     "tooltip": f"System {system.id}: {_category(snap, system)}, {system.lifecycle}",
+                     "tooltip": f"System {system.id}: {_category(snap, system)}, {humanize(system.lifecycle)}",
                      **links.system(system.id)}
             if system.id in worst:
                 attrs.update(color=SEVERITY_COLOURS[worst[system.id]], penwidth="2.5")

@@ -19,6 +19,7 @@ from exports.report.glyphs import MissingGlyph, missing_glyphs
 from exports.report.model import SECTION_KEYS, SECTION_TITLES, SECTIONS, ReportInput
 from exports.report.pdf import ReportError, render_pdf
 from exports.report_model import Branding
+from exports.text import humanize
 
 __all__ = ["SECTIONS", "SECTION_KEYS", "SECTION_TITLES", "ReportError", "ReportInput", "render_html",
            "render_pdf", "report_css", "report_pdf"]
@@ -118,7 +119,8 @@ def render_html(report: ReportInput, *, stylesheet_href: str | None = None) -> s
         import base64
 
         logo = f"data:{report.branding.logo_media_type};base64,{base64.b64encode(report.branding.logo).decode()}"
-    context = {"r": report, "titles": SECTION_TITLES, "stylesheet_href": stylesheet_href, "logo": logo}
+    context = {"r": report, "titles": SECTION_TITLES, "stylesheet_href": stylesheet_href, "logo": logo,
+               "label": lambda code: report.labels.get(str(code), humanize(code)) if code is not None else ""}
     document = _render(context, set(report.sections), numbered, ())
     missing = missing_glyphs(document, SECTION_TITLES)
     if not missing:
