@@ -1,4 +1,5 @@
-"""Architecture decisions as MADR markdown files (Markdown Any Decision Records, MADR 4.0.0 layout), one per ADR, named `NNNN-<slug>.md` after the ADR number as adr-tools and log4brains do, zipped.
+"""Architecture decisions as MADR markdown files (Markdown Any Decision Records, MADR 4.0.0 layout), one per
+ADR, named `NNNN-<slug>.md` after the ADR number as adr-tools and log4brains do, zipped.
 
 Pure: a `DocumentSnapshot` in, text or zip bytes out; `parse_madr` reads a file back into `MadrFields`.
 

@@ -14,8 +14,8 @@ from app.graph.findings import run_findings
 from app.graph.impact import system_impact
 from app.graph.model import build_graph
 from exports import diagrams
-from exports.dot import escape, lines
 from exports.diagrams.figure import NODE_LABEL_WIDTH
+from exports.dot import escape, lines
 from exports.graphviz_render import DiagramError, check_inert_svg, render, render_environment
 from tests.graph.model_builder import Model
 

@@ -160,7 +160,8 @@ def test_line_breaks_in_an_imported_title_become_spaces_and_are_reported():
     text = '---\ntitle: "Use\\nKafka"\nadr: ADR-4\ndecision-makers: ["Ana\\nLima"]\n---\n\n# Use Kafka\n'
     fields = parse_madr(text)
     assert (fields.title, fields.deciders) == ("Use Kafka", ("Ana Lima",))
-    assert fields.notes == ("title: line breaks read as spaces", "decision-makers: line breaks in a name read as spaces")
+    assert fields.notes == ("title: line breaks read as spaces",
+                            "decision-makers: line breaks in a name read as spaces")
 
 
 def test_the_adr_number_comes_from_the_heading_when_the_front_matter_has_none():

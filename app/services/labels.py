@@ -27,7 +27,8 @@ def _vocabularies() -> dict[str, str]:
     labels: dict[str, str] = {}
     for value in vars(vocab).values():
         if isinstance(value, Mapping):
-            labels.update((code, text) for code, text in value.items() if isinstance(code, str) and isinstance(text, str))
+            labels.update((code, text) for code, text in value.items()
+                          if isinstance(code, str) and isinstance(text, str))
     return {**labels, **_EXTRA}
 
 
