@@ -78,7 +78,7 @@ def missing_characters(texts: Iterable[str]) -> list[str]:
     """The distinct characters of `texts` no installed font can draw, in order of first appearance."""
     seen: dict[str, None] = {}
     for text in texts:
-        for char in text:
+        for char in dict.fromkeys(text):  # each distinct character once: a long report repeats most of them
             if char not in seen and not drawable(char):
                 seen[char] = None
     return list(seen)
