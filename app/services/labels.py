@@ -18,8 +18,9 @@ _EXTRA = {
     "critical": "Critical", "info": "Info", "atp": "ATP", "replay": "Replay", "routing": "Routing",
     "identity": "Identity", "queued": "Queued", "running": "Running", "done": "Done", "failed": "Failed",
     "ok": "OK", "warnings": "Warnings", "pass": "Pass", "fail": "Fail", "partially_met": "Partially met",
-    "no_target": "No target", "no_sor": "No system of record", "no_channel_systems": "No system serves the channel",
-    "no_holder": "No system holds it", "no_path": "No path", "latency_unknown": "Latency unknown",
+    # Freshness verdicts fill small heat-map cells: short words (the cell's path panel gives the sentence).
+    "no_target": "No target", "no_sor": "No SoR", "no_channel_systems": "No channel systems",
+    "no_holder": "No holder", "no_path": "No path", "latency_unknown": "Latency unknown",
 }
 
 
