@@ -1,9 +1,10 @@
 """The fonts the PDF report and the diagrams draw with, and which characters no installed font can draw.
 
 One family list serves WeasyPrint (CSS `font-family`), Graphviz (`fontname`, which Pango reads as a list) and
-the SVG charts: a Latin face first, then the Noto faces that carry CJK, Arabic, Hebrew, Indic, Thai and emoji
-(Debian's `fonts-noto-core`, `fonts-noto-cjk`, `fonts-noto-color-emoji`; `make system-deps` installs them).
-Pango and fontconfig fall back per character along the list.
+the SVG charts: Latin faces first, then Noto Sans CJK JP and Noto Sans Arabic; Pango and fontconfig fall back
+per character along the list and then to any installed font that has the character — Noto Sans Hebrew,
+Devanagari, Thai, Noto Color Emoji… (Debian's `fonts-noto-core`, `fonts-noto-cjk`, `fonts-noto-color-emoji`;
+`make system-deps` installs them).
 
 `missing_characters` asks fontconfig (`fc-list`) which characters the installed fonts cover, so the report can
 say on its appendix page which characters it could not draw instead of dropping them silently.
@@ -18,9 +19,12 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 
-FAMILIES = ("Liberation Sans", "Noto Sans", "DejaVu Sans", "Noto Sans CJK JP", "Noto Sans CJK SC",
-            "Noto Sans CJK KR", "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans Devanagari", "Noto Sans Thai",
-            "Noto Sans Symbols", "Noto Sans Symbols2", "Noto Color Emoji")
+# Named: the Latin faces, then CJK (so Han characters take their Japanese forms, not whichever CJK face
+# fontconfig meets first) and Arabic. Every other script and emoji (Noto Sans Hebrew, Devanagari, Thai, Noto
+# Color Emoji, …) comes from fontconfig's per-character fallback, which Pango applies after the list. Naming
+# them costs: with Noto Color Emoji in the list WeasyPrint took twice the CPU and a page more on Latin-only
+# text (it draws digits from it), Hebrew/Indic/Thai/Symbols added 60 %, measured on an 18-page document.
+FAMILIES = ("Liberation Sans", "Noto Sans", "DejaVu Sans", "Noto Sans CJK JP", "Noto Sans Arabic")
 CSS_STACK = ", ".join(f'"{family}"' for family in FAMILIES) + ", sans-serif"
 GRAPHVIZ_FONT = ",".join(FAMILIES)  # Pango's family list; Graphviz writes it as the SVG font-family too
 # Characters nothing needs to draw: controls, format characters (joiners, marks of direction), variation
