@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) system-deps
 
-# Graphviz renders diagrams; PostgreSQL server binaries let the tests run on both databases; Debian's
+# Graphviz renders diagrams; the Noto fonts let the PDF and diagrams draw every script (CJK, Arabic, emoji);
+# PostgreSQL server binaries let the tests run on both databases; Debian's
 # Chromium runs the browser tests. Installed with apt-get when missing and we are root; otherwise we say
 # what to install.
 system-deps:
@@ -26,6 +27,8 @@ system-deps:
 	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
 	if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then \
 	  need="$$need postgresql"; fi; \
+	for font in "Noto Sans:fonts-noto-core" "Noto Sans CJK JP:fonts-noto-cjk" "Noto Color Emoji:fonts-noto-color-emoji"; do \
+	  fc-list "$${font%%:*}" 2>/dev/null | grep -q . || need="$$need $${font#*:}"; done; \
 	if [ -n "$$need" ]; then \
 	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing system packages:$$need"; \

@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape
 
+from exports.fonts import CSS_STACK
+
 PRIMARY = "#1f3a5f"
 ACCENT = "#d9822b"
 # Distinguishable in colour and in grey-scale print (alternating light/dark).
@@ -20,7 +22,7 @@ PALETTE = ("#1f3a5f", "#d9822b", "#4f8a8b", "#c0392b", "#7d6b91", "#8c9c3a", "#5
 INK = "#222222"
 MUTED = "#6b6b6b"
 GRID = "#d0d0d0"
-FONT = "font-family=\"Helvetica, Arial, sans-serif\""
+FONT = 'font-family="' + CSS_STACK.replace('"', "'") + '"'
 FONT_SIZE = 12  # viewBox units; the smallest text used is SMALL
 SMALL = 11
 TITLE_SIZE = 14

@@ -4,7 +4,8 @@ Graphviz reads a label as markup in two ways, both closed here: `<…>` unquoted
 always quote), and inside a quoted label `\\N`, `\\G`, `\\l`, `\\n`, … are escape sequences (we double each
 backslash the user typed, so `\\G` stays the two characters). `&` is written as `&amp;`: Graphviz passes
 entity-like text (`&lt;`, `&#0;`) through to SVG, where a user's `&#0;` would make the file invalid XML.
-Control characters are dropped (XML cannot carry them). A line break is only ever our own `\\n`.
+Control characters are dropped (XML cannot carry them). A line break is only ever our own `\\n`. Node labels
+are wrapped (`lines(…, width=…)`) before they are escaped, so a long name makes a taller box, never a wider one.
 
 The `graphviz` package is not used to write DOT: its `quote()` passes `<…>` through as an HTML-like label
 and leaves backslash sequences live, which is exactly what user text must not do.
@@ -13,6 +14,8 @@ and leaves backslash sequences live, which is exactly what user text must not do
 from __future__ import annotations
 
 import re
+
+from exports.text import wrap
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
@@ -31,9 +34,13 @@ def escape(text: object) -> Escaped:
     return Escaped(_NEWLINES.sub("\\\\n", value))
 
 
-def lines(*parts: object) -> Escaped:
-    """Several lines of user text as one label (empty parts left out)."""
-    return Escaped("\\n".join(escape(p) for p in parts if p not in (None, "")))
+def lines(*parts: object, width: int | None = None) -> Escaped:
+    """Several lines of user text as one label (empty parts left out); with `width`, each part is wrapped to
+    lines of at most that many columns (a node label), after which each line is escaped."""
+    kept = [str(p) for p in parts if p not in (None, "")]
+    if width is not None:
+        kept = [row for part in kept for line in _NEWLINES.split(part) for row in (wrap(line, width) or [""])]
+    return Escaped("\\n".join(escape(p) for p in kept))
 
 
 def quoted(value: object) -> str:

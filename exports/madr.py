@@ -1,18 +1,19 @@
-"""Architecture decisions as MADR markdown files (Markdown Architectural Decision Records, version 3 layout),
-one per ADR, named `NNNN-<slug>.md` after the ADR number as adr-tools and log4brains do, zipped.
+"""Architecture decisions as MADR markdown files (Markdown Any Decision Records, MADR 4.0.0 layout), one per
+ADR, named `NNNN-<slug>.md` after the ADR number as adr-tools and log4brains do, zipped.
 
 Pure: a `DocumentSnapshot` in, text or zip bytes out; `parse_madr` reads a file back into `MadrFields`.
 
 File layout:
 
     ---
-    title: "…"                      (exact title; the heading below shows it on one line)
     status: "accepted"              (the effective status: "superseded by ADR-3" as MADR 4 writes it once an
-                                     accepted decision supersedes this one, whatever status was stored)
+                                     accepted decision supersedes this one, whatever status was stored; the
+                                     More Information list links that ADR's file)
     date: "2026-03-02"              (left out when the decision has no date)
-    deciders: ["Dana Ruiz", "…"]
+    decision-makers: ["Dana Ruiz", "…"]
     consulted: […]
     informed: […]
+    title: "…"                      (exact title, one line; the heading below shows it too)
     adr: "ADR-3"
     ---
 
@@ -23,6 +24,10 @@ File layout:
     ## Decision Outcome
     ### Consequences
     ## More Information          (requirements addressed, superseded and superseding ADRs, scenario, affects)
+
+Titles and names are one line: line breaks become spaces on the way out, and `parse_madr` does the same on
+the way in and says so in `MadrFields.notes`. `parse_madr` reads MADR 4 (`decision-makers`) and MADR 3
+(`deciders`) files alike.
 
 Safety: front matter values are JSON strings and lists, which YAML reads as double-quoted scalars and flow
 sequences, so a value such as `---` or `key: x` is only text; the line-break characters YAML knows beyond
@@ -40,10 +45,11 @@ import json
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from exports.records import DecisionRecord, DocumentSnapshot, clean
+from exports.text import has_line_break, single_line
 
 SECTIONS = (
     ("context", "## Context and Problem Statement"),
@@ -53,6 +59,8 @@ SECTIONS = (
 )
 MORE = "## More Information"
 LIST_KEYS = ("deciders", "consulted", "informed")
+FRONT_KEYS = {"deciders": "decision-makers", "consulted": "consulted", "informed": "informed"}  # MADR 4 names
+MADR_VERSION = "4.0.0"
 _NEEDS_ESCAPE = re.compile(r"(?:#|\\|<|```|~~~|(?:=+|-+)[ \t]*$)")
 _YAML_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029", "\ufeff": "\\ufeff"}
 _HEADING_PUNCT = re.compile(r"([\\`*_{}\[\]<>#|~])")
@@ -77,6 +85,7 @@ class MadrFields:
     addresses: tuple[str, ...]  # REQ refs
     supersedes: str | None  # ADR ref
     superseded_by: str | None = None  # ADR ref, from the status line "superseded by ADR-3"
+    notes: tuple[str, ...] = field(default=(), compare=False)  # what reading changed, e.g. a title's line breaks
 
 
 class MadrError(ValueError):
@@ -96,12 +105,12 @@ def fields_of(decision: DecisionRecord, snap: DocumentSnapshot) -> MadrFields:
     effective = snap.effective_status[decision.id]
     return MadrFields(
         ref=decision.ref,
-        title=clean(decision.title),
+        title=_one_line(decision.title),
         status=effective.status,
         date=decision.decided_on.isoformat() if decision.decided_on else None,
-        deciders=tuple(clean(n) for n in decision.deciders),
-        consulted=tuple(clean(n) for n in decision.consulted),
-        informed=tuple(clean(n) for n in decision.informed),
+        deciders=tuple(_one_line(n) for n in decision.deciders),
+        consulted=tuple(_one_line(n) for n in decision.consulted),
+        informed=tuple(_one_line(n) for n in decision.informed),
         context=_normal(decision.context),
         options=_normal(decision.options),
         outcome=_normal(decision.outcome),
@@ -116,11 +125,11 @@ def render_madr(decision: DecisionRecord, snap: DocumentSnapshot, *, requirement
     """One decision as a MADR file. `requirement_url` (e.g. `https://host/e/1/requirements/{id}`) links the
     requirements it addresses; without it they are named only."""
     fields = fields_of(decision, snap)
-    front = [("title", fields.title), ("status", snap.effective_status[decision.id].text())]
+    front: list[tuple[str, object]] = [("status", snap.effective_status[decision.id].text())]
     if fields.date:
         front.append(("date", fields.date))
-    front += [(key, list(getattr(fields, key))) for key in LIST_KEYS]
-    front.append(("adr", fields.ref))
+    front += [(FRONT_KEYS[key], list(getattr(fields, key))) for key in LIST_KEYS]
+    front += [("title", fields.title), ("adr", fields.ref)]
     out = ["---", *(f"{key}: {_yaml(value)}" for key, value in front), "---", "",
            f"# {_heading(fields.title)}", ""]
     for key, heading in SECTIONS:
@@ -157,7 +166,9 @@ def write_adr_zip(snap: DocumentSnapshot, *, folder: str = "decisions", **option
     if not re.fullmatch(r"[a-z0-9_-]{1,40}", folder):
         raise ValueError(f"bad folder {folder!r}")
     files = write_adrs(snap, **options)
-    index = [f"# Architecture decision records — {_inline(snap.engagement_name)}", ""]
+    index = [f"# Architecture decision records — {_inline(snap.engagement_name)}", "",
+             f"Written as [MADR {MADR_VERSION}](https://adr.github.io/madr/) (Markdown Any Decision Records) "
+             "files; the front matter's `decision-makers`, `consulted` and `informed` list people by name.", ""]
     for decision in sorted(snap.decisions, key=lambda d: d.number):
         status = snap.effective_status[decision.id].text()
         index.append(f"* [{decision.ref}]({file_name(decision)}) {_inline(decision.title)} ({status})")
@@ -185,14 +196,19 @@ def parse_madr(text: str) -> MadrFields:
         raise MadrError("no front matter")
     end = lines.index("---", 1)
     front: dict[str, object] = {}
+    last = ""
     for line in lines[1:end]:
-        if not line.strip():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line.lstrip().startswith("- ") and isinstance(front.get(last), list):  # a block list, by hand
+            front[last].append(_yaml_value(line.lstrip()[2:].strip()))  # type: ignore[union-attr]
             continue
         key, sep, raw = line.partition(":")
         if not sep:
             raise MadrError(f"bad front matter line {line!r}")
-        front[key.strip()] = _yaml_value(raw.strip())
-    if "deciders" not in front and "decision-makers" in front:  # MADR 4 calls them decision-makers
+        last = key.strip()
+        front[last] = _yaml_value(raw.strip()) if raw.strip() else []
+    if "decision-makers" in front:  # MADR 4's name; MADR 3 files say deciders
         front["deciders"] = front["decision-makers"]
     body = lines[end + 1:]
     heading = next((line[2:] for line in body if line.startswith("# ")), "")
@@ -211,17 +227,30 @@ def parse_madr(text: str) -> MadrFields:
     addresses = tuple(m.group(1) for line in more if (m := re.match(r"\* Addresses \[?(REQ-\d+)", line)))
     supersedes = next((m.group(1) for line in more if (m := re.match(r"\* Supersedes \[(ADR-\d+)\]", line))), None)
     status, superseded_by = _status(str(front.get("status", "")))
+    title = str(front.get("title", _unheading(heading)))
+    notes = ("title: line breaks read as spaces",) if has_line_break(title) else ()
+    names = {key: _names(front.get(key)) for key in LIST_KEYS}
+    for key, found in names.items():
+        if any(has_line_break(name) for name in found):
+            notes += (f"{FRONT_KEYS[key]}: line breaks in a name read as spaces",)
     return MadrFields(
-        ref=str(front.get("adr", "")),
-        title=str(front.get("title", _unheading(heading))),
+        ref=str(front.get("adr", "")) or _ref_of(heading),
+        title=single_line(title),
         status=status,
         date=str(front["date"]) if front.get("date") else None,
-        **{key: _names(front.get(key)) for key in LIST_KEYS},
+        **{key: tuple(single_line(name) for name in found) for key, found in names.items()},
         **{key: _section(sections.get(key, [])) for key, _ in SECTIONS},
         addresses=addresses,
         supersedes=supersedes,
         superseded_by=superseded_by,
+        notes=notes,
     )
+
+
+def _ref_of(heading: str) -> str:
+    """`ADR-3` from a heading such as `# ADR-3: Centralise ATP` when the front matter names no `adr`."""
+    m = re.match(r"ADR-\d+", heading.strip())
+    return m.group(0) if m else ""
 
 
 def _status(text: str) -> tuple[str, str | None]:
@@ -250,7 +279,10 @@ def _yaml_value(raw: str) -> object:
         try:
             return json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise MadrError(f"bad front matter value {raw!r}") from exc
+            if not (raw.startswith("[") and raw.endswith("]")):
+                raise MadrError(f"bad front matter value {raw!r}") from exc
+            # A flow list typed by hand, `[Ana, Bo]`: plain or quoted items, no commas inside them.
+            return [str(_yaml_value(item.strip())) for item in raw[1:-1].split(",") if item.strip()]
     return raw.strip("'")
 
 
@@ -282,6 +314,10 @@ def _unescape_line(line: str) -> str:
     if stripped.startswith("\\") and _NEEDS_ESCAPE.match(stripped[1:]):
         return line[: len(line) - len(stripped)] + stripped[1:]
     return line
+
+
+def _one_line(text: str) -> str:
+    return single_line(clean(text))
 
 
 def _heading(title: str) -> str:

@@ -7,8 +7,14 @@ double-quoted labels, where every character Mermaid could read as syntax or mark
 its entity codes (`#quot;`, `#60;`, …): quotes (which would end the label), `#` (so a user's `#quot;` stays
 five characters), `<`, `>` and `&` (labels are rendered as HTML; an arrow `-->` becomes inert `--#62;`),
 backticks (markdown strings), `%` (comments), and `;|[]{}`. Control characters are dropped and a
-line break is only ever our own `<br>`. The title goes into the YAML front matter as a JSON (hence YAML)
-double-quoted string. Node links (`click … href`) are app paths built from ids only, and only when the figure
+line break is only ever our own `<br>`. Mermaid decodes each entity code once, so `&` shows as `&` (not
+`&amp;`) and `<b>` as the three characters.
+
+The title goes into the YAML front matter as a JSON (hence YAML) double-quoted string, on one line. Mermaid
+(11, as run by mermaid-cli 12) decodes no entity code there, passes the title through DOMPurify and then
+sets the sanitised HTML as plain text: a `&` would show as `&amp;`, a `>` as `&gt;`, and `<core>` would
+vanish. So the title writes those three as their full-width forms (`＆`, `＜`, `＞`), which read the same and
+survive. Node links (`click … href`) are app paths built from ids only, and only when the figure
 was built with a link prefix.
 """
 
@@ -20,6 +26,7 @@ from collections.abc import Mapping
 
 from exports import diagrams
 from exports.diagrams import Figure, Text
+from exports.text import single_line
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
@@ -28,6 +35,7 @@ _ENCODED = set('"#<>&`%;|[]{}')
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{3,8}\Z")
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?\Z")
 _URL = re.compile(r"(?:/[A-Za-z0-9_.~-]+)+\Z")
+_TITLE_LOOKALIKES = str.maketrans({"&": "\uff06", "<": "\uff1c", ">": "\uff1e"})
 _SHAPES = {"note": ('[/"', '"/]'), "box": ('("', '")')}
 
 
@@ -50,13 +58,19 @@ def label(value: object) -> str:
     return '"' + "<br>".join(rows) + '"'
 
 
+def title_text(title: Text | str) -> str:
+    """The title as Mermaid shows it unchanged: one line, no control characters, `&<>` in full-width form."""
+    text = " ".join(title) if isinstance(title, Text) else str(title)
+    return _CONTROL.sub("", single_line(text)).translate(_TITLE_LOOKALIKES)
+
+
 def render(figure: Figure, *, direction: str = "LR") -> str:
     """The figure as a Mermaid flowchart: front matter with its title, clusters as subgraphs, node and edge
     styles from the figure's colours, dashed edges for dashed flows, `click` links when the figure has them."""
     if direction not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"bad direction {direction!r}")
-    title = " ".join(figure.title)
-    out = ["---", f"title: {json.dumps(title, ensure_ascii=False)}", "---", f"flowchart {direction}"]
+    out = ["---", f"title: {json.dumps(title_text(figure.title), ensure_ascii=False)}", "---",
+           f"flowchart {direction}"]
     node_defaults = figure.node_defaults
     for cluster in figure.clusters:
         out.append(f"  subgraph {cluster.ident}[{label(cluster.attrs.get('label', ''))}]")
@@ -172,4 +186,4 @@ def diff_diagram(a, b, **options) -> str:
     return render(diagrams.diff_figure(a, b, **options))
 
 
-__all__ = ["diff_diagram", "entity_flow", "escape", "impact_diagram", "label", "landscape", "render"]
+__all__ = ["diff_diagram", "entity_flow", "escape", "impact_diagram", "label", "landscape", "render", "title_text"]

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from exports.records import DecisionRecord, DocumentSnapshot, RequirementRecord, clean
+from exports.text import single_line
 
 REQIF_NS = "http://www.omg.org/spec/ReqIF/20110401/reqif.xsd"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -155,7 +156,12 @@ def _sub(parent: etree._Element, tag: str, **attrs: str) -> etree._Element:
 
 
 def _text(parent: etree._Element, tag: str, value: str) -> None:
-    _sub(parent, tag).text = clean(value)
+    _sub(parent, tag).text = _line(value)  # header fields and references: one line each
+
+
+def _line(text: object) -> str:
+    """Text for an attribute or a LONG-NAME: XML-safe and on one line, as ReqIF readers (StrictDoc) need."""
+    return single_line(clean(text))
 
 
 def _time(value: datetime | None, fallback: datetime | None = None) -> str:
@@ -202,8 +208,8 @@ def _datatypes(parent: etree._Element, snap: DocumentSnapshot, stamp: str) -> No
         specified = _sub(datatype, "SPECIFIED-VALUES")
         for position, (key, label) in enumerate(values):
             value = _sub(specified, "ENUM-VALUE", identifier=_enum_value_id(ident, key), last_change=stamp,
-                         long_name=clean(label))
-            _sub(_sub(value, "PROPERTIES"), "EMBEDDED-VALUE", key=str(position), other_content=clean(key))
+                         long_name=_line(label))
+            _sub(_sub(value, "PROPERTIES"), "EMBEDDED-VALUE", key=str(position), other_content=_line(key))
 
 
 def _spec_types(parent: etree._Element, stamp: str) -> None:
@@ -267,13 +273,13 @@ _DATATYPE_OF = {attr_id: datatype for attr_id, _, _, datatype in
 
 def _object(parent: etree._Element, ident: str, kind: str, name: str, stamp: str,
             values: Iterable[tuple[str, str, object]]) -> None:
-    spec_object = _sub(parent, "SPEC-OBJECT", identifier=ident, last_change=stamp, long_name=clean(name))
+    spec_object = _sub(parent, "SPEC-OBJECT", identifier=ident, last_change=stamp, long_name=_line(name))
     holder = _sub(spec_object, "VALUES")
     for attr_id, kind_of_value, value in values:
         if kind_of_value == "string":
             if not value:
                 continue  # an absent value is no value, as ReqIF tools expect
-            av = _sub(holder, "ATTRIBUTE-VALUE-STRING", the_value=clean(value))
+            av = _sub(holder, "ATTRIBUTE-VALUE-STRING", the_value=_line(value))  # titles and names: one line
             _text(_sub(av, "DEFINITION"), "ATTRIBUTE-DEFINITION-STRING-REF", attr_id)
         elif kind_of_value == "xhtml":
             if not clean(value).strip():
@@ -340,7 +346,7 @@ def _groups(snap: DocumentSnapshot, group_by: str) -> list[tuple[str, str, list[
 
 
 def _specification(parent: etree._Element, ident: str, name: str, stamp: str) -> etree._Element:
-    spec = _sub(parent, "SPECIFICATION", identifier=ident, last_change=stamp, long_name=name)
+    spec = _sub(parent, "SPECIFICATION", identifier=ident, last_change=stamp, long_name=_line(name))
     _text(_sub(spec, "TYPE"), "SPECIFICATION-TYPE-REF", "st-document")
     return spec
 

@@ -124,7 +124,7 @@ def test_the_heat_map_colours_cells_and_a_cell_loads_its_path(browser, session, 
     web = named(session, Channel, demo, "Web")
     html = page(browser, f"/e/{demo.id}/analysis/freshness")
     assert "fresh-cell f-1d" in html and "fresh-cell f-unknown" in html and "fresh-cell f-60s" in html
-    assert "no path" in html and "no sor" in html  # unknown cells say why
+    assert "No path" in html and "No SoR" in html  # unknown cells say why, in words (the label filter)
     url = f"/e/{demo.id}/analysis/freshness/path?entity={inventory.id}&channel={web.id}"
     assert "freshness/path?scenario=" in html and f"entity={inventory.id}&amp;channel={web.id}" in html
     fragment = page(browser, url, htmx=True)

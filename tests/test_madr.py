@@ -71,7 +71,7 @@ def test_every_file_parses_back_to_the_decisions_fields():
 def test_the_fields_are_the_decisions_own():
     snap = snapshot()
     fields = parse_madr(render_madr(snap.decisions[1], snap))
-    assert fields.title == HOSTILE_TITLE
+    assert fields.title == "--- # x"  # one line: the break became a space
     assert fields.status == "accepted" and fields.date == "2026-02-01"
     assert fields.deciders == ('Ana "the boss" Lima', "Bo, Jr.") and fields.consulted == ("Cy: ops",)
     assert fields.informed == ("---",)
@@ -110,8 +110,8 @@ def test_a_superseded_adr_links_to_its_successor():
 def test_front_matter_values_are_quoted_yaml():
     snap = snapshot()
     text = render_madr(snap.decisions[1], snap)
-    assert 'title: "---\\n# x"' in text
-    assert 'deciders: ["Ana \\"the boss\\" Lima", "Bo, Jr."]' in text
+    assert 'title: "--- # x"' in text
+    assert 'decision-makers: ["Ana \\"the boss\\" Lima", "Bo, Jr."]' in text
     assert "status: hacked" not in text.split("---\n")[1]
 
 
@@ -121,6 +121,51 @@ def test_a_madr_4_file_written_by_hand_parses_too():
     fields = parse_madr(text)
     assert (fields.title, fields.status, fields.deciders, fields.context) == ("Use Kafka", "accepted", ("Ana", "Bo"),
                                                                             "We need events.")
+
+
+def test_the_front_matter_follows_madr_4():
+    snap = snapshot()
+    text = render_madr(snap.decisions[0], snap)
+    front = text.split("---\n")[1].splitlines()
+    assert [line.split(":")[0] for line in front] == [
+        "status", "date", "decision-makers", "consulted", "informed", "title", "adr"]
+    assert front[0] == 'status: "superseded by ADR-2"' and "deciders" not in text
+
+
+def test_the_readme_says_which_madr_version_the_files_follow():
+    archive = zipfile.ZipFile(io.BytesIO(write_adr_zip(snapshot())))
+    assert "MADR 4.0.0" in archive.read("decisions/README.md").decode()
+
+
+def test_no_exported_title_or_name_spans_two_lines():
+    snap = snapshot(title="Centralise\r\nATP\u2028in the OMS")
+    text = render_madr(snap.decisions[1], snap)
+    assert 'title: "Centralise ATP in the OMS"' in text and "# Centralise ATP in the OMS" in text.splitlines()
+
+
+def test_a_madr_3_file_with_deciders_parses_like_a_madr_4_one():
+    madr3 = "---\nstatus: superseded by [ADR-0005](0005-example.md)\ndeciders: [Ana, Bo]\n---\n\n# Use Kafka\n"
+    madr4 = "---\nstatus: superseded by ADR-0005\ndecision-makers: [\"Ana\", \"Bo\"]\n---\n\n# Use Kafka\n"
+    for text in (madr3, madr4):
+        fields = parse_madr(text)
+        assert (fields.deciders, fields.status, fields.superseded_by) == (("Ana", "Bo"), "superseded", "ADR-0005")
+
+
+def test_a_hand_written_block_list_of_decision_makers_parses():
+    text = "---\n# optional elements\nstatus: accepted\ndecision-makers:\n  - Ana\n  - 'Bo'\n---\n\n# Use Kafka\n"
+    assert parse_madr(text).deciders == ("Ana", "Bo")
+
+
+def test_line_breaks_in_an_imported_title_become_spaces_and_are_reported():
+    text = '---\ntitle: "Use\\nKafka"\nadr: ADR-4\ndecision-makers: ["Ana\\nLima"]\n---\n\n# Use Kafka\n'
+    fields = parse_madr(text)
+    assert (fields.title, fields.deciders) == ("Use Kafka", ("Ana Lima",))
+    assert fields.notes == ("title: line breaks read as spaces",
+                            "decision-makers: line breaks in a name read as spaces")
+
+
+def test_the_adr_number_comes_from_the_heading_when_the_front_matter_has_none():
+    assert parse_madr("---\nstatus: accepted\n---\n\n# ADR-7: Use Kafka\n").ref == "ADR-7"
 
 
 def test_text_without_front_matter_is_refused():

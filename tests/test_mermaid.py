@@ -124,7 +124,7 @@ def test_the_mermaid_and_the_dot_draw_the_same_figure():
 
 def test_the_title_is_a_quoted_yaml_string_in_front_matter():
     text = mermaid.landscape(hostile_model().snapshot())
-    assert text.splitlines()[:4] == ["---", 'title: "Scenario \\"A\\" --> B — landscape by category"', "---",
+    assert text.splitlines()[:4] == ["---", 'title: "Scenario \\"A\\" --\uff1e B — landscape by category"', "---",
                                      "flowchart LR"]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.services.errors import Forbidden, NotFound, ValidationError
+from exports.text import LINE_BREAK_ERROR, has_line_break
 from models import (
     Channel,
     DataEntity,
@@ -96,8 +97,12 @@ def _validate(name: str, client: str, start: date | None, end: date | None) -> N
         errors["name"] = "Name is required."
     elif len(name.strip()) > 200:
         errors["name"] = "At most 200 characters."
+    elif has_line_break(name.strip()):  # the name is the report's cover title and every file's title
+        errors["name"] = LINE_BREAK_ERROR
     if client and len(client.strip()) > 200:
         errors["client"] = "At most 200 characters."
+    elif client and has_line_break(client.strip()):
+        errors["client"] = LINE_BREAK_ERROR
     if start and end and end < start:
         errors["end_date"] = "The end date is before the start date."
     if errors:

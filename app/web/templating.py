@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, g, request, session
 
 from app.services.catalog.fields import KINDS
+from app.services.labels import label
 from app.web.navigation import menus
 from app.web.scenario_view import engagement_scenarios, scenario_in_view
 from models import vocab
@@ -72,6 +73,7 @@ def register_templating(app: Flask) -> None:
                                  nav_menus=nav_menus, scenario_in_view=scenario_in_view,
                                  engagement_scenarios=engagement_scenarios)
     app.jinja_env.filters["display"] = display
+    app.jinja_env.filters["label"] = label  # any stored code as the words a person reads: "Not met"
 
     @app.context_processor
     def _engagement_context():

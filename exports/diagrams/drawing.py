@@ -9,6 +9,7 @@ from app.graph.snapshot import Flow, ScenarioSnapshot, System
 from app.graph.units import format_duration
 from exports.diagrams.figure import Figure, Text
 from exports.dot import node_id
+from exports.fonts import GRAPHVIZ_FONT
 
 CLUSTERS = ("channel", "category")
 SLOW_AFTER_SECONDS = 15 * 60  # worst latency above this marks a flow slow in the entity view
@@ -21,13 +22,13 @@ DOT_MAX_NODES = 60
 DOT_MAX_EDGES = 200
 _PREFIX = re.compile(r"(?:/[A-Za-z0-9_.~-]+)*\Z")
 
-_GRAPH = {"rankdir": "LR", "fontname": "Helvetica", "fontsize": "12", "labelloc": "t", "nodesep": "0.3",
+_GRAPH = {"rankdir": "LR", "fontname": GRAPHVIZ_FONT, "fontsize": "12", "labelloc": "t", "nodesep": "0.3",
           "ranksep": "0.6", "newrank": "true", "outputorder": "edgesfirst"}
 _LARGE_CLUSTERED = {"layout": "fdp", "splines": "line", "sep": "+6"}
 _LARGE = {"layout": "sfdp", "overlap": "prism", "splines": "line"}
 _NODE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff", "color": "#5f6b7a",
-         "fontname": "Helvetica", "fontsize": "10"}
-_EDGE = {"color": "#7b8794", "fontname": "Helvetica", "fontsize": "8", "arrowsize": "0.6"}
+         "fontname": GRAPHVIZ_FONT, "fontsize": "10"}
+_EDGE = {"color": "#7b8794", "fontname": GRAPHVIZ_FONT, "fontsize": "8", "arrowsize": "0.6"}
 SEVERITY_COLOURS = {"critical": "#b42318", "high": "#d9480f", "medium": "#9a6700", "info": "#1f5fbf"}
 SLOW_COLOUR = "#b42318"
 IMPACT_FILLS = {"origin": "#ffe08a", "upstream": "#d6e4ff", "downstream": "#ffe1c7", "both": "#e6d8ff"}
@@ -123,7 +124,7 @@ def _legend(dot: Figure, entries: list[tuple[str, str]], style, *, boxed: bool) 
     """Sample nodes explaining the colours; boxed in a cluster except in large (fdp) layouts, where a
     cluster would make the placement vary between runs."""
     if boxed:
-        dot.open_cluster("legend", label="Legend", style="rounded", color="#d9dee6", fontname="Helvetica")
+        dot.open_cluster("legend", label="Legend", style="rounded", color="#d9dee6", fontname=GRAPHVIZ_FONT)
     for index, (key, label) in enumerate(entries):
         dot.node(node_id("legend", index), label=label, tooltip="Legend", **style(key))
     if boxed:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from exports.dot import Dot, lines
 
+NODE_LABEL_WIDTH = 26  # columns of a node label line; longer names wrap onto more lines
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -121,7 +122,7 @@ class Figure:
         for op, index in self._ops:
             if op == "node":
                 node = self.nodes[index]
-                out.node(node.ident, **_dot_attrs(node.attrs))
+                out.node(node.ident, **_dot_attrs(node.attrs, width=NODE_LABEL_WIDTH))
             elif op == "edge":
                 edge = self.edges[index]
                 out.edge(edge.source, edge.target, **_dot_attrs(edge.attrs))
@@ -133,8 +134,9 @@ class Figure:
         return out.source()
 
 
-def _dot_attrs(attrs: Mapping[str, object]) -> dict[str, object]:
-    return {k: (lines(*v) if isinstance(v, Text) else v) for k, v in attrs.items()}
+def _dot_attrs(attrs: Mapping[str, object], width: int | None = None) -> dict[str, object]:
+    return {k: (lines(*v, width=width if k == "label" else None) if isinstance(v, Text) else v)
+            for k, v in attrs.items()}
 
 
 def node_id_checked(ident: str) -> str:

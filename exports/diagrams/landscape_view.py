@@ -20,6 +20,8 @@ from exports.diagrams.drawing import (
     _sid,
 )
 from exports.diagrams.figure import Figure, Text
+from exports.fonts import GRAPHVIZ_FONT
+from exports.text import humanize
 
 
 def landscape_figure(snap: ScenarioSnapshot, *, cluster: str = "category", findings: Iterable[Finding] = (),
@@ -33,11 +35,11 @@ def landscape_figure(snap: ScenarioSnapshot, *, cluster: str = "category", findi
     dot = _new("landscape", Text(f"{snap.scenario_name} — landscape by {cluster}"), large, clustered=True)
     groups = _by_channel(snap) if cluster == "channel" else _by_category(snap)
     for index, (label, members) in enumerate(groups):
-        dot.open_cluster(f"g{index}", label=label, style="rounded", color="#c3c9d2", fontname="Helvetica")
+        dot.open_cluster(f"g{index}", label=label, style="rounded", color="#c3c9d2", fontname=GRAPHVIZ_FONT)
         for system in members:
             extra = _channel_names(snap, system) if cluster == "channel" and len(system.channel_ids) > 1 else ""
             attrs = {"label": Text(system.name, _category(snap, system), extra), **_lifecycle_style(system),
-                     "tooltip": f"System {system.id}: {_category(snap, system)}, {system.lifecycle}",
+                     "tooltip": f"System {system.id}: {_category(snap, system)}, {humanize(system.lifecycle)}",
                      **links.system(system.id)}
             if system.id in worst:
                 attrs.update(color=SEVERITY_COLOURS[worst[system.id]], penwidth="2.5")

@@ -14,9 +14,12 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from exports.fonts import CSS_STACK
+from exports.report.glyphs import MissingGlyph, missing_glyphs
 from exports.report.model import SECTION_KEYS, SECTION_TITLES, SECTIONS, ReportInput
 from exports.report.pdf import ReportError, render_pdf
 from exports.report_model import Branding
+from exports.text import humanize
 
 __all__ = ["SECTIONS", "SECTION_KEYS", "SECTION_TITLES", "ReportError", "ReportInput", "render_html",
            "render_pdf", "report_css", "report_pdf"]
@@ -26,7 +29,7 @@ CSS_PATH = HERE / "report.css"
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _VAR = re.compile(r"var\((--[a-z]+)\)")
 PALETTE = {"--primary": "#1f3a5f", "--accent": "#d9822b", "--ink": "#1d232b", "--muted": "#5d6670",
-           "--rule": "#d6dbe1", "--tint": "#f3f5f8"}
+           "--rule": "#d6dbe1", "--tint": "#f3f5f8", "--fonts": CSS_STACK}
 _ROOT = re.compile(r"<svg\b[^>]*>", re.S)
 _SIZE = re.compile(r'\b(width|height)="([0-9.]+)(pt|px)?"')
 # Graphviz draws 14 pt labels; at this scale they match the report's 9.5 pt body text.
@@ -116,9 +119,21 @@ def render_html(report: ReportInput, *, stylesheet_href: str | None = None) -> s
         import base64
 
         logo = f"data:{report.branding.logo_media_type};base64,{base64.b64encode(report.branding.logo).decode()}"
+    context = {"r": report, "titles": SECTION_TITLES, "stylesheet_href": stylesheet_href, "logo": logo,
+               "label": lambda code: report.labels.get(str(code), humanize(code)) if code is not None else ""}
+    document = _render(context, set(report.sections), numbered, ())
+    missing = missing_glyphs(document, SECTION_TITLES)
+    if not missing:
+        return document
+    # Some text cannot be drawn: say so on the appendix page, adding that page when it was not chosen.
+    on = set(report.sections) | {"appendix"}
+    return _render(context, on, [k for k in SECTION_KEYS if k in on and k not in ("cover", "toc")], missing)
+
+
+def _render(context: dict, on: set[str], numbered: list[str], missing: tuple[MissingGlyph, ...]) -> str:
     return _env.get_template("report.html").render(
-        r=report, on=set(report.sections), numbered=numbered, number={k: i + 1 for i, k in enumerate(numbered)},
-        titles=SECTION_TITLES, stylesheet_href=stylesheet_href, logo=logo,
+        **context, on=on, numbered=numbered, number={k: i + 1 for i, k in enumerate(numbered)},
+        missing_glyphs=missing,
     )
 
 

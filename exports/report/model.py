@@ -7,6 +7,7 @@ which comes from our own generators (Graphviz, `exports.charts`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from exports.report_model import Branding, EngineResult, Figure, Table
@@ -170,3 +171,4 @@ class ReportInput:
     notes: dict[str, str] = field(default_factory=dict)  # section key -> a sentence shown when it has no content
     remarks: dict[str, str] = field(default_factory=dict)  # section key -> a sentence shown under its heading
     more_findings: Table | None = None  # findings past the detailed ones, one line each
+    labels: Mapping[str, str] = field(default_factory=dict)  # code -> label, for `label(code)` in the template

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from exports.text import LINE_BREAK_ERROR, has_line_break
+
 if TYPE_CHECKING:
     from app.services.catalog.fields import Field, Kind
 
@@ -77,6 +79,8 @@ def _text(_s, _e, f: Field, raw: Any) -> str:
         raise ValueError(f"At most {limit} characters.")
     if "\x00" in value:
         raise ValueError("Contains a NUL character.")
+    if f.type != "longtext" and has_line_break(value):  # names and titles are one line in every export
+        raise ValueError(LINE_BREAK_ERROR)
     return value
 
 

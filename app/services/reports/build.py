@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.services.analysis import scenario as svc
 from app.services.errors import NotFound
+from app.services.labels import LABELS
 from app.services.reports.compare import compare_target, comparison_section
 from app.services.reports.diagrams import landscape_figures
 from app.services.reports.options import ReportOptions
@@ -133,7 +134,7 @@ def build_input(session: Session, engagement: Engagement, options: ReportOptions
         engagement=engagement.name, client=engagement.client or "", date=date.today().isoformat(),
         version=_version(session, engagement), scenario=described.name, sections=options.sections,
         branding=branding_of(session, engagement), prepared_by=prepared_by, description=engagement.description or "",
-        **data,
+        labels=LABELS, **data,
     )
 
 

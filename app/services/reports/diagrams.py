@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from exports.fonts import GRAPHVIZ_FONT
 from exports.report_model import Figure
 from models import Scenario
 from models.vocab import SYSTEM_CATEGORIES
@@ -55,10 +56,10 @@ def category_map(snap) -> str:
             pairs[tuple(sorted((a, b), key=lambda c: index.get(c, 99)))] += 1
     busiest = sorted(pairs.items(), key=lambda kv: (-kv[1], index.get(kv[0][0], 99), index.get(kv[0][1], 99)))
     busiest = busiest[:CATEGORY_PAIRS]
-    dot = Dot("categories", graph={"layout": "circo", "fontname": "Liberation Sans", "mindist": "1.6"},
+    dot = Dot("categories", graph={"layout": "circo", "fontname": GRAPHVIZ_FONT, "mindist": "1.6"},
               node={"shape": "box", "style": "rounded,filled", "fillcolor": "#eef2f7", "color": "#1f3a5f",
-                    "fontname": "Liberation Sans", "fontsize": "12", "margin": "0.15,0.08"},
-              edge={"color": "#8a96a3", "fontname": "Liberation Sans", "fontsize": "10", "dir": "none",
+                    "fontname": GRAPHVIZ_FONT, "fontsize": "12", "margin": "0.15,0.08"},
+              edge={"color": "#8a96a3", "fontname": GRAPHVIZ_FONT, "fontsize": "10", "dir": "none",
                     "fontcolor": "#3c4650"})
     for code in sorted(counts, key=lambda c: index.get(c, 99)):
         n = counts[code]
