@@ -334,9 +334,12 @@ def _groups(snap: DocumentSnapshot, group_by: str) -> list[tuple[str, str, list[
     """(heading object id, heading, requirements) in vocabulary / channel order; empty groups left out."""
     reqs = list(snap.requirements)
     if group_by == "type":
-        codes = list(snap.requirement_types) + sorted({r.type for r in reqs} - set(snap.requirement_types))
+        # A type nobody stated (an ArchiMate import leaves it unknown) gets its own heading, last.
+        codes = list(snap.requirement_types) + sorted({r.type for r in reqs if r.type is not None}
+                                                      - set(snap.requirement_types))
         groups = [(f"head-type-{_IDENT.sub('_', code)}", snap.requirement_types.get(code, code),
                    [r for r in reqs if r.type == code]) for code in codes]
+        groups.append(("head-type-unknown", "Type not stated", [r for r in reqs if r.type is None]))
     else:
         groups = [(f"head-channel-{int(cid)}", name, [r for r in reqs if cid in r.channel_ids])
                   for cid, name in sorted(snap.channels.items())]

@@ -122,6 +122,17 @@ def test_the_hierarchy_groups_requirements_by_type_or_by_channel(tmp_path):
     assert by_channel == {"head-channel-1": ["req-10"], "head-channel-2": ["req-10"], "head-channel-none": ["req-11"]}
 
 
+def test_requirements_whose_type_priority_and_status_are_unknown_export_under_their_own_heading(tmp_path):
+    unknown = RequirementRecord(12, "REQ-3", "Imported without a type", "", type=None, priority=None, status=None)
+    snap = snapshot()
+    snap = DocumentSnapshot(**{**snap.__dict__, "requirements": (*snap.requirements, unknown)})
+    content = parsed(tmp_path, write_reqif(snap, group_by="type"))
+    names = {o.identifier: values_of(o) for o in content.spec_objects}
+    assert names["head-type-unknown"]["ad-heading-name"] == "Type not stated"
+    imported = next(v for v in names.values() if v.get("ad-req-foreign-id") == "REQ-3")
+    assert imported["ad-req-name"] == "Imported without a type" and "ad-req-status" not in imported
+
+
 def test_identifiers_are_stable_and_the_output_deterministic():
     first, second = write_reqif(snapshot()), write_reqif(snapshot())
     assert first == second
