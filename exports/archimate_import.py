@@ -16,6 +16,7 @@ from lxml import etree
 
 from exports.archimate import NS, XSI_TYPE, schema_errors
 from exports.archimate.kept import Kept, read_kept
+from exports.text import has_line_break, single_line
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MAX_MESSAGES = 5
@@ -61,6 +62,7 @@ class ParsedModel:
     relationships: list[ParsedRelationship] = field(default_factory=list)
     views: int = 0
     kept: Kept | None = None  # views, folders, definitions, metadata: written back as found
+    one_line_names: list[str] = field(default_factory=list)  # identifiers whose name held a line break
 
 
 def parse_exchange(raw: bytes) -> ParsedModel:
@@ -157,7 +159,7 @@ def _read(root) -> ParsedModel:
             ParsedElement(
                 identifier=node.get("identifier"),
                 type=node.get(XSI_TYPE),
-                name=_text(node, "name"),
+                name=_one_line(model, node),
                 documentation=_text(node, "documentation"),
                 properties=_properties(node, names),
             )
@@ -170,7 +172,7 @@ def _read(root) -> ParsedModel:
                 type=node.get(XSI_TYPE),
                 source=node.get("source"),
                 target=node.get("target"),
-                name=_text(node, "name"),
+                name=_one_line(model, node),
                 documentation=_text(node, "documentation"),
                 properties=_properties(node, names),
                 attributes=attributes,
@@ -179,3 +181,12 @@ def _read(root) -> ParsedModel:
     model.kept = read_kept(root)
     model.views = len(model.kept.views)
     return model
+
+
+def _one_line(model: ParsedModel, node) -> str:
+    """A concept's name on one line (names are titles everywhere in Throughline); the change is reported."""
+    name = _text(node, "name")
+    if has_line_break(name):
+        model.one_line_names.append(node.get("identifier"))
+        return single_line(name)
+    return name

@@ -243,3 +243,13 @@ def test_a_model_that_breaks_a_throughline_rule_is_refused_naming_the_element(se
     assert "element id-345 (BusinessActor" in caught.value.errors["file"][0]
     session.rollback()
     assert engagement_count(session) == before
+
+
+def test_names_typed_over_several_lines_are_joined_into_one_line_and_counted(session, user, archisurance):
+    raw = archisurance.decode("utf-8")
+    assert raw.count('<name xml:lang="en">CRM System</name>') == 1
+    raw = raw.replace('<name xml:lang="en">CRM System</name>', '<name xml:lang="en">CRM\n  System</name>')
+    summary = import_archimate(session, raw.encode("utf-8"), owner=user)
+    assert summary.one_line_names == 1
+    names = set(session.scalars(select(System.name).where(System.engagement_id == summary.engagement.id)))
+    assert "CRM System" in names and not any("\n" in n for n in names)

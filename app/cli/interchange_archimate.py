@@ -55,6 +55,7 @@ def archimate_import_command(file, owner_email: str | None, name: str | None, as
                 "created": summary.by_kind,
                 "other_element_types": summary.generic_types,
                 "views": summary.views,
+                "names_made_one_line": summary.one_line_names,
             }
         )
         return
@@ -64,3 +65,5 @@ def archimate_import_command(file, owner_email: str | None, name: str | None, as
         + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in summary.by_kind.items() if n)
         + f"; {summary.views} views kept"
     )
+    if summary.one_line_names:
+        click.echo(f"  {summary.one_line_names} names held line breaks: joined into one line with spaces")

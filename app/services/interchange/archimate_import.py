@@ -47,6 +47,7 @@ class ImportSummary:
     by_kind: dict[str, int]
     generic_types: dict[str, int]
     views: int  # kept, with their nodes and connections, and written back on export
+    one_line_names: int = 0  # names typed over several lines, joined with spaces (titles are one line)
 
 
 def import_archimate(
@@ -79,6 +80,7 @@ def import_archimate(
         by_kind=by_kind,
         generic_types=generic_types,
         views=parsed.views,
+        one_line_names=len(parsed.one_line_names),
     )
 
 

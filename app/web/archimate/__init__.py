@@ -105,6 +105,8 @@ def import_page():
                         f"Imported “{engagement.name}”: {summary.elements} elements and {summary.relationships} "
                         f"relationships ({sum(summary.generic_types.values())} kept as other elements), "
                         f"{summary.views} views."
+                        + (f" {summary.one_line_names} names held line breaks and were joined into one line."
+                           if summary.one_line_names else "")
                     )
                     return redirect(url_for("engagement.dashboard", eid=engagement.id))
         else:
