@@ -90,11 +90,11 @@ def workbook_trip(source: Session, engagement, target: Session) -> list[str]:
 
 
 def archimate_trip(source: Session, engagement, target: Session) -> list[str]:
-    """Exchange-format export, imported as a new engagement."""
+    """Exchange-format export of every scenario (one plateau each), imported as a new engagement."""
     from app.services.interchange.archimate_export import export_archimate
     from app.services.interchange.archimate_import import import_archimate
 
-    raw = export_archimate(source, engagement)
+    raw = export_archimate(source, engagement, "all")
     try:
         summary = import_archimate(target, raw)
     except ValidationError as exc:

@@ -253,3 +253,18 @@ def test_names_typed_over_several_lines_are_joined_into_one_line_and_counted(ses
     assert summary.one_line_names == 1
     names = set(session.scalars(select(System.name).where(System.engagement_id == summary.engagement.id)))
     assert "CRM System" in names and not any("\n" in n for n in names)
+
+
+def test_list_properties_whose_items_hold_the_separator_or_a_backslash_come_back_item_by_item(session, user):
+    document = demo_document()
+    document["entities"][0]["name"] = "Stock; on hand \\ per store"
+    source = import_bundle(session, document, owner=user)
+    copy = import_archimate(session, export_archimate(session, source, "all"), owner=user).engagement
+
+    def flows(engagement):
+        from models import DataFlow
+        return sorted((f.source.name, f.target.name, tuple(sorted(e.name for e in f.entities)))
+                      for f in session.scalars(select(DataFlow).where(DataFlow.engagement_id == engagement.id)))
+
+    assert any("Stock; on hand \\ per store" in entities for *_ends, entities in flows(source))
+    assert flows(copy) == flows(source)

@@ -28,6 +28,7 @@ from app.services.interchange.archimate_mapping import (
     STRUCTURAL,
 )
 from exports.archimate import Item, Link, Model, Plateau, export_model
+from exports.workbook.lists import join_list
 from models import (
     ArchimateRelationship,
     DecisionParticipant,
@@ -310,9 +311,9 @@ def _display(f: Field, value: Any, reader: _Reader) -> str:
     if f.type == "date":
         return value.isoformat()
     if f.type == "tags":
-        return LIST_SEPARATOR.join(value)
+        return join_list(value)
     if f.type == "ref":
         return reader.label(f, value)
     if f.type in ("refs", "participants"):
-        return LIST_SEPARATOR.join(reader.label(f, v) for v in value)
+        return join_list(reader.label(f, v) for v in value)
     return str(value)

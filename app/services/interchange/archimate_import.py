@@ -24,12 +24,12 @@ from app.services.interchange.archimate_import_relationships import _FAIL, _NotA
 from app.services.interchange.archimate_mapping import (
     DOC_FIELD,
     KIND_OF_TYPE,
-    LIST_SEPARATOR,
     NAME_FIELD,
     REF_PROPERTY,
     STRUCTURAL,
 )
 from exports.archimate_import import ArchimateFileError, ParsedElement, ParsedModel, parse_exchange
+from exports.workbook.lists import split_list
 from models import Engagement, Scenario, User
 from models.archimate import properties_to_text
 from models.vocab import BASELINE_SCENARIO
@@ -232,7 +232,7 @@ class _Mapper(_RelationshipMapping):
     def _value(self, f: Field, text: str) -> Any:
         """A property's text as the bundle value of a field, or _FAIL when it does not fit."""
         if f.type in ("ref", "refs", "participants"):
-            names = [text] if f.type == "ref" else [n for n in text.split(LIST_SEPARATOR)]
+            names = [text] if f.type == "ref" else split_list(text)
             out = []
             for one in names:
                 found = self._resolve(f, one)
@@ -241,7 +241,7 @@ class _Mapper(_RelationshipMapping):
                 out.append(found)
             return out[0] if f.type == "ref" else list(dict.fromkeys(out))
         if f.type == "tags":
-            return [t for t in (p.strip() for p in text.split(";")) if t]
+            return split_list(text)
         try:
             value = _clean_one(None, 0, f, text)
         except ValueError:

@@ -27,6 +27,6 @@ STRUCTURAL = {
     "generic": {"archimate_type", "properties", "scenario_ids"},
 }
 REF_PROPERTY = "Ref"  # REQ-n / ADR-n
-LIST_SEPARATOR = "; "
+LIST_SEPARATOR = "; "  # items holding ";" or "\\" are escaped as in the workbook (exports/workbook/lists.py)
 # ArchiMate element type -> the Throughline kind an imported element of that type may become.
 KIND_OF_TYPE = {archimate_type: kind for kind, archimate_type in ELEMENT_TYPE.items()}
