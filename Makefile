@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install system-deps migrate run test bench lint
+.PHONY: install system-deps interop-tools migrate run test bench lint
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,8 +45,28 @@ run: migrate
 	$(FLASK) demo setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install
+# The third-party readers the interchange tests open our files with: StrictDoc (ReqIF) in its own venv (its
+# pins clash with ours) and mermaid-cli (driving Debian's Chromium). Best effort: without them those two
+# tests skip and say why.
+TOOLS := .tools
+STRICTDOC := $(TOOLS)/strictdoc/bin/strictdoc
+MMDC := $(TOOLS)/mermaid/node_modules/.bin/mmdc
+
+interop-tools: $(STRICTDOC) $(MMDC)
+
+$(STRICTDOC):
+	@$(PYTHON) -m venv $(TOOLS)/strictdoc && $(TOOLS)/strictdoc/bin/pip install --quiet strictdoc==0.30.4 >$(TOOLS)/strictdoc-install.log 2>&1 \
+	  || echo "StrictDoc could not be installed: the ReqIF reader test will skip" >&2
+
+$(MMDC):
+	@command -v npm >/dev/null 2>&1 && mkdir -p $(TOOLS)/mermaid && cd $(TOOLS)/mermaid && \
+	  PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund @mermaid-js/mermaid-cli@12.2.0 >/dev/null \
+	  || echo "mermaid-cli could not be installed (npm missing?): the Mermaid render test will skip" >&2
+
+test: install interop-tools
 	$(BIN)/lint-imports --no-cache
+	@[ -x $(STRICTDOC) ] && export THROUGHLINE_STRICTDOC=$(abspath $(STRICTDOC)); \
+	[ -x $(MMDC) ] && export THROUGHLINE_MMDC=$(abspath $(MMDC)); \
 	$(BIN)/pytest
 
 bench: migrate
