@@ -24,6 +24,19 @@ MEMORY = re.compile(r"^[1-9][0-9]*[kmgt]$", re.IGNORECASE)
 # is Spark's own. `damerau_levenshtein` has the same name in both.
 SPARK_FUNCTIONS = {"jaro_winkler_similarity": "jaro_winkler", "list_has_any": "arrays_overlap"}
 
+# Errors only, on stderr. A failed code generation is logged with its whole generated source although Spark then
+# runs the query interpreted, correctly: it is not an error of the run.
+LOG4J = """rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+logger.codegen.name = org.apache.spark.sql.catalyst.expressions.codegen
+logger.codegen.level = off
+"""
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -77,9 +90,13 @@ def spark_session(backend: Backend):
     from splink.backends.spark import similarity_jar_location
 
     local = backend.spark_master.startswith("local")
+    logs = os.path.join(tempfile.mkdtemp(prefix="throughline-spark-log-"), "log4j2.properties")
+    with open(logs, "w", encoding="utf-8") as out:
+        out.write(LOG4J)
     builder = (SparkSession.builder.master(backend.spark_master).appName("throughline-identity")
                .config("spark.driver.memory", backend.spark_driver_memory)
                .config("spark.jars", similarity_jar_location())  # Splink's string similarity functions
+               .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{logs}")
                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                # A comparison vector is one CASE per field with dozens of levels: whole-stage code generation
