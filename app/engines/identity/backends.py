@@ -160,6 +160,10 @@ def _spark_api(session):
     class OurSparkAPI(SparkAPI):
         """Splink's Spark API, reading our DuckDB-flavoured comparison SQL and noting the tables a run makes."""
 
+        def _table_registration(self, input, table_name: str) -> None:  # noqa: A002 - Splink's signature
+            self.made.append(table_name)  # inputs and tables Splink hands over (u sampling's counts)
+            super()._table_registration(input, table_name)
+
         def _setup_for_execute_sql(self, sql: str, physical_name: str) -> str:
             self.made.append(physical_name)
             if any(name in sql for name in SPARK_FUNCTIONS):
