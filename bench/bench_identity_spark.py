@@ -128,7 +128,9 @@ def run(backend: str, size: int, args: argparse.Namespace) -> tuple[dict | None,
     for output in reversed(out.stdout.splitlines()):
         if output.startswith("{"):
             return json.loads(output), ""
-    return None, f"the run failed: {out.stderr.strip().splitlines()[-1][:300] if out.stderr.strip() else '?'}"
+    lines = out.stderr.strip().splitlines()
+    causes = [t.strip() for t in lines if ("Error" in t or "Exception" in t) and not t.strip().startswith("at ")]
+    return None, f"the run failed (exit {out.returncode}): {(causes or lines or ['?'])[-1][:400]}"
 
 
 def main() -> None:
