@@ -5,6 +5,7 @@ Blocking rules are chosen from the fields present and kept only while each stays
 (prior from identifier rules, u by random sampling, m by EM) runs on a seeded sample of at most
 `Options.max_training_records` records; the trained model (Splink's settings document) then scores every
 blocked pair of the whole extract. Scores come back column-wise; a pair's explanation is built on demand.
+For the largest clients the same model runs on Spark instead (`Options.backend`, backends.py).
 """
 
 from __future__ import annotations
