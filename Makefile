@@ -18,12 +18,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) system-deps
 
-# Graphviz renders diagrams; the Noto fonts let the PDF and diagrams draw every script (CJK, Arabic, emoji);
-# PostgreSQL server binaries let the tests run on both databases; Debian's
-# Chromium runs the browser tests. Installed with apt-get when missing and we are root; otherwise we say
+# Graphviz renders diagrams; the Noto fonts let the PDF and diagrams draw every script (CJK, Arabic, emoji); a
+# Java runtime runs identity on Spark (pyspark); PostgreSQL server binaries let the tests run on both databases;
+# Debian's Chromium runs the browser tests. Installed with apt-get when missing and we are root; otherwise we say
 # what to install.
 system-deps:
 	@need=""; command -v dot >/dev/null 2>&1 || need="$$need graphviz"; \
+	command -v java >/dev/null 2>&1 || need="$$need default-jre-headless"; \
 	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
 	if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then \
 	  need="$$need postgresql"; fi; \

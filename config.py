@@ -25,6 +25,16 @@ def _secret_key(debug: bool) -> str:
     return path.read_text().strip()
 
 
+def identity_backend() -> dict[str, str]:
+    """Where identity runs execute Splink (docs/identity.md, "Large clients"): duckdb, or spark on a master URL."""
+    return {
+        "name": os.environ.get("IDENTITY_BACKEND", "duckdb").strip().lower() or "duckdb",
+        "spark_master": os.environ.get("IDENTITY_SPARK_MASTER", "local[*]"),
+        "spark_driver_memory": os.environ.get("IDENTITY_SPARK_DRIVER_MEMORY", "4g"),
+        "spark_checkpoint_dir": os.environ.get("IDENTITY_SPARK_CHECKPOINT_DIR", ""),
+    }
+
+
 class Config:
     """Settings read once when the app is created."""
 
@@ -58,6 +68,13 @@ class Config:
         self.DATASET_MAX_BYTES = int(os.environ.get("DATASET_MAX_BYTES", str(200 * 1024 * 1024)))
         self.ENGINE_INLINE_ROWS = int(os.environ.get("ENGINE_INLINE_ROWS", "100000"))
         self.ENGINE_WORKERS = int(os.environ.get("ENGINE_WORKERS", "1"))
+        # Identity runs' Splink backend, read by the identity service (a service knows no Flask config).
+        backend = identity_backend()
+        if backend["name"] not in ("duckdb", "spark"):
+            raise RuntimeError(f"IDENTITY_BACKEND must be duckdb or spark, not {backend['name']!r}.")
+        self.IDENTITY_BACKEND = backend["name"]
+        self.IDENTITY_SPARK_MASTER = backend["spark_master"]
+        self.IDENTITY_SPARK_DRIVER_MEMORY = backend["spark_driver_memory"]
         # Reports (docs/report.md) go to the same pool unless made in the request; ArchiMate uploads are capped.
         self.REPORT_INLINE = os.environ.get("REPORT_INLINE", "").lower() in ("1", "true", "yes")
         self.ARCHIMATE_MAX_BYTES = int(os.environ.get("ARCHIMATE_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .backends import Backend
+
 FIELDS = ("first_name", "last_name", "full_name", "email", "phone", "birth_date", "street", "house_number",
           "city", "postal_code", "country", "loyalty_id", "created_at", "updated_at")
 RULES = ("loyalty_id", "email", "phone")
@@ -74,6 +76,7 @@ class Options:
     # run's peak over 4 GiB; 896 MiB scored no slower (bench/bench_identity_stages.py).
     duckdb_memory_mib: int = 896
     seed: int = 42
+    backend: Backend = Backend()  # where Splink runs (backends.py): set from configuration, not per run
 
     def __post_init__(self) -> None:
         if not 0 < self.threshold <= 1 or not 0 < self.review_low <= 1:

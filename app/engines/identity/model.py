@@ -5,6 +5,7 @@ Blocking rules are chosen from the fields present and kept only while each stays
 (prior from identifier rules, u by random sampling, m by EM) runs on a seeded sample of at most
 `Options.max_training_records` records; the trained model (Splink's settings document) then scores every
 blocked pair of the whole extract. Scores come back column-wise; a pair's explanation is built on demand.
+For the largest clients the same model runs on Spark instead (`Options.backend`, backends.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .backends import fetch_columns, release, splink_database, table_columns
 from .base import Contribution, Options, Pair, Prepared
 from .comparisons import CROSSED_LAST, SWAPPED_LAST, comparisons
 
@@ -220,7 +222,6 @@ def probabilistic_pairs(records: Sequence[Prepared], options: Options,
         return [], [], {"trained": False, "reason": "Not enough fields or records for a model."}
     import duckdb
     from splink import Linker, SettingsCreator
-    from splink.backends.duckdb import DuckDBAPI
 
     logging.getLogger("splink").setLevel(logging.ERROR)
     con = duckdb.connect()
@@ -247,8 +248,8 @@ def probabilistic_pairs(records: Sequence[Prepared], options: Options,
                         "blocking_budget": budget, "blocking_dropped": dropped}
     facts: dict[str, Any] = {"trained": True, "columns": columns, "em_sessions": [],
                              "blocking_budget": budget, "blocking_dropped": dropped,
-                             "blocking_comparisons": counts}
-    db = DuckDBAPI(connection=con)
+                             "blocking_comparisons": counts, "backend": options.backend.describe()}
+    db = splink_database(options.backend, con)  # blocking counts above stay on the local DuckDB
     settings = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -310,13 +311,14 @@ def probabilistic_pairs(records: Sequence[Prepared], options: Options,
     predictions = linker.inference.predict(threshold_match_probability=low)
     report(0.8)
     wanted = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
-    present = set(con.sql(f"select * from {predictions.physical_name} limit 0").columns)  # noqa: S608 - our own names, no user text
+    present = table_columns(db, con, predictions.physical_name)
     fields = [n for n in columns if f"gamma_{n}" in present]
     for name in fields:
         wanted += [f"gamma_{name}", f"coalesce(mw_{name}, 0) as mw_{name}"]
         if f"mw_tf_adj_{name}" in present:
             wanted.append(f"coalesce(mw_tf_adj_{name}, 0) as mw_tf_adj_{name}")
-    data = con.sql(f"select {', '.join(wanted)} from {predictions.physical_name}").fetchnumpy()  # noqa: S608 - our own names, no user text
+    data = fetch_columns(db, con, predictions.physical_name, wanted)
+    release(db)
     con.close()  # the scores are numpy copies now; DuckDB's tables (and its memory) go
     scored = Scored(data, fields, labels, records)
     guard = options.household_guard and "gamma_first_name" in data

@@ -8,6 +8,7 @@ in `identity`, their stored figures and exports in `identity_results`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+import config
 from app.engines import identity as engine
+from app.engines.identity.backends import Backend
 from app.services.datasets.uploads import load_frame
 from app.services.errors import ValidationError
 from models import Dataset, DatasetVersion, Engagement, EngineRun, Scenario, scenario_members
@@ -140,6 +143,14 @@ def applied_decisions(run: EngineRun) -> dict[str, str]:
     return dict(parameters.get("applied_decisions", parameters.get("decisions", {})))
 
 
+def configured_backend() -> Backend:
+    """The Splink backend from configuration (IDENTITY_BACKEND, IDENTITY_SPARK_*): a setting, not a run option."""
+    try:
+        return Backend(**config.identity_backend())
+    except ValueError as exc:
+        raise ValidationError({"IDENTITY_BACKEND": str(exc)}) from None
+
+
 def run_options(run: EngineRun) -> engine.Options:
     """The run's effective engine options (its options document over the defaults, with its decisions)."""
     return parse_options((run.parameters or {}).get("options"), applied_decisions(run))
@@ -147,4 +158,5 @@ def run_options(run: EngineRun) -> engine.Options:
 
 def resolve_run(session: Session, run: EngineRun, progress=None) -> engine.Result:
     """Run the engine on the run's snapshot (same versions, options and decisions); progress(fraction) optional."""
-    return engine.resolve(records_of(session, _versions(session, run)), run_options(run), progress=progress)
+    options = dataclasses.replace(run_options(run), backend=configured_backend())
+    return engine.resolve(records_of(session, _versions(session, run)), options, progress=progress)
