@@ -66,7 +66,10 @@ def comparisons(columns: Sequence[str]) -> list:
                 cll.ExactMatchLevel("email", term_frequency_adjustments=True).configure(label_for_charts="same"),
                 # the length test first: a damerau_levenshtein over two long emails is the dearest call of the
                 # model, and most pairs' lengths already rule one typo out
+                # digits must agree: 'mwagner31@' and 'mwagner13@' are namesakes' accounts, not a typo
                 cll.CustomLevel("abs(length(email_l) - length(email_r)) <= 1 and "
+                                "regexp_replace(email_l, '[^0-9]', '', 'g') = "
+                                "regexp_replace(email_r, '[^0-9]', '', 'g') and "
                                 "damerau_levenshtein(email_l, email_r) <= 1").configure(
                     label_for_charts="one typo apart"),
                 cll.ExactMatchLevel("email_user").configure(label_for_charts="same username, other provider"),
