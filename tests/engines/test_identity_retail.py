@@ -82,12 +82,15 @@ def test_one_person_keyed_last_first_is_not_a_conflict():
     assert conflict(a, b) is None and evidence(a, b)
 
 
-def test_a_shared_birth_date_releases_different_first_names_a_nickname_needs_nothing():
+def test_a_shared_birth_date_or_loyalty_id_releases_different_first_names_a_nickname_needs_nothing():
     a, b, c = _prepared({"first_name": "Andreas", "last_name": "Koch", "birth_date": "1970-01-02"},
                         {"first_name": "Andi", "last_name": "Koch", "email": "a@web.de"},
                         {"first_name": "Jürgen", "last_name": "Koch", "birth_date": "02.01.1970"})
     assert conflict(a, b) is None
     assert conflict(a, c) is None
+    card, other = _prepared({"first_name": "Anna", "last_name": "Koch", "loyalty_id": "K1", "email": "k@web.de"},
+                            {"first_name": "Paul", "last_name": "Koch", "loyalty_id": "K1", "email": "k@web.de"})
+    assert conflict(card, other) is None
 
 
 def test_namesakes_with_different_emails_and_birth_dates_conflict():

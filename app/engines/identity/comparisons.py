@@ -149,6 +149,9 @@ def address_levels(columns: Sequence[str]) -> list:
         levels.append(cll.CustomLevel(f"{near_street} and {same_city}").configure(
             label_for_charts="same street and city, other postcode or number"))
     if city:
-        levels.append(cll.CustomLevel(same_city).configure(label_for_charts="same city only"))
+        # weighed by how common the city is: ten cities hold most of a retailer's customers
+        levels.append(cll.CustomLevel(same_city).configure(label_for_charts="same city only",
+                                                           tf_adjustment_column="city", tf_adjustment_weight=1.0,
+                                                           disable_tf_exact_match_detection=True))
     levels.append(cll.ElseLevel().configure(label_for_charts="different address"))
     return levels

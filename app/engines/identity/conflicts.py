@@ -2,9 +2,8 @@
 
 Two records conflict when their first names are different people's (nicknames, initials, typos and first and
 last name keyed the other way round are not) and no birth date or loyalty id agrees (a household sharing an
-email, a phone or a home); when a loyalty id agrees but first names and birth dates differ (a shared card); or
-when two of the personal identifiers (email, phone, birth date, address, loyalty id) disagree and none agrees
-(namesakes). A pair that only agrees on the name (and city) has no `evidence`. Placeholders (a store's email,
+email, a phone or a home; a loyalty id is issued to one person), or when two of email, phone, birth date and
+address disagree and none of them or the loyalty id agrees (namesakes). A pair that only agrees on the name (and city) has no `evidence`. Placeholders (a store's email,
 a till's phone) were taken out of the matching values before this runs, so they never count.
 """
 
@@ -44,6 +43,22 @@ def _same_birth(a: str, b: str) -> bool:
     return edits(a, b, 1) <= 1 or (a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6])
 
 
+def _street(a: str | None, b: str | None) -> bool:
+    """The same street, keyed with a slip or two ('burdon pl' / 'burdon p lace'; spaces ignored)."""
+    if not a or not b:
+        return False
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    return edits(a, b, 2) <= 2 or (min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a)))
+
+
+def _near_home(a: dict, b: dict) -> bool:
+    """Two of street, postcode (one slip allowed) and house number the same: evidence, though not enough to call
+    it the same home."""
+    pa, pb, na, nb = a.get("postal_code"), b.get("postal_code"), a.get("house_number"), b.get("house_number")
+    postcode, number = bool(pa and pb and edits(pa, pb, 1) <= 1), bool(na and nb and na == nb)
+    return (postcode and number) or ((postcode or number) and _street(a.get("street"), b.get("street")))
+
+
 def _address(a: dict, b: dict) -> bool | None:
     """True (same home), False (another home) or None (not on both records). The city alone says nothing."""
     pa, pb = a.get("postal_code"), b.get("postal_code")
@@ -53,12 +68,13 @@ def _address(a: dict, b: dict) -> bool | None:
         if edits(pa, pb, 1) > 1:
             return False
         if na and nb and na != nb:
-            return False
-        if pa == pb or (sa and sb and na and nb and edits(sa, sb, 2) <= 2):
+            # another number in another street is another home; in the same street it may be a keying slip
+            return None if _street(sa, sb) else False
+        if pa == pb or (na and nb and _street(sa, sb)):
             return True
         return None
     if sa and sb and na and nb:
-        return na == nb and edits(sa, sb, 2) <= 2
+        return na == nb and _street(sa, sb)
     return None
 
 
@@ -137,17 +153,15 @@ def swapped_names(records: Sequence[Prepared]) -> frozenset[int]:
 def conflict(a: Prepared, b: Prepared, swapped: frozenset[int] = frozenset()) -> str | None:
     """Why two records cannot be one customer, or None (`swapped`: see swapped_names)."""
     agree, disagree = judge(a, b)
-    if different_people_names(a, b, swapped):
-        if "birth_date" in disagree:
-            return "different first names and birth dates"
-        if "birth_date" not in agree and "loyalty_id" not in agree:
-            return "different first names and no personal identifier in common (a household?)"
-    personal = [name for name in agree if name != "address"]
-    if len(disagree) >= 2 and not personal:
+    if different_people_names(a, b, swapped) and "birth_date" not in agree and "loyalty_id" not in agree:
+        return "different first names and no birth date or loyalty id in common (a household?)"
+    # a second loyalty card is common (a lost card, a new scheme): it does not count against one person
+    if len([name for name in disagree if name != "loyalty_id"]) >= 2 and not agree:
         return "different " + " and ".join(name.replace("_", " ") for name in disagree)
     return None
 
 
 def evidence(a: Prepared, b: Prepared) -> bool:
-    """Whether anything beyond the name and city agrees (email, phone, birth date, loyalty id, the home)."""
-    return bool(judge(a, b)[0])
+    """Whether anything beyond the name and city agrees (email, phone, birth date, loyalty id, the home, or the
+    street with the postcode or house number)."""
+    return bool(judge(a, b)[0]) or _near_home(a.values, b.values)

@@ -142,10 +142,12 @@ class Scored:
             prior -= weight
             gamma = int(c[f"gamma_{name}"][row])
             level = self.labels.get((name, gamma), f"level {gamma}")
-            value = left.values.get(name)
-            if adjustment and value and value == right.values.get(name):
-                shown = left.display.get(name) or value
-                level += (f"; {shown} is shared by {self.share(name, value) * 100:.1f} % of records "
+            # the address comparison's "same city only" level is weighed by the city's frequency
+            field = "city" if name == "postal_code" and level == "same city only" else name
+            value = left.values.get(field)
+            if adjustment and value and value == right.values.get(field):
+                shown = left.display.get(field) or value
+                level += (f"; {shown} is shared by {self.share(field, value) * 100:.1f} % of records "
                           f"({adjustment:+.1f} for how common it is)")
             if gamma == -1:
                 both = left.values.get(name) and right.values.get(name)
