@@ -49,7 +49,8 @@ def measure(records_wanted: int, seed: int, pool: str) -> dict:
     b_precision, b_recall = bcubed(predicted, {k: person[k] for k in predicted})
     return {"records": len(records), "people": len(truth_groups), "customers": result.real_customers,
             "precision": pairwise["precision"], "recall": pairwise["recall"], "b_precision": b_precision,
-            "b_recall": b_recall, "ceiling": ceiling, "seconds": took, "review": len(result.review), "peak_mib": peak_mib()}
+            "b_recall": b_recall, "ceiling": ceiling, "seconds": took, "review": len(result.review),
+            "peak_mib": peak_mib()}
 
 
 def linkable_recall(result, truth: set) -> float:
@@ -91,8 +92,9 @@ def main() -> None:
                 m = measure(size, seed, pool)
                 tag = "tuned" if (pool, seed) == TUNED else "held-out"
                 off = (m["customers"] - m["people"]) / m["people"] * 100
-                print(f"  {m['records']:>7,} records  pool {pool} seed {seed} ({tag:<8}) pairwise P {m['precision']:.4f} "
-                      f"R {m['recall']:.4f}  B3 P {m['b_precision']:.4f} R {m['b_recall']:.4f}  customers "
+                print(f"  {m['records']:>7,} records  pool {pool} seed {seed} ({tag:<8}) "
+                      f"pairwise P {m['precision']:.4f} R {m['recall']:.4f}  "
+                      f"B3 P {m['b_precision']:.4f} R {m['b_recall']:.4f}  customers "
                       f"{m['customers']:,} vs {m['people']:,} ({off:+.2f} %)  review {m['review']:,}  "
                       f"{m['seconds']:.1f} s  -> {verdict(m)}", flush=True)
                 print(f"      linkable recall (true pairs joined through pairs agreeing beyond the name): "

@@ -3,8 +3,9 @@
 Two records conflict when their first names are different people's (nicknames, initials, typos and first and
 last name keyed the other way round are not) and no birth date or loyalty id agrees (a household sharing an
 email, a phone or a home; a loyalty id is issued to one person), or when two of email, phone, birth date and
-address disagree and none of them or the loyalty id agrees (namesakes). A pair that only agrees on the name (and city) has no `evidence`. Placeholders (a store's email,
-a till's phone) were taken out of the matching values before this runs, so they never count.
+address disagree and none of them or the loyalty id agrees (namesakes). A pair that only agrees on the name (and
+city) has no `evidence`. Placeholders (a store's email, a till's phone) were taken out of the matching values
+before this runs, so they never count.
 """
 
 from __future__ import annotations

@@ -20,6 +20,12 @@ from itertools import combinations
 import numpy as np
 
 
+# What one conflicting pair weighs against the links (match weights, in bits) holding two groups together: a
+# chain's single weak link (3-10 bits) never outweighs it; a cluster whose records are linked many times over
+# (one record badly keyed, every other record vouching for it) does.
+CONFLICT_WEIGHT = 12.0
+
+
 def _renumber(number: np.ndarray) -> np.ndarray:
     """Labels numbered 0, 1, … in the order of each label's first (lowest) item."""
     n = len(number)
@@ -35,12 +41,14 @@ def _renumber(number: np.ndarray) -> np.ndarray:
 
 def split_conflicts(number: np.ndarray, left: np.ndarray, right: np.ndarray, strength: np.ndarray,
                     conflicting: Callable[[int, int], bool],
-                    forced: Sequence[bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    forced: Sequence[bool] | None = None,
+                    conflict_weight: float = CONFLICT_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
     """(component number of each item after splitting, positions of the links cut).
 
     `number` are the components of the links (left[k], right[k]); strength[k] orders them (strongest kept
     first); forced[k] links (a reviewer accepted them) are always kept. `conflicting(i, j)` says whether two items
-    cannot share a cluster."""
+    should not share a cluster: two sides merge only while the strength of the links between them exceeds
+    `conflict_weight` per conflicting pair between them."""
     if len(number) == 0 or len(left) == 0:
         return number, np.zeros(0, dtype=np.int64)
     sizes = np.bincount(number)
@@ -69,19 +77,27 @@ def split_conflicts(number: np.ndarray, left: np.ndarray, right: np.ndarray, str
         group = {i: i for i in members}
         sets = {i: {i} for i in members}
 
-        def find(i: int) -> int:
+        def find(i: int, group: dict[int, int] = group) -> int:
             while group[i] != i:
                 group[i] = group[group[i]]
                 i = group[i]
             return i
 
+        support: dict[tuple[int, int], float] = {}
+        for k in links:
+            key = (min(int(left[k]), int(right[k])), max(int(left[k]), int(right[k])))
+            support[key] = support.get(key, 0.0) + float(strength[k])
         for k in links:
             a, b = find(int(left[k])), find(int(right[k]))
             if a == b:
                 continue
-            if not forced_flags[k] and any((min(x, y), max(x, y)) in clashes for x in sets[a] for y in sets[b]):
-                cut.append(k)
-                continue
+            if not forced_flags[k]:
+                across = [(min(x, y), max(x, y)) for x in sets[a] for y in sets[b]]
+                clashing = sum(1 for pair in across if pair in clashes)
+                # correlation clustering's trade: the links across against the conflicts across
+                if clashing and clashing * conflict_weight >= sum(support.get(pair, 0.0) for pair in across):
+                    cut.append(k)
+                    continue
             if len(sets[a]) < len(sets[b]):
                 a, b = b, a
             group[b] = a
