@@ -19,7 +19,6 @@ from itertools import combinations
 
 import numpy as np
 
-
 # What one conflicting pair weighs against the links (match weights, in bits) holding two groups together: a
 # chain's single weak link (3-10 bits) never outweighs it; a cluster whose records are linked many times over
 # (one record badly keyed, every other record vouching for it) does.
