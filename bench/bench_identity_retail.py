@@ -80,6 +80,7 @@ def verdict(m: dict) -> str:
 
 
 def main() -> None:
+    """Resolve every requested set and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
