@@ -3,9 +3,11 @@
 Each link is checked on its own before this (conflicts.py), but A-B and B-C can both hold while A and C are two
 people (two namesakes each linked to a third record with a missing email). Every component of three or more
 records is checked pair by pair; one holding a conflicting pair is rebuilt strongest link first (Kruskal's
-order: reviewer-accepted links, then rule links, then model links by match weight), refusing any link that would
-put two conflicting records in one cluster. The links refused are the component's weakest ones between the two
-sides; they are returned so the run can show them as cut (and queue them for review).
+order: reviewer-accepted links, then rule links, then model links by match weight), refusing a link when the
+conflicting pairs it would bring together outweigh the links between the two sides (CONFLICT_WEIGHT bits each:
+correlation clustering's trade, made greedily). A chain's weak link is refused; a record that conflicts with one
+member but is linked to many stays. The links refused are returned so the run can show them as cut (and queue
+them for review).
 
 Cost: one conflict check per pair of records in a component of three or more (most components are one or two
 records), and a rebuild only of components holding a conflict: O(links · log links) for the sort, plus, per
