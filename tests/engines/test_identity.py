@@ -178,7 +178,7 @@ def test_the_engine_is_pure():
     """No Flask, SQLAlchemy, models or app services: only the standard library and matching packages."""
     allowed = {"__future__", "collections", "dataclasses", "datetime", "functools", "itertools", "logging", "math",
                "gc", "operator", "random", "re", "typing", "unicodedata", "phonenumbers", "nicknames", "splink",
-               "pyarrow", "duckdb", "numpy", "scipy",
+               "pyarrow", "duckdb", "numpy", "scipy", "rapidfuzz",
                # backends.py: the Spark session (a JVM, its temporary directories) and Splink's SQL transpiler
                "atexit", "os", "shutil", "tempfile", "weakref", "pyspark", "sqlglot"}
     files = sorted((ROOT / "app" / "engines" / "identity").glob("*.py")) + [ROOT / "app/engines/identity_synth.py"]

@@ -14,9 +14,12 @@ Pipeline (`resolve`, in pipeline.py):
    (configurable), unless both carry first names that are not compatible (a household sharing an email).
 3. probabilistic (model.py) — Splink with blocking rules and comparisons chosen from the fields present,
    term-frequency adjustments for names, emails, postcodes and cities; trained on a sample at scale.
-4. clusters (clusters.py: connected components at the threshold, review decisions applied) and golden records
-   by survivorship rule per field (source_priority, most_recent, most_complete, most_common).
-5. what a consultant shows: real customers vs records, duplicate rate per system, overlap between systems,
+4. conflicts (conflicts.py): links between records that contradict each other (a household's other first name,
+   namesakes' other email and birth date) or that share nothing but the name and city are held for review.
+5. clusters (clusters.py: connected components of the links, review decisions applied; splitting.py: a
+   component holding two conflicting records is split at its weakest links) and golden records by survivorship
+   rule per field (source_priority, most_recent, most_complete, most_common).
+6. what a consultant shows: real customers vs records, duplicate rate per system, overlap between systems,
    per-system data quality, a review queue and explanations (explain.py: each field's match weight; they sum
    to the pair's).
 """

@@ -60,6 +60,9 @@ class Options:
     probabilistic: bool = True
     exclude_test_records: bool = True
     household_guard: bool = True  # different first names, no same birth date or loyalty id: review, never auto-merge
+    # Never merge records that contradict each other (conflicts.py): such links are held for review and clusters
+    # are split at their weakest links until no two members conflict (splitting.py).
+    conflicts: bool = True
     # An email, phone or loyalty id on more records than this is a placeholder (a store's own address, a dummy
     # number keyed at the till), not a person: it neither links records nor counts as agreement.
     max_shared_identifier: int = 10
@@ -206,8 +209,8 @@ class Result:
             "quality": self.quality,
             "normalised": self.normalised,
             "pairs": len(self.pairs),
-            "links": sum(1 for p in self.pairs if p.rule or (p.probability >= self.options.threshold
-                                                             and not p.held)),
+            "links": sum(1 for p in self.pairs if (p.rule or p.probability >= self.options.threshold)
+                         and not p.held),
             "review": len(self.review),
             "blocking_rules": self.blocking_rules,
             "model": self.model,

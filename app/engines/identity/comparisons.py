@@ -66,7 +66,10 @@ def comparisons(columns: Sequence[str]) -> list:
                 cll.ExactMatchLevel("email", term_frequency_adjustments=True).configure(label_for_charts="same"),
                 # the length test first: a damerau_levenshtein over two long emails is the dearest call of the
                 # model, and most pairs' lengths already rule one typo out
+                # digits must agree: 'mwagner31@' and 'mwagner13@' are namesakes' accounts, not a typo
                 cll.CustomLevel("abs(length(email_l) - length(email_r)) <= 1 and "
+                                "regexp_replace(email_l, '[^0-9]', '', 'g') = "
+                                "regexp_replace(email_r, '[^0-9]', '', 'g') and "
                                 "damerau_levenshtein(email_l, email_r) <= 1").configure(
                     label_for_charts="one typo apart"),
                 cll.ExactMatchLevel("email_user").configure(label_for_charts="same username, other provider"),
@@ -146,6 +149,9 @@ def address_levels(columns: Sequence[str]) -> list:
         levels.append(cll.CustomLevel(f"{near_street} and {same_city}").configure(
             label_for_charts="same street and city, other postcode or number"))
     if city:
-        levels.append(cll.CustomLevel(same_city).configure(label_for_charts="same city only"))
+        # weighed by how common the city is: ten cities hold most of a retailer's customers
+        levels.append(cll.CustomLevel(same_city).configure(label_for_charts="same city only",
+                                                           tf_adjustment_column="city", tf_adjustment_weight=1.0,
+                                                           disable_tf_exact_match_detection=True))
     levels.append(cll.ElseLevel().configure(label_for_charts="different address"))
     return levels

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -117,6 +118,14 @@ class Scored:
                  records: Sequence[Prepared]) -> None:
         self.columns, self.fields, self.labels = columns, list(fields), labels
         self.records = {r.index: r for r in records}  # by index: test records are not in the model's list
+        self._counts: dict[str, Counter] = {}  # per field, how many records hold each value (when explained)
+
+    def share(self, name: str, value: str) -> float:
+        """The share of the model's records holding this value of the field (what the term-frequency adjustment
+        weighs: a common name is weak evidence)."""
+        if name not in self._counts:
+            self._counts[name] = Counter(r.values.get(name) for r in self.records.values())
+        return self._counts[name][value] / max(len(self.records), 1)
 
     def contributions(self, row: int) -> tuple[Contribution, ...]:
         """Each comparison's match weight (with its term-frequency adjustment) and the prior: they sum to the
@@ -130,11 +139,18 @@ class Scored:
         out = []
         for name in self.fields:
             weight = float(c[f"mw_{name}"][row])
-            if f"mw_tf_adj_{name}" in c:
-                weight += float(c[f"mw_tf_adj_{name}"][row])
+            adjustment = float(c[f"mw_tf_adj_{name}"][row]) if f"mw_tf_adj_{name}" in c else 0.0
+            weight += adjustment
             prior -= weight
             gamma = int(c[f"gamma_{name}"][row])
             level = self.labels.get((name, gamma), f"level {gamma}")
+            # the address comparison's "same city only" level is weighed by the city's frequency
+            field = "city" if name == "postal_code" and level == "same city only" else name
+            value = left.values.get(field)
+            if adjustment and value and value == right.values.get(field):
+                shown = left.display.get(field) or value
+                level += (f"; {shown} is shared by {self.share(field, value) * 100:.1f} % of records "
+                          f"({adjustment:+.1f} for how common it is)")
             if gamma == -1:
                 both = left.values.get(name) and right.values.get(name)
                 level = "missing on one side"

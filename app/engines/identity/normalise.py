@@ -81,6 +81,22 @@ def _namer():
     return NickNamer()
 
 
+# German (and other continental) short forms the `nicknames` package (English names) does not know.
+CONTINENTAL_NICKNAMES = {
+    "andi": ("andreas",), "basti": ("sebastian",), "matze": ("matthias",), "micha": ("michael",),
+    "kathi": ("katharina",), "steffi": ("stefanie", "stephanie"), "susi": ("susanne",), "jenny": ("jennifer",),
+    "dani": ("daniel", "daniela"), "chris": ("christian", "christopher", "christina", "christine"),
+    "alex": ("alexander", "alexandra"), "flo": ("florian",), "uli": ("ulrich", "ulrike"), "sepp": ("josef",),
+    "jupp": ("josef",), "hansi": ("hans", "johannes"), "hannes": ("johannes",), "toni": ("anton", "antonia"),
+    "gabi": ("gabriele",), "moni": ("monika",), "biggi": ("birgit",), "conny": ("cornelia",),
+    "manu": ("manuel", "manuela"), "caro": ("caroline", "carolin"), "resi": ("theresa", "therese"),
+    "wolle": ("wolfgang",), "jochen": ("joachim",), "fritz": ("friedrich",), "klaus": ("nikolaus",),
+    "lenchen": ("helene", "magdalena"), "bine": ("sabine",), "tobi": ("tobias",),
+    "fabi": ("fabian",), "nico": ("nikolas", "nicolas"), "paco": ("francisco",),
+    "pepe": ("jose",), "lulu": ("louise", "luise"), "mia": ("maria",),
+}
+
+
 @lru_cache(maxsize=100_000)
 def name_variants(first: str | None) -> tuple[str, ...]:
     """The (normalised) first name and the formal names it can be short for: 'bill' -> ('bill', 'william', …)."""
@@ -89,6 +105,7 @@ def name_variants(first: str | None) -> tuple[str, ...]:
     token = first.split()[0]
     namer = _namer()
     canon = set(namer.canonicals_of(token)) if namer is not None else set()
+    canon.update(CONTINENTAL_NICKNAMES.get(token, ()))
     return tuple(sorted({token} | {fold(c) for c in canon}))
 
 

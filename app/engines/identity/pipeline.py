@@ -13,9 +13,11 @@ import numpy as np
 
 from .base import Contribution, Options, Pair, Prepared, Result
 from .clusters import GoldenRecords, component_numbers, duplicate_rates, overlap, quality
+from .conflicts import conflict, evidence, swapped_names
 from .model import probabilistic_pairs
 from .preparation import prepare
 from .rules import deterministic_pairs, set_aside_placeholders
+from .splitting import split_conflicts
 
 # Share of the run each stage takes (measured on a million generated records), for the progress callback.
 # The rules run after the model: their pairs (with explanations) would otherwise sit in memory through the
@@ -88,9 +90,11 @@ def _resolve(records: Sequence[Mapping[str, Any]], options: Options,
     pairs, columns = _merge(rule_pairs, model_pairs, len(prepared))
     del rule_pairs, model_pairs  # the merged list holds what is still needed
     left, right = columns["left"], columns["right"]
+    swapped = swapped_names(prepared) if options.conflicts else frozenset()
+    if options.conflicts:
+        _hold_conflicts(prepared, pairs, columns, options, swapped)
     linked, rejected, accepted = _decide(prepared, pairs, columns, options)
-    number = component_numbers(len(prepared), np.concatenate((left[linked], accepted[:, 0])),
-                               np.concatenate((right[linked], accepted[:, 1])))
+    number = _components(prepared, pairs, columns, linked, accepted, options, swapped)
     tracker.stage("clusters")(0.5)
     cluster_of_array, clusters = _clusters(number, prepared, options)
     undecided = np.flatnonzero(~linked & ~rejected)
@@ -152,15 +156,61 @@ def _columns(pairs: Sequence[Pair]) -> dict[str, np.ndarray]:
         return np.fromiter(map(function, values) if function else values, dtype=dtype, count=len(pairs))
 
     return {"left": column("left", np.int64), "right": column("right", np.int64),
-            "probability": column("probability", np.float64), "rule": column("rule", bool, bool),
+            "probability": column("probability", np.float64), "weight": column("weight", np.float64),
+            "rule": column("rule", bool, bool),
             "held": column("held", bool, bool)}
+
+
+def _hold_conflicts(prepared: Sequence[Prepared], pairs: Sequence[Pair], columns: Mapping[str, np.ndarray],
+                    options: Options, swapped: frozenset[int]) -> None:
+    """Hold (for review) every link whose records conflict (conflicts.py), and every model link on which nothing
+    but the name and city agree: a common name is no evidence on its own. Only the pairs that would link are
+    checked."""
+    held = columns["held"]
+    would_link = (columns["rule"] | (columns["probability"] >= options.threshold)) & ~held
+    for k in np.flatnonzero(would_link).tolist():
+        pair = pairs[k]
+        a, b = prepared[pair.left], prepared[pair.right]
+        reason = conflict(a, b, swapped)
+        if reason is None and not pair.rule and not evidence(a, b):
+            reason = "only the name (and city) agree: review before merging"
+        if reason is not None:
+            pair.held = reason + ": review before merging" if "review" not in reason else reason
+            held[k] = True
+
+
+def _components(prepared: Sequence[Prepared], pairs: Sequence[Pair], columns: Mapping[str, np.ndarray],
+                linked: np.ndarray, accepted: np.ndarray, options: Options, swapped: frozenset[int]) -> np.ndarray:
+    """Each record's cluster: components of the links, split (splitting.py) where two members conflict; a link
+    cut there is held with the reason."""
+    left = np.concatenate((columns["left"][linked], accepted[:, 0]))
+    right = np.concatenate((columns["right"][linked], accepted[:, 1]))
+    number = component_numbers(len(prepared), left, right)
+    if not options.conflicts:
+        return number
+    positions = np.flatnonzero(linked)
+    rule = columns["rule"][positions]
+    strength = np.concatenate((np.where(rule, 1e6, 0) + np.nan_to_num(columns["weight"][positions], posinf=1e3),
+                               np.full(len(accepted), np.inf)))
+    forced = [False] * len(positions) + [True] * len(accepted)
+
+    def conflicting(i: int, j: int) -> bool:
+        return conflict(prepared[i], prepared[j], swapped) is not None
+
+    number, cut = split_conflicts(number, left, right, strength, conflicting, forced)
+    for k in cut.tolist():
+        if k < len(positions):
+            pairs[int(positions[k])].held = ("cut: the records each side is linked to conflict (a chain of "
+                                             "different people?): review before merging")
+            linked[positions[k]] = False  # to the review queue
+    return number
 
 
 def _decide(prepared: Sequence[Prepared], pairs: Sequence[Pair], columns: Mapping[str, np.ndarray],
             options: Options) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(linked, rejected) per pair and the accepted pairs of records (an (m, 2) array, joined even when this run
     did not score them). Linked: a rule, an accepted review decision, or the threshold and not held."""
-    linked = columns["rule"] | ((columns["probability"] >= options.threshold) & ~columns["held"])
+    linked = (columns["rule"] | (columns["probability"] >= options.threshold)) & ~columns["held"]
     rejected = np.zeros(len(pairs), dtype=bool)
     accepted: list[tuple[int, int]] = []
     decisions = {tuple(sorted(k)): v for k, v in options.decisions.items()}

@@ -1,0 +1,172 @@
+"""Hard conflicts between two records: evidence that they are two people, whatever links them.
+
+Two records conflict when their first names are different people's (nicknames, initials, typos and first and
+last name keyed the other way round are not) and no birth date or loyalty id agrees (a household sharing an
+email, a phone or a home; a loyalty id is issued to one person), or when two of email, phone, birth date and
+address disagree and none of them or the loyalty id agrees (namesakes). A pair that only agrees on the name (and
+city) has no `evidence`. Placeholders (a store's email, a till's phone) were taken out of the matching values
+before this runs, so they never count.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from rapidfuzz.distance import JaroWinkler
+
+from .base import Prepared
+
+IDENTIFIERS = ("email", "phone", "birth_date", "loyalty_id")
+
+
+def edits(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance between a and b, or limit + 1 when it exceeds limit."""
+    if a == b:
+        return 0
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def _same_birth(a: str, b: str) -> bool:
+    """Equal, one keying slip apart or day and month swapped (YYYYMMDD)."""
+    return edits(a, b, 1) <= 1 or (a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6])
+
+
+def _street(a: str | None, b: str | None) -> bool:
+    """The same street, keyed with a slip or two ('burdon pl' / 'burdon p lace'; spaces ignored)."""
+    if not a or not b:
+        return False
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    # 'wells rd' / 'wellslroad': Jaro-Winkler 0.94; distinct streets of one town stay below 0.92
+    return (edits(a, b, 2) <= 2 or (min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a)))
+            or JaroWinkler.similarity(a, b) >= 0.92)
+
+
+def _near_home(a: dict, b: dict) -> bool:
+    """Two of street, postcode (one slip allowed) and house number the same: evidence, though not enough to call
+    it the same home."""
+    pa, pb, na, nb = a.get("postal_code"), b.get("postal_code"), a.get("house_number"), b.get("house_number")
+    postcode, number = bool(pa and pb and edits(pa, pb, 1) <= 1), bool(na and nb and na == nb)
+    return (postcode and number) or ((postcode or number) and _street(a.get("street"), b.get("street")))
+
+
+def _address(a: dict, b: dict) -> bool | None:
+    """True (same home), False (another home) or None (not on both records). The city alone says nothing."""
+    pa, pb = a.get("postal_code"), b.get("postal_code")
+    na, nb = a.get("house_number"), b.get("house_number")
+    sa, sb = a.get("street"), b.get("street")
+    if pa and pb:
+        if edits(pa, pb, 1) > 1:
+            return False
+        if na and nb and na != nb:
+            # another number in another street is another home; in the same street it may be a keying slip
+            return None if _street(sa, sb) else False
+        if pa == pb or (na and nb and _street(sa, sb)):
+            return True
+        return None
+    if sa and sb and na and nb:
+        return na == nb and _street(sa, sb)
+    return None
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def _agree(name: str, a: str, b: str) -> bool:
+    if name == "birth_date":
+        return _same_birth(a, b)
+    if name == "email":  # 'florian.schmitt@' and 'florian.schmidt@', 'mwagner31@' and 'mwagner13@': namesakes
+        return a == b
+    return edits(a, b, 1) <= 1
+
+
+def _first_token(name: str | None) -> str:
+    return name.split()[0] if name else ""
+
+
+def _alike(x: str, y: str) -> bool:
+    """Two first names one person may carry: equal, an initial, one typo apart, or one the other's start."""
+    if not x or not y or x == y:
+        return True
+    if len(x) == 1 or len(y) == 1:
+        return x[0] == y[0]
+    if min(len(x), len(y)) >= 3 and max(len(x), len(y)) >= 4 and edits(x, y, 1) <= 1:
+        return True
+    return min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x))
+
+
+def different_people_names(a: Prepared, b: Prepared, swapped: frozenset[int] = frozenset()) -> bool:
+    """Whether the names are two people's: the first names differ (no nickname, initial, typo or prefix of each
+    other), and not because first and last name were keyed into each other's fields. Records in `swapped` hold
+    the family name in the first-name field (Judge finds them)."""
+    fa, la = _first_token(a.values.get("first_name")), _first_token(a.values.get("last_name"))
+    fb, lb = _first_token(b.values.get("first_name")), _first_token(b.values.get("last_name"))
+    if a.index in swapped:
+        fa, la = la, fa
+    if b.index in swapped:
+        fb, lb = lb, fb
+    if not fa or not fb or _alike(fa, fb) or (
+            set(a.variants) & set(b.variants) and a.index not in swapped and b.index not in swapped):
+        return False
+    # 'Zimmermann, Christopher' keyed the other way round is still Christopher Zimmermann; 'Zimmermann, Michael'
+    # shares only the family name with him.
+    return not (la and lb and _alike(fa, lb) and _alike(la, fb))
+
+
+def judge(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
+    """(identifiers that agree, identifiers that disagree) of two records, address included."""
+    agree, disagree = [], []
+    va, vb = a.values, b.values
+    for name in IDENTIFIERS:
+        x, y = va.get(name), vb.get(name)
+        if x and y:
+            (agree if _agree(name, x, y) else disagree).append(name)
+    home = _address(va, vb)
+    if home is not None:
+        (agree if home else disagree).append("address")
+    return agree, disagree
+
+
+def swapped_names(records: Sequence[Prepared]) -> frozenset[int]:
+    """Records whose first-name field holds a family name and last-name field a first name, judged by how often
+    each word is keyed as a first and as a last name across the extract ('Becker, Lukas' in the wrong fields)."""
+    firsts = Counter(_first_token(r.values.get("first_name")) for r in records)
+    lasts = Counter(_first_token(r.values.get("last_name")) for r in records)
+    out = set()
+    for r in records:
+        f, last = _first_token(r.values.get("first_name")), _first_token(r.values.get("last_name"))
+        if f and last and lasts[f] > 2 * firsts[f] and firsts[last] > 2 * lasts[last]:
+            out.add(r.index)
+    return frozenset(out)
+
+
+def conflict(a: Prepared, b: Prepared, swapped: frozenset[int] = frozenset()) -> str | None:
+    """Why two records cannot be one customer, or None (`swapped`: see swapped_names)."""
+    agree, disagree = judge(a, b)
+    if different_people_names(a, b, swapped) and "birth_date" not in agree and "loyalty_id" not in agree:
+        return "different first names and no birth date or loyalty id in common (a household?)"
+    # a second loyalty card is common (a lost card, a new scheme): it does not count against one person
+    if len([name for name in disagree if name != "loyalty_id"]) >= 2 and not agree:
+        return "different " + " and ".join(name.replace("_", " ") for name in disagree)
+    return None
+
+
+def evidence(a: Prepared, b: Prepared) -> bool:
+    """Whether anything beyond the name and city agrees (email, phone, birth date, loyalty id, the home, or the
+    street with the postcode or house number)."""
+    return bool(judge(a, b)[0]) or _near_home(a.values, b.values)

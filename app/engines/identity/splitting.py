@@ -1,0 +1,114 @@
+"""Clusters without chains: connected components of the links, split where two members conflict.
+
+Each link is checked on its own before this (conflicts.py), but A-B and B-C can both hold while A and C are two
+people (two namesakes each linked to a third record with a missing email). Every component of three or more
+records is checked pair by pair; one holding a conflicting pair is rebuilt strongest link first (Kruskal's
+order: reviewer-accepted links, then rule links, then model links by match weight), refusing a link when the
+conflicting pairs it would bring together outweigh the links between the two sides (CONFLICT_WEIGHT bits each:
+correlation clustering's trade, made greedily). A chain's weak link is refused; a record that conflicts with one
+member but is linked to many stays. The links refused are returned so the run can show them as cut (and queue
+them for review).
+
+Cost: one conflict check per pair of records in a component of three or more (most components are one or two
+records), and a rebuild only of components holding a conflict: O(links · log links) for the sort, plus, per
+refused merge, a check of every pair across the two sides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import combinations
+
+import numpy as np
+
+# What one conflicting pair weighs against the links (match weights, in bits) holding two groups together: a
+# chain's single weak link (from 3.2 bits, p = 0.9) rarely outweighs it; a cluster whose records are linked many
+# times over (one record badly keyed, the others vouching for it) does. 12 split FEBRL3 clusters whose members
+# had replaced birth dates and ids; 6 let namesake chains through on the generated retail set; 8 did neither.
+CONFLICT_WEIGHT = 8.0
+
+
+def _renumber(number: np.ndarray) -> np.ndarray:
+    """Labels numbered 0, 1, … in the order of each label's first (lowest) item."""
+    n = len(number)
+    if n == 0:
+        return number
+    labels, inverse = np.unique(number, return_inverse=True)
+    first = np.full(len(labels), n, dtype=np.int64)
+    np.minimum.at(first, inverse, np.arange(n, dtype=np.int64))
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(labels), dtype=np.int64)
+    return rank[inverse]
+
+
+def split_conflicts(number: np.ndarray, left: np.ndarray, right: np.ndarray, strength: np.ndarray,
+                    conflicting: Callable[[int, int], bool],
+                    forced: Sequence[bool] | None = None,
+                    conflict_weight: float = CONFLICT_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
+    """(component number of each item after splitting, positions of the links cut).
+
+    `number` are the components of the links (left[k], right[k]); strength[k] orders them (strongest kept
+    first); forced[k] links (a reviewer accepted them) are always kept. `conflicting(i, j)` says whether two items
+    should not share a cluster: two sides merge only while the strength of the links between them exceeds
+    `conflict_weight` per conflicting pair between them."""
+    if len(number) == 0 or len(left) == 0:
+        return number, np.zeros(0, dtype=np.int64)
+    sizes = np.bincount(number)
+    big = sizes >= 3
+    if not big.any():
+        return number, np.zeros(0, dtype=np.int64)
+    order = np.argsort(number, kind="stable")
+    ends = np.cumsum(sizes)
+    link_component = number[left]
+    candidate = big[link_component]
+    link_order = np.flatnonzero(candidate)
+    link_order = link_order[np.argsort(link_component[link_order], kind="stable")]
+    link_groups: dict[int, list[int]] = {}
+    for k, c in zip(link_order.tolist(), link_component[link_order].tolist(), strict=True):
+        link_groups.setdefault(c, []).append(k)
+    number = number.copy()
+    next_label = int(number.max()) + 1
+    cut: list[int] = []
+    forced_flags = list(forced) if forced is not None else [False] * len(left)
+    for c in np.flatnonzero(big).tolist():
+        members = order[ends[c] - sizes[c]:ends[c]].tolist()
+        clashes = {(i, j) for i, j in combinations(members, 2) if conflicting(i, j)}
+        if not clashes:
+            continue
+        links = sorted(link_groups.get(c, ()), key=lambda k: (not forced_flags[k], -strength[k]))
+        group = {i: i for i in members}
+        sets = {i: {i} for i in members}
+
+        def find(i: int, group: dict[int, int] = group) -> int:
+            while group[i] != i:
+                group[i] = group[group[i]]
+                i = group[i]
+            return i
+
+        support: dict[tuple[int, int], float] = {}
+        for k in links:
+            key = (min(int(left[k]), int(right[k])), max(int(left[k]), int(right[k])))
+            support[key] = support.get(key, 0.0) + float(strength[k])
+        for k in links:
+            a, b = find(int(left[k])), find(int(right[k]))
+            if a == b:
+                continue
+            if not forced_flags[k]:
+                across = [(min(x, y), max(x, y)) for x in sets[a] for y in sets[b]]
+                clashing = sum(1 for pair in across if pair in clashes)
+                # correlation clustering's trade: the links across against the conflicts across
+                if clashing and clashing * conflict_weight >= sum(support.get(pair, 0.0) for pair in across):
+                    cut.append(k)
+                    continue
+            if len(sets[a]) < len(sets[b]):
+                a, b = b, a
+            group[b] = a
+            sets[a] |= sets.pop(b)
+        for root, items in sets.items():
+            if root == find(members[0]):
+                continue
+            for i in items:
+                number[i] = next_label
+            next_label += 1
+    kept_apart = [k for k in cut if number[left[k]] != number[right[k]]]
+    return _renumber(number), np.array(kept_apart, dtype=np.int64)
