@@ -72,12 +72,13 @@ class _Kept(Columns):
 
 def _reference_reasons(cols, left, right):
     prepared = cols.records
-    return [conflict(prepared[i], prepared[j], cols.swapped_set) for i, j in zip(left.tolist(), right.tolist())]
+    return [conflict(prepared[i], prepared[j], cols.swapped_set)
+            for i, j in zip(left.tolist(), right.tolist(), strict=True)]
 
 
 def _reference_evidences(cols, left, right):
     prepared = cols.records
-    return np.array([evidence(prepared[i], prepared[j]) for i, j in zip(left.tolist(), right.tolist())],
+    return np.array([evidence(prepared[i], prepared[j]) for i, j in zip(left.tolist(), right.tolist(), strict=True)],
                     dtype=bool).reshape(-1)
 
 
@@ -86,6 +87,7 @@ def test_the_column_wise_checks_agree_with_the_per_pair_checks_on_every_pair(kin
     prepared, _ = identity.prepare(_records(kind, seed))
     swapped = swapped_names(prepared)
     assert swapped == _old_swapped_names(prepared)
+    assert swapped or kind == "synth"  # the retail extracts carry names keyed the wrong way round
     left, right = _pairs_to_check(prepared, seed)
     cols = _Kept(prepared, swapped)
 

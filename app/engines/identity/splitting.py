@@ -10,13 +10,15 @@ member but is linked to many stays. The links refused are returned so the run ca
 them for review).
 
 Cost: one conflict check per pair of records in a component of three or more (most components are one or two
-records), and a rebuild only of components holding a conflict: O(links · log links) for the sort, plus, per
+records), all of them in one column-wise call when `conflicting_many` is given (the pipeline's), and a rebuild
+only of components holding a conflict: O(links · log links) for the sort, plus, per
 refused merge, a check of every pair across the two sides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+
 import numpy as np
 
 # What one conflicting pair weighs against the links (match weights, in bits) holding two groups together: a
