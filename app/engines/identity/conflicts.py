@@ -191,12 +191,20 @@ _FIELDS = (*IDENTIFIERS, "postal_code", "house_number", "street")
 
 
 class Columns:
-    """The prepared records' values as columns (object arrays, '' for missing), read once per run. `swapped`
-    (see swapped_names) is worked out from the records when not given."""
+    """The prepared records' values as columns, read once per run: per field a code per record (0 for missing,
+    equal codes for equal values) and the values by code. `swapped` (see swapped_names) is worked out from the
+    records when not given."""
 
     def __init__(self, records: Sequence[Prepared], swapped: frozenset[int] | None = None) -> None:
         values = list(map(attrgetter("values"), records))
-        self.values = {name: _column([v.get(name) or "" for v in values]) for name in _FIELDS}
+        self.codes: dict[str, np.ndarray] = {}
+        self.texts: dict[str, np.ndarray] = {}
+        for name in _FIELDS:
+            # integer codes: comparing a million pairs is then numpy's work, not a million string comparisons
+            index = {"": 0}
+            self.codes[name] = np.fromiter((index.setdefault(v.get(name) or "", len(index)) for v in values),
+                                           dtype=np.int64, count=len(values))
+            self.texts[name] = _column(list(index))
         first, last = _tokens(records)
         if swapped is None:
             swapped = _swapped(records, first, last)
@@ -204,7 +212,7 @@ class Columns:
         flags = self.swapped.tolist()
         self.first = _column([la if s else f for f, la, s in zip(first, last, flags, strict=True)])
         self.last = _column([f if s else la for f, la, s in zip(first, last, flags, strict=True)])
-        self.variants = [frozenset(r.variants) for r in records]
+        self.variants = list(map(attrgetter("variants"), records))  # sets made only for the pairs that need them
 
 
 def _column(items: list[str]) -> np.ndarray:
@@ -213,19 +221,20 @@ def _column(items: list[str]) -> np.ndarray:
     return out
 
 
-def _within(x: np.ndarray, y: np.ndarray, limit: int, mask: np.ndarray) -> np.ndarray:
-    """Where mask: edits(x, y, limit) <= limit; elsewhere False."""
+def _within(texts: np.ndarray, x: np.ndarray, y: np.ndarray, limit: int, mask: np.ndarray) -> np.ndarray:
+    """Where mask: edits(x, y, limit) <= limit for the values of codes x and y; elsewhere False."""
     out = np.zeros(len(x), dtype=bool)
     at = np.flatnonzero(mask)
-    out[at] = [OSA.distance(a, b, score_cutoff=limit) <= limit for a, b in zip(x[at], y[at], strict=True)]
+    out[at] = [OSA.distance(a, b, score_cutoff=limit) <= limit
+               for a, b in zip(texts[x[at]], texts[y[at]], strict=True)]
     return out
 
 
-def _streets(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Where mask: _street(x, y); elsewhere False."""
+def _streets(texts: np.ndarray, x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Where mask: _street() of the values of codes x and y; elsewhere False."""
     out = np.zeros(len(x), dtype=bool)
-    at = np.flatnonzero(mask & (x != "") & (y != ""))
-    out[at] = [_street_fast(a, b) for a, b in zip(x[at], y[at], strict=True)]
+    at = np.flatnonzero(mask & (x != 0) & (y != 0))
+    out[at] = [_street_fast(a, b) for a, b in zip(texts[x[at]], texts[y[at]], strict=True)]
     return out
 
 
@@ -247,32 +256,32 @@ def _alike_fast(x: str, y: str) -> bool:
 
 def _judged(cols: Columns, left: np.ndarray, right: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """judge() for every pair: (agree, disagree) masks per identifier and 'address'."""
-    v = cols.values
+    c, t = cols.codes, cols.texts
     agree, disagree = {}, {}
     for name in IDENTIFIERS:
-        x, y = v[name][left], v[name][right]
-        present = (x != "") & (y != "")
+        x, y = c[name][left], c[name][right]
+        present = (x != 0) & (y != 0)
         same = present & (x == y)
         if name == "email":
             ok = same
         elif name == "birth_date":
-            slip = _within(x, y, 1, present & ~same)
+            slip = _within(t[name], x, y, 1, present & ~same)
             at = np.flatnonzero(present & ~same & ~slip)
             swap = np.zeros(len(x), dtype=bool)
             swap[at] = [a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]
-                        for a, b in zip(x[at], y[at], strict=True)]
+                        for a, b in zip(t[name][x[at]], t[name][y[at]], strict=True)]
             ok = same | slip | swap
         else:
-            ok = same | _within(x, y, 1, present & ~same)
+            ok = same | _within(t[name], x, y, 1, present & ~same)
         agree[name], disagree[name] = ok, present & ~ok
-    pa, pb = v["postal_code"][left], v["postal_code"][right]
-    na, nb = v["house_number"][left], v["house_number"][right]
-    sa, sb = v["street"][left], v["street"][right]
-    postcodes, numbers = (pa != "") & (pb != ""), (na != "") & (nb != "")
+    pa, pb = c["postal_code"][left], c["postal_code"][right]
+    na, nb = c["house_number"][left], c["house_number"][right]
+    sa, sb = c["street"][left], c["street"][right]
+    postcodes, numbers = (pa != 0) & (pb != 0), (na != 0) & (nb != 0)
     same_postcode = postcodes & (pa == pb)
-    near_postcode = same_postcode | _within(pa, pb, 1, postcodes & ~same_postcode)
-    all_four = numbers & (sa != "") & (sb != "")
-    street = _streets(sa, sb, (postcodes & near_postcode & numbers) | (~postcodes & all_four & (na == nb)))
+    near_postcode = same_postcode | _within(t["postal_code"], pa, pb, 1, postcodes & ~same_postcode)
+    all_four = numbers & (sa != 0) & (sb != 0)
+    street = _streets(t["street"], sa, sb, (postcodes & near_postcode & numbers) | (~postcodes & all_four & (na == nb)))
     other_number = numbers & (na != nb)
     home = np.where(postcodes,
                     np.where(~near_postcode, 0, np.where(other_number, np.where(street, -1, 0),
@@ -290,7 +299,7 @@ def _different_names(cols: Columns, left: np.ndarray, right: np.ndarray, mask: n
     la, lb, sw, var = cols.last, cols.last, cols.swapped, cols.variants
     flags = []
     for i, j, x, y in zip(left[at].tolist(), right[at].tolist(), fa[at], fb[at], strict=True):
-        if _alike_fast(x, y) or (not sw[i] and not sw[j] and var[i] & var[j]):
+        if _alike_fast(x, y) or (not sw[i] and not sw[j] and not set(var[i]).isdisjoint(var[j])):
             flags.append(False)
             continue
         li, lj = la[i], lb[j]
@@ -318,12 +327,12 @@ def conflict_reasons(cols: Columns, left: np.ndarray, right: np.ndarray) -> list
 def evidences(cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """evidence() of every pair, as a boolean array."""
     agree, _ = _judged(cols, left, right)
-    v = cols.values
-    pa, pb = v["postal_code"][left], v["postal_code"][right]
-    na, nb = v["house_number"][left], v["house_number"][right]
-    postcodes = (pa != "") & (pb != "")
-    postcode = (postcodes & (pa == pb)) | _within(pa, pb, 1, postcodes & (pa != pb))
-    number = (na != "") & (nb != "") & (na == nb)
-    street = _streets(v["street"][left], v["street"][right], (postcode | number) & ~(postcode & number))
+    c, t = cols.codes, cols.texts
+    pa, pb = c["postal_code"][left], c["postal_code"][right]
+    na, nb = c["house_number"][left], c["house_number"][right]
+    postcodes = (pa != 0) & (pb != 0)
+    postcode = (postcodes & (pa == pb)) | _within(t["postal_code"], pa, pb, 1, postcodes & (pa != pb))
+    number = (na != 0) & (nb != 0) & (na == nb)
+    street = _streets(t["street"], c["street"][left], c["street"][right], (postcode | number) & ~(postcode & number))
     return np.logical_or.reduce([agree[name] for name in (*IDENTIFIERS, "address")]) | (postcode & number) | \
         ((postcode | number) & street)
