@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from operator import attrgetter
 
-from rapidfuzz.distance import JaroWinkler
+import numpy as np
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from .base import Prepared
 
@@ -145,12 +147,19 @@ def judge(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
 def swapped_names(records: Sequence[Prepared]) -> frozenset[int]:
     """Records whose first-name field holds a family name and last-name field a first name, judged by how often
     each word is keyed as a first and as a last name across the extract ('Becker, Lukas' in the wrong fields)."""
-    firsts = Counter(_first_token(r.values.get("first_name")) for r in records)
-    lasts = Counter(_first_token(r.values.get("last_name")) for r in records)
+    return _swapped(records, *_tokens(records))
+
+
+def _tokens(records: Sequence[Prepared]) -> tuple[list[str], list[str]]:
+    return ([_first_token(r.values.get("first_name")) for r in records],
+            [_first_token(r.values.get("last_name")) for r in records])
+
+
+def _swapped(records: Sequence[Prepared], first: list[str], last: list[str]) -> frozenset[int]:
+    firsts, lasts = Counter(first), Counter(last)
     out = set()
-    for r in records:
-        f, last = _first_token(r.values.get("first_name")), _first_token(r.values.get("last_name"))
-        if f and last and lasts[f] > 2 * firsts[f] and firsts[last] > 2 * lasts[last]:
+    for r, f, name in zip(records, first, last, strict=True):
+        if f and name and lasts[f] > 2 * firsts[f] and firsts[name] > 2 * lasts[name]:
             out.add(r.index)
     return frozenset(out)
 
@@ -170,3 +179,160 @@ def evidence(a: Prepared, b: Prepared) -> bool:
     """Whether anything beyond the name and city agrees (email, phone, birth date, loyalty id, the home, or the
     street with the postcode or house number)."""
     return bool(judge(a, b)[0]) or _near_home(a.values, b.values)
+
+
+# --- the same checks, column-wise -------------------------------------------------------------------------------
+# The clusters stage checks hundreds of thousands of pairs: per pair in Python that was most of a million-record
+# run's cluster time. Below, each field is compared for all pairs at once (numpy over the records' columns); only
+# the pairs whose values differ reach rapidfuzz's C edit distance (OSA.distance with a cutoff equals `edits`).
+# The per-pair functions above stay the reference: tests compare the two on generated extracts.
+
+_FIELDS = (*IDENTIFIERS, "postal_code", "house_number", "street")
+
+
+class Columns:
+    """The prepared records' values as columns, read once per run: per field a code per record (0 for missing,
+    equal codes for equal values) and the values by code. `swapped` (see swapped_names) is worked out from the
+    records when not given."""
+
+    def __init__(self, records: Sequence[Prepared], swapped: frozenset[int] | None = None) -> None:
+        values = list(map(attrgetter("values"), records))
+        self.codes: dict[str, np.ndarray] = {}
+        self.texts: dict[str, np.ndarray] = {}
+        for name in _FIELDS:
+            # integer codes: comparing a million pairs is then numpy's work, not a million string comparisons
+            index = {"": 0}
+            self.codes[name] = np.fromiter((index.setdefault(v.get(name) or "", len(index)) for v in values),
+                                           dtype=np.int64, count=len(values))
+            self.texts[name] = _column(list(index))
+        first, last = _tokens(records)
+        if swapped is None:
+            swapped = _swapped(records, first, last)
+        self.swapped = np.fromiter((r.index in swapped for r in records), dtype=bool, count=len(records))
+        flags = self.swapped.tolist()
+        self.first = _column([la if s else f for f, la, s in zip(first, last, flags, strict=True)])
+        self.last = _column([f if s else la for f, la, s in zip(first, last, flags, strict=True)])
+        self.variants = list(map(attrgetter("variants"), records))  # sets made only for the pairs that need them
+
+
+def _column(items: list[str]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def _within(texts: np.ndarray, x: np.ndarray, y: np.ndarray, limit: int, mask: np.ndarray) -> np.ndarray:
+    """Where mask: edits(x, y, limit) <= limit for the values of codes x and y; elsewhere False."""
+    out = np.zeros(len(x), dtype=bool)
+    at = np.flatnonzero(mask)
+    out[at] = [OSA.distance(a, b, score_cutoff=limit) <= limit
+               for a, b in zip(texts[x[at]], texts[y[at]], strict=True)]
+    return out
+
+
+def _streets(texts: np.ndarray, x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Where mask: _street() of the values of codes x and y; elsewhere False."""
+    out = np.zeros(len(x), dtype=bool)
+    at = np.flatnonzero(mask & (x != 0) & (y != 0))
+    out[at] = [_street_fast(a, b) for a, b in zip(texts[x[at]], texts[y[at]], strict=True)]
+    return out
+
+
+def _street_fast(a: str, b: str) -> bool:
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    return (OSA.distance(a, b, score_cutoff=2) <= 2 or (min(len(a), len(b)) >= 5 and (a.startswith(b)
+            or b.startswith(a))) or JaroWinkler.similarity(a, b) >= 0.92)
+
+
+def _alike_fast(x: str, y: str) -> bool:
+    if not x or not y or x == y:
+        return True
+    if len(x) == 1 or len(y) == 1:
+        return x[0] == y[0]
+    if min(len(x), len(y)) >= 3 and max(len(x), len(y)) >= 4 and OSA.distance(x, y, score_cutoff=1) <= 1:
+        return True
+    return min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x))
+
+
+def _judged(cols: Columns, left: np.ndarray, right: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """judge() for every pair: (agree, disagree) masks per identifier and 'address'."""
+    c, t = cols.codes, cols.texts
+    agree, disagree = {}, {}
+    for name in IDENTIFIERS:
+        x, y = c[name][left], c[name][right]
+        present = (x != 0) & (y != 0)
+        same = present & (x == y)
+        if name == "email":
+            ok = same
+        elif name == "birth_date":
+            slip = _within(t[name], x, y, 1, present & ~same)
+            at = np.flatnonzero(present & ~same & ~slip)
+            swap = np.zeros(len(x), dtype=bool)
+            swap[at] = [a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]
+                        for a, b in zip(t[name][x[at]], t[name][y[at]], strict=True)]
+            ok = same | slip | swap
+        else:
+            ok = same | _within(t[name], x, y, 1, present & ~same)
+        agree[name], disagree[name] = ok, present & ~ok
+    pa, pb = c["postal_code"][left], c["postal_code"][right]
+    na, nb = c["house_number"][left], c["house_number"][right]
+    sa, sb = c["street"][left], c["street"][right]
+    postcodes, numbers = (pa != 0) & (pb != 0), (na != 0) & (nb != 0)
+    same_postcode = postcodes & (pa == pb)
+    near_postcode = same_postcode | _within(t["postal_code"], pa, pb, 1, postcodes & ~same_postcode)
+    all_four = numbers & (sa != 0) & (sb != 0)
+    street = _streets(t["street"], sa, sb, (postcodes & near_postcode & numbers) | (~postcodes & all_four & (na == nb)))
+    other_number = numbers & (na != nb)
+    home = np.where(postcodes,
+                    np.where(~near_postcode, 0, np.where(other_number, np.where(street, -1, 0),
+                                                          np.where(same_postcode | (numbers & street), 1, -1))),
+                    np.where(all_four, np.where((na == nb) & street, 1, 0), -1))
+    agree["address"], disagree["address"] = home == 1, home == 0
+    return agree, disagree
+
+
+def _different_names(cols: Columns, left: np.ndarray, right: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Where mask: different_people_names for the pair; elsewhere False."""
+    fa, fb = cols.first[left], cols.first[right]
+    out = np.zeros(len(left), dtype=bool)
+    at = np.flatnonzero(mask & (fa != "") & (fb != "") & (fa != fb))
+    la, lb, sw, var = cols.last, cols.last, cols.swapped, cols.variants
+    flags = []
+    for i, j, x, y in zip(left[at].tolist(), right[at].tolist(), fa[at], fb[at], strict=True):
+        if _alike_fast(x, y) or (not sw[i] and not sw[j] and not set(var[i]).isdisjoint(var[j])):
+            flags.append(False)
+            continue
+        li, lj = la[i], lb[j]
+        flags.append(not (li and lj and _alike_fast(x, lj) and _alike_fast(li, y)))
+    out[at] = flags
+    return out
+
+
+def conflict_reasons(cols: Columns, left: np.ndarray, right: np.ndarray) -> list[str | None]:
+    """conflict() of every pair (left[k], right[k]), computed field by field over all pairs."""
+    agree, disagree = _judged(cols, left, right)
+    names = (*IDENTIFIERS, "address")
+    any_agree = np.logical_or.reduce([agree[name] for name in names])
+    household = _different_names(cols, left, right, ~agree["birth_date"] & ~agree["loyalty_id"])
+    count = sum(disagree[name].astype(np.int64) for name in names if name != "loyalty_id")
+    namesakes = ~household & (count >= 2) & ~any_agree
+    reasons: list[str | None] = [None] * len(left)
+    for k in np.flatnonzero(household).tolist():
+        reasons[k] = "different first names and no birth date or loyalty id in common (a household?)"
+    for k in np.flatnonzero(namesakes).tolist():
+        reasons[k] = "different " + " and ".join(name.replace("_", " ") for name in names if disagree[name][k])
+    return reasons
+
+
+def evidences(cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """evidence() of every pair, as a boolean array."""
+    agree, _ = _judged(cols, left, right)
+    c, t = cols.codes, cols.texts
+    pa, pb = c["postal_code"][left], c["postal_code"][right]
+    na, nb = c["house_number"][left], c["house_number"][right]
+    postcodes = (pa != 0) & (pb != 0)
+    postcode = (postcodes & (pa == pb)) | _within(t["postal_code"], pa, pb, 1, postcodes & (pa != pb))
+    number = (na != 0) & (nb != 0) & (na == nb)
+    street = _streets(t["street"], c["street"][left], c["street"][right], (postcode | number) & ~(postcode & number))
+    return np.logical_or.reduce([agree[name] for name in (*IDENTIFIERS, "address")]) | (postcode & number) | \
+        ((postcode | number) & street)

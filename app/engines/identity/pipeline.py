@@ -13,7 +13,7 @@ import numpy as np
 
 from .base import Contribution, Options, Pair, Prepared, Result
 from .clusters import GoldenRecords, component_numbers, duplicate_rates, overlap, quality
-from .conflicts import conflict, evidence, swapped_names
+from .conflicts import Columns, conflict_reasons, evidences
 from .model import probabilistic_pairs
 from .preparation import prepare
 from .rules import deterministic_pairs, set_aside_placeholders
@@ -90,11 +90,12 @@ def _resolve(records: Sequence[Mapping[str, Any]], options: Options,
     pairs, columns = _merge(rule_pairs, model_pairs, len(prepared))
     del rule_pairs, model_pairs  # the merged list holds what is still needed
     left, right = columns["left"], columns["right"]
-    swapped = swapped_names(prepared) if options.conflicts else frozenset()
-    if options.conflicts:
-        _hold_conflicts(prepared, pairs, columns, options, swapped)
+    record_columns = Columns(prepared) if options.conflicts else None  # swapped names worked out there
+    if record_columns is not None:
+        _hold_conflicts(record_columns, pairs, columns, options)
     linked, rejected, accepted = _decide(prepared, pairs, columns, options)
-    number = _components(prepared, pairs, columns, linked, accepted, options, swapped)
+    number = _components(prepared, pairs, columns, linked, accepted, record_columns)
+    del record_columns
     tracker.stage("clusters")(0.5)
     cluster_of_array, clusters = _clusters(number, prepared, options)
     undecided = np.flatnonzero(~linked & ~rejected)
@@ -161,43 +162,48 @@ def _columns(pairs: Sequence[Pair]) -> dict[str, np.ndarray]:
             "held": column("held", bool, bool)}
 
 
-def _hold_conflicts(prepared: Sequence[Prepared], pairs: Sequence[Pair], columns: Mapping[str, np.ndarray],
-                    options: Options, swapped: frozenset[int]) -> None:
+def _hold_conflicts(record_columns: Columns, pairs: Sequence[Pair], columns: Mapping[str, np.ndarray],
+                    options: Options) -> None:
     """Hold (for review) every link whose records conflict (conflicts.py), and every model link on which nothing
     but the name and city agree: a common name is no evidence on its own. Only the pairs that would link are
     checked."""
     held = columns["held"]
-    would_link = (columns["rule"] | (columns["probability"] >= options.threshold)) & ~held
-    for k in np.flatnonzero(would_link).tolist():
-        pair = pairs[k]
-        a, b = prepared[pair.left], prepared[pair.right]
-        reason = conflict(a, b, swapped)
-        if reason is None and not pair.rule and not evidence(a, b):
-            reason = "only the name (and city) agree: review before merging"
+    would_link = np.flatnonzero((columns["rule"] | (columns["probability"] >= options.threshold)) & ~held)
+    left, right = columns["left"][would_link], columns["right"][would_link]
+    reasons = conflict_reasons(record_columns, left, right)
+    # evidence is asked only of the model links that no conflict holds already
+    unheld = np.fromiter((reason is None for reason in reasons), dtype=bool, count=len(reasons))
+    ask = np.flatnonzero(unheld & ~columns["rule"][would_link])
+    bare = ask[~evidences(record_columns, left[ask], right[ask])]
+    for k in bare.tolist():
+        reasons[k] = "only the name (and city) agree: review before merging"
+    for k, reason in zip(would_link.tolist(), reasons, strict=True):
         if reason is not None:
-            pair.held = reason + ": review before merging" if "review" not in reason else reason
+            pairs[k].held = reason + ": review before merging" if "review" not in reason else reason
             held[k] = True
 
 
 def _components(prepared: Sequence[Prepared], pairs: Sequence[Pair], columns: Mapping[str, np.ndarray],
-                linked: np.ndarray, accepted: np.ndarray, options: Options, swapped: frozenset[int]) -> np.ndarray:
+                linked: np.ndarray, accepted: np.ndarray, record_columns: Columns | None) -> np.ndarray:
     """Each record's cluster: components of the links, split (splitting.py) where two members conflict; a link
     cut there is held with the reason."""
     left = np.concatenate((columns["left"][linked], accepted[:, 0]))
     right = np.concatenate((columns["right"][linked], accepted[:, 1]))
     number = component_numbers(len(prepared), left, right)
-    if not options.conflicts:
+    if record_columns is None:  # conflicts off
         return number
+    cols = record_columns
     positions = np.flatnonzero(linked)
     rule = columns["rule"][positions]
     strength = np.concatenate((np.where(rule, 1e6, 0) + np.nan_to_num(columns["weight"][positions], posinf=1e3),
                                np.full(len(accepted), np.inf)))
     forced = [False] * len(positions) + [True] * len(accepted)
 
-    def conflicting(i: int, j: int) -> bool:
-        return conflict(prepared[i], prepared[j], swapped) is not None
+    def conflicting_many(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return np.fromiter((reason is not None for reason in conflict_reasons(cols, i, j)), dtype=bool,
+                           count=len(i))
 
-    number, cut = split_conflicts(number, left, right, strength, conflicting, forced)
+    number, cut = split_conflicts(number, left, right, strength, None, forced, conflicting_many=conflicting_many)
     for k in cut.tolist():
         if k < len(positions):
             pairs[int(positions[k])].held = ("cut: the records each side is linked to conflict (a chain of "
