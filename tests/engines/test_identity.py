@@ -190,12 +190,3 @@ def test_the_engine_is_pure():
         names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
         assert {n.split(".")[0] for n in names} <= allowed, path.name
         assert "_settings_obj" not in text, f"{path.name} reads Splink's private settings object"
-
-
-def test_record_keys_stay_distinct_when_system_names_and_record_ids_hold_colons():
-    records = [{"system": "A:B", "source_record_id": "1"}, {"system": "A", "source_record_id": "B:1"},
-               {"system": "Web shop", "source_record_id": "7"}, {"system": "C\\", "source_record_id": ":x"},
-               {"system": "C", "source_record_id": "\\:x"}]
-    keys = [r.key for r in I.prepare(records)[0]]
-    assert len(set(keys)) == len(keys)
-    assert keys[2] == "Web shop:7"  # plain names keep the key stored review decisions use

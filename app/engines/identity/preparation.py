@@ -243,9 +243,7 @@ def prepare(records: Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]], 
 
     systems = _convert(cells["system"], lambda cell: _text(cell) or "unknown")
     ids = [str(cell or i) for i, cell in enumerate(cells["source_record_id"])]  # as given: keys must not change
-    # A ":" in a system's name is escaped (and so is "\\"), so "A:B" + "1" and "A" + "B:1" are two keys; names
-    # without either keep the plain "system:id" key that stored review decisions use.
-    keys = list(map("{}:{}".format, map(_key_part, systems), ids))
+    keys = list(map("{}:{}".format, systems, ids))
     del cells
     names = list(values)
     # Only the fields a record has (absent = None through .get): a dict of ten keys or fewer is half the size of
@@ -281,7 +279,3 @@ def _test_flags(emails: Sequence[str | None], firsts: Sequence[str | None], last
         if lasts[i] and f"{firsts[i]} {lasts[i]}" in FULL_NAMES:
             tests[i] = True
     return tests
-
-
-def _key_part(system: str) -> str:
-    return system.replace("\\", "\\\\").replace(":", "\\:") if ":" in system or "\\" in system else system
