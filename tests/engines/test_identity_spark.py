@@ -85,6 +85,12 @@ def test_duckdb_function_names_in_comparisons_are_renamed_for_spark():
     assert "DAMERAU_LEVENSHTEIN(" in sql.upper()
 
 
+def test_duckdb_s_global_flag_on_regexp_replace_is_dropped_for_spark_which_replaces_every_match_anyway():
+    sql = _SparkDialectNames.rename("select regexp_replace(e_l, '[^0-9]', '', 'g') = "
+                                    "regexp_replace(e_r, '[^0-9]', '', 'g') as d from t")
+    assert sql.upper().count("REGEXP_REPLACE(") == 2 and "'G'" not in sql.upper()
+
+
 @pytest.mark.parametrize(("settings", "message"), [
     ({"name": "oracle"}, "Unknown identity backend 'oracle'"),
     ({"name": "spark", "spark_master": " "}, "master URL is empty"),

@@ -20,6 +20,9 @@ from typing import Any
 
 BACKENDS = ("duckdb", "spark")
 MEMORY = re.compile(r"^[1-9][0-9]*[kmgt]$", re.IGNORECASE)
+# DuckDB's regexp_replace(s, pattern, replacement, 'g') replaces every match; Spark's replaces every match with
+# three arguments and reads a fourth as a position, so the 'g' is dropped (REGEXP_FLAG marks such statements).
+REGEXP_FLAG = "'g')"
 # DuckDB function (as comparisons.py writes it) -> Spark's: Splink's jar registers `jaro_winkler`, `arrays_overlap`
 # is Spark's own. `damerau_levenshtein` has the same name in both.
 SPARK_FUNCTIONS = {"jaro_winkler_similarity": "jaro_winkler", "list_has_any": "arrays_overlap"}
@@ -121,7 +124,8 @@ def spark_session(backend: Backend):
 
 
 class _SparkDialectNames:
-    """Renames our DuckDB function names to Spark's in each statement Splink sends (see SPARK_FUNCTIONS)."""
+    """Renames our DuckDB function names to Spark's in each statement Splink sends (see SPARK_FUNCTIONS) and
+    drops DuckDB's 'g' flag from regexp_replace (REGEXP_FLAG)."""
 
     @staticmethod
     def rename(sql: str) -> str:
@@ -133,6 +137,10 @@ class _SparkDialectNames:
         for call in tree.find_all(exp.Anonymous):
             if (name := str(call.this).lower()) in SPARK_FUNCTIONS:
                 call.set("this", SPARK_FUNCTIONS[name])
+        for call in tree.find_all(exp.RegexpReplace):
+            flag = call.args.get("position")
+            if isinstance(flag, exp.Literal) and flag.is_string and flag.this == "g":
+                call.set("position", None)
         return tree.sql(dialect="spark")
 
 
@@ -166,7 +174,7 @@ def _spark_api(session):
 
         def _setup_for_execute_sql(self, sql: str, physical_name: str) -> str:
             self.made.append(physical_name)
-            if any(name in sql for name in SPARK_FUNCTIONS):
+            if REGEXP_FLAG in sql or any(name in sql for name in SPARK_FUNCTIONS):
                 sql = _SparkDialectNames.rename(sql)
             return super()._setup_for_execute_sql(sql, physical_name)
 
