@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any
 
+from .identity_synth import typo
+
 POOLS: dict[str, dict[str, Any]] = {
     "de": {
         "first": ("Michael", "Thomas", "Andreas", "Stefan", "Christian", "Peter", "Jan", "Markus", "Daniel",
@@ -173,17 +175,6 @@ def people(n: int, seed: int = 1, pool: str = "de", household: float = 0.2, tail
     return out
 
 
-def _typo(rng: random.Random, text: str) -> str:
-    if len(text) < 4:
-        return text
-    i = rng.randrange(1, len(text) - 1)
-    kind = rng.random()
-    if kind < 0.4:
-        return text[:i] + text[i + 1] + text[i] + text[i + 2:]
-    if kind < 0.7:
-        return text[:i] + text[i + 1:]
-    return text[:i] + rng.choice("aeiourstln") + text[i + 1:]
-
 
 def _phone_text(rng: random.Random, number: str, country: str) -> str:
     style = rng.randrange(3)
@@ -213,9 +204,9 @@ def _copy(rng: random.Random, draw: _People, person: dict[str, Any], system: Seq
     if damage < 0.05 and first in draw.pool["nick"]:
         first = draw.pool["nick"][first]
     elif damage < 0.10:
-        first = _typo(rng, first)
+        first = typo(rng, first)
     elif damage < 0.15:
-        last = _typo(rng, last)
+        last = typo(rng, last)
     elif damage < 0.19:
         first, last = last, first  # "Zimmermann, Christopher" keyed into the wrong fields
     elif damage < 0.23:
@@ -239,7 +230,7 @@ def _copy(rng: random.Random, draw: _People, person: dict[str, Any], system: Seq
         address = draw.address() if rng.random() < 0.05 else person  # moved since
         record.update({k: address[k] for k in ("street", "house_number", "city", "postal_code")})
         if rng.random() < 0.05:
-            record["street"] = _typo(rng, record["street"])
+            record["street"] = typo(rng, record["street"])
     elif rng.random() < 0.5:
         record["city"] = person["city"]
     if person["loyalty_id"] and rng.random() < f_loyalty:

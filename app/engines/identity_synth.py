@@ -41,7 +41,8 @@ WIDE_STREETS = STREETS + tuple(f"{a}{b} {c}" for a in _STEMS for b in ("", "ley"
                                ("Road", "Street", "Lane", "Avenue", "Close"))
 
 
-def _typo(rng: random.Random, text: str) -> str:
+def typo(rng: random.Random, text: str) -> str:
+    """`text` with one keying slip: two letters swapped, one dropped or one replaced (short text unchanged)."""
     if len(text) < 4:
         return text
     i = rng.randrange(1, len(text) - 1)
@@ -126,9 +127,9 @@ def _copy(rng: random.Random, person: dict[str, Any], system: str, number: int, 
         if what == 0 and first in NICK:
             first = NICK[first]
         elif what == 1:
-            first = _typo(rng, first)
+            first = typo(rng, first)
         elif what == 2:
-            last = _typo(rng, last)
+            last = typo(rng, last)
         elif what == 3:
             first, last = first.upper(), last.upper()
         else:

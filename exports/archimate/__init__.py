@@ -42,5 +42,5 @@ from exports.archimate.model import (
     generated_id,
     serving_id,
 )
-from exports.archimate.validation import SCHEMA_DIR, schema, schema_errors
+from exports.archimate.validation import SCHEMA_DIR, holdings, schema, schema_errors
 from exports.archimate.writer import SCHEMA_LOCATION, export_model
