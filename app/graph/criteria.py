@@ -16,6 +16,9 @@ from app.graph.snapshot import Requirement
 from app.graph.units import format_duration
 
 PASS, FAIL, UNKNOWN, ERROR = "pass", "fail", "unknown", "error"
+# Verdicts from best to worst. A malformed line is worst: until it is fixed the requirement cannot be judged,
+# and a card that said "fail" or "unknown" would hide that its own text is broken.
+SEVERITY = (PASS, UNKNOWN, FAIL, ERROR)
 NO_TARGET = "no_target"
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt, "==": operator.eq, "!=": operator.ne,
@@ -55,15 +58,10 @@ class RequirementCriteria:
 
     @property
     def status(self) -> str | None:
-        """fail if any criterion fails; else unknown if any is unknown or malformed; pass if all pass; None if none."""
-        statuses = {r.status for r in self.results}
-        if not statuses:
+        """The worst verdict of its lines (error, then fail, unknown, pass); None when it has no criteria."""
+        if not self.results:
             return None
-        if FAIL in statuses:
-            return FAIL
-        if statuses & {UNKNOWN, ERROR}:
-            return UNKNOWN
-        return PASS
+        return max((r.status for r in self.results), key=SEVERITY.index)
 
 
 @dataclass(frozen=True)

@@ -107,16 +107,18 @@ def test_a_requirement_evaluates_each_criterion_line_and_keeps_prose_aside():
     assert result.prose == ("Stock must be fresh.",) and result.status == FAIL
 
 
-def test_a_requirement_rolls_up_fail_over_unknown_over_pass():
+def test_a_requirement_takes_the_worst_verdict_of_its_lines_error_over_fail_over_unknown_over_pass():
     m = stock_by_file()
     m.requirement("REQ-1", "sor_count(inventory) == 1\nfreshness(customer, web) <= 1h")
     m.requirement("REQ-2", "sor_count(inventory) == 1\nfreshness(inventory, web) <= 1d")
     m.requirement("REQ-3", "Only prose here.")
     m.requirement("REQ-4", "sor_count(inventory) == 1\nfreshness(nothing, web) <= 1d")
+    m.requirement("REQ-5", "freshness(inventory, web) <= 1s\nfreshness(customer, web) <= 1h")
+    m.requirement("REQ-6", "freshness(inventory, web) <= 1s\nfreshness(nothing, web) <= 1d")
     report = evaluate_all(m.graph())
-    assert [(r.ref, r.status) for r in report.requirements] == [("REQ-1", UNKNOWN), ("REQ-2", PASS),
-                                                                 ("REQ-4", UNKNOWN)]
-    assert report.counts == {"pass": 4, "fail": 0, "unknown": 1, "error": 1}
+    assert [(r.ref, r.status) for r in report.requirements] == [
+        ("REQ-1", UNKNOWN), ("REQ-2", PASS), ("REQ-4", ERROR), ("REQ-5", FAIL), ("REQ-6", ERROR)]
+    assert report.counts == {"pass": 4, "fail": 2, "unknown": 2, "error": 2}
 
 
 def test_the_empty_model_makes_everything_unknown_or_an_error_never_a_crash():
