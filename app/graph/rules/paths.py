@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 
 import networkx as nx
 
+from app.graph.critical import critical_paths
 from app.graph.freshness import NO_HOLDER, NO_PATH, channel_freshness
 from app.graph.model import ScenarioGraph, reachable
 from app.graph.names import entity_named
@@ -43,10 +44,11 @@ def channels_downstream(graph: ScenarioGraph, entity_id: int) -> Mapping[int, fr
     "freshness.batch_critical",
     "high",
     "Time-critical data on a batch or manual feed",
-    "A time-critical entity travels by batch file or by hand on its way to a customer-facing channel.",
+    "A time-critical entity travels by batch file or by hand on its way to a customer-facing channel, or on "
+    "its order, return or payment path from a channel to the systems that fulfil or settle it.",
 )
 def batch_critical(graph: ScenarioGraph) -> Iterator[Finding]:
-    """One finding per slow flow and time-critical entity that feeds a customer-facing channel."""
+    """One finding per slow flow and time-critical entity that feeds a channel or lies on a capture path."""
     snap = graph.snapshot
     critical = [e for e in snap.entities if e.time_critical and e.id in graph.entities_in_use]
     for entity in critical:
@@ -54,20 +56,31 @@ def batch_critical(graph: ScenarioGraph) -> Iterator[Finding]:
         if not slow:
             continue
         downstream = channels_downstream(graph, entity.id)
+        capture = [p for p in critical_paths(graph) if p.kind != "entity" and p.entity_id == entity.id]
         for flow in slow:
             ends = (flow.target, flow.source) if flow.two_way else (flow.target,)
             channels = sorted(frozenset().union(*(downstream.get(end, frozenset()) for end in ends)))
-            if not channels:
+            on = [p for p in capture if flow.source in p.systems and flow.target in p.systems]
+            if not channels and not on:
                 continue
             pattern = snap.vocabulary.patterns.get(flow.pattern, flow.pattern)
             worst = format_duration(flow.worst_latency)
             route = f"{snap.name_of(flow.source)} → {snap.name_of(flow.target)}"
+            if channels:
+                title = f"{route} sends {entity.name} by {pattern.lower()} towards {names(graph, channels)}"
+                effect = f"from there it feeds {names(graph, channels)}, so customers there can see stale {entity.name}"
+            else:
+                labels = ", ".join(p.label for p in on)
+                channels = sorted({c for p in on for c in p.channels(graph)})
+                title = f"{route} sends {entity.name} by {pattern.lower()} on the {labels}"
+                effect = (f"it lies on the {labels} from {names(graph, channels)}, so {entity.name} taken there waits "
+                          "for the feed before it is fulfilled")
             yield finding(
                 "freshness.batch_critical",
                 f"flow={flow.id}:entity={entity.id}",
-                f"{route} sends {entity.name} by {pattern.lower()} towards {names(graph, channels)}",
+                title,
                 f"{snap.flow_label(flow)} moves time-critical {entity.name} as {pattern.lower()} (worst {worst}); "
-                f"from there it feeds {names(graph, channels)}, so customers there can see stale {entity.name}.",
+                f"{effect}.",
                 f"Publish {entity.name} changes as events or serve it through an API from its system of record "
                 "instead of this feed.",
                 flows=[flow.id],
@@ -122,44 +135,36 @@ def channel_no_path(graph: ScenarioGraph) -> Iterator[Finding]:
     "lifecycle.retiring_critical",
     "high",
     "Retiring system on a critical path",
-    "A retiring or retired system is the system of record of, or lies on a path carrying, a time-critical "
-    "entity from its system of record to a customer-facing channel.",
+    "A retiring or retired system lies on a critical path: it is the system of record of, or carries, a "
+    "time-critical entity on its way to a customer-facing channel, or orders, returns or payments on their "
+    "way from a customer-facing channel to the systems that fulfil or settle them (see docs/analysis.md).",
 )
 def retiring_critical(graph: ScenarioGraph) -> Iterator[Finding]:
-    """One finding per retiring system on a critical path, listing the entities it carries."""
+    """One finding per retiring system on a critical path, listing the entities and paths it carries."""
     snap = graph.snapshot
     retiring = [s for s in snap.systems if s.lifecycle in RETIRING_LIFECYCLES]
     if not retiring:
         return
-    retiring_ids = {s.id for s in retiring}
-    on_path: dict[int, set[int]] = defaultdict(set)
-    for entity in snap.entities:
-        if not entity.time_critical or not graph.sors(entity.id):
-            continue
-        down = reachable(graph, entity.id, graph.sors(entity.id))
-        up = reachable(graph, entity.id, graph.customer_facing_systems & down, backwards=True)
-        for system in retiring:
-            if system.id in down and system.id in up:
-                on_path[system.id].add(entity.id)
-        # Middleware relays without holding: it is on the path when a flow it carries joins the two sides.
-        for steps in graph.out_steps(entity.id).values():
-            for step in steps:
-                if step.via in retiring_ids and step.source in down and step.target in up:
-                    on_path[step.via].add(entity.id)
+    paths = critical_paths(graph)
     for system in retiring:
-        entities = sorted(on_path.get(system.id, ()))
-        if not entities:
+        on = [p for p in paths if p.carries(system.id)]
+        if not on:
             continue
+        entities = sorted({p.entity_id for p in on})
+        labels = ", ".join(dict.fromkeys(p.label for p in on))
+        channels = sorted({c for p in on for c in p.channels(graph)})
         yield finding(
             "lifecycle.retiring_critical",
             f"system={system.id}",
             f"{system.name} is {system.lifecycle} but still carries {names(graph, entities)}",
-            f"{system.name} is marked {system.lifecycle}, yet {names(graph, entities)} pass(es) through it from "
-            "the system of record to customer-facing channels: retiring it breaks those channels.",
+            f"{system.name} is marked {system.lifecycle}, yet it lies on critical paths ({labels}): "
+            f"{names(graph, entities)} pass(es) through it between the customer-facing channels and the systems "
+            "of record or fulfilment, so retiring it breaks those channels.",
             f"Re-route {names(graph, entities)} around {system.name} (or move their system of record) before it "
             "is switched off.",
             systems=[system.id],
             entities=entities,
+            channels=channels,
             flows=list(graph.flows_by_system.get(system.id, ())),
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterator
 
+from app.graph.critical import CriticalPath, critical_paths, single_points
 from app.graph.model import ScenarioGraph
 from app.graph.rules.base import Finding, finding, names, rule
 from app.graph.topology import EXACT_BETWEENNESS_LIMIT, betweenness, cut_off_by, integration_stats
@@ -51,11 +52,16 @@ def orphan(graph: ScenarioGraph) -> Iterator[Finding]:
     f"A system whose outage cuts {SPOF_MIN_CUT_OFF} or more systems off from the rest of the landscape "
     f"(articulation point), or a hub with at least {HUB_MIN_NEIGHBOURS} direct partners that lies on "
     f"{HUB_MIN_BETWEENNESS:.0%} or more of the shortest routes between other systems (betweenness; past "
-    f"{EXACT_BETWEENNESS_LIMIT} systems: {HUB_DEGREE_FACTOR}× the median number of partners).",
+    f"{EXACT_BETWEENNESS_LIMIT} systems: {HUB_DEGREE_FACTOR}× the median number of partners), or a system "
+    "every route of a critical path passes through (every order from the channels to fulfilment, say).",
 )
 def spof(graph: ScenarioGraph) -> Iterator[Finding]:
-    """One finding per cut vertex that isolates enough systems, or per hub."""
+    """One finding per cut vertex that isolates enough systems, per hub, or per single point of a critical path."""
     cut = {s: c for s, c in cut_off_by(graph.undirected).items() if len(c) >= SPOF_MIN_CUT_OFF}
+    on_paths: dict[int, list[CriticalPath]] = {}
+    for path in critical_paths(graph):
+        for system in single_points(graph, path):
+            on_paths.setdefault(system, []).append(path)
     central = betweenness(graph)
     degree = {s: len(n) for s, n in graph.neighbours.items()}
     if central is not None:
@@ -64,7 +70,8 @@ def spof(graph: ScenarioGraph) -> Iterator[Finding]:
         floor = max(HUB_MIN_NEIGHBOURS, HUB_DEGREE_FACTOR * statistics.median(degree.values()))
         hubs = {s for s, d in degree.items() if d >= floor}
     for system in graph.snapshot.systems:
-        if system.id not in cut and system.id not in hubs:
+        paths = on_paths.get(system.id, [])
+        if system.id not in cut and system.id not in hubs and not paths:
             continue
         partners = sorted(graph.neighbours.get(system.id, ()))
         isolated = sorted(cut.get(system.id, ()))
@@ -75,6 +82,9 @@ def spof(graph: ScenarioGraph) -> Iterator[Finding]:
             reasons.append(f"it sits on {central[system.id]:.0%} of the shortest routes between other systems")
         elif system.id in hubs:
             reasons.append(f"it has {HUB_DEGREE_FACTOR}× or more the usual number of direct partners")
+        if paths:
+            labels = ", ".join(dict.fromkeys(p.label for p in paths))
+            reasons.append(f"every route of the {labels} passes through it")
         yield finding(
             "system.spof",
             f"system={system.id}",
@@ -83,9 +93,11 @@ def spof(graph: ScenarioGraph) -> Iterator[Finding]:
             f"Make {system.name} highly available with a tested fail-over, or give the dependent systems a "
             "second route (queueing, a direct feed for the critical entities).",
             systems=[system.id, *isolated],
+            entities=sorted({p.entity_id for p in paths}),
             metrics={
                 "dependants": len(partners),
                 "cut_off": len(isolated),
+                "critical_paths": len(paths),
                 **({"betweenness": round(central.get(system.id, 0.0), 4)} if central is not None else {}),
             },
         )
