@@ -105,7 +105,7 @@ def test_the_demo_criteria_fail_on_the_nightly_file_and_skip_prose(session, demo
     assert route == ["SAP ECC", "MuleSoft Anypoint", "Salesforce Commerce Cloud"]
     assert by_ref["REQ-2"].results[0].reason == "no_path"
     assert "REQ-3" not in by_ref  # "Exactly one system of record for Customer." is prose
-    assert "REQ-6" not in by_ref and "REQ-14" not in by_ref  # availability(…) and erasure(…) are not functions
+    assert "REQ-6" not in by_ref and "REQ-14" not in by_ref  # availability and erasure are written as prose
 
 
 def test_decisions_tied_to_another_scenario_are_left_out(session, demo):

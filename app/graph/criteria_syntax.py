@@ -13,7 +13,9 @@ character so a message can point at it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from app.graph.units import UNITS
 
@@ -36,6 +38,11 @@ FUNCTIONS: dict[str, Signature] = {
     "no_pattern": Signature(("entity", "pattern"), None, example="no_pattern(order, manual)"),
     "max_hops": Signature(("entity", "channel"), "count", example="max_hops(price, app) <= 2"),
 }
+# Names people type for a function by its meaning rather than its spelling; difflib alone would offer
+# no_pattern for has_path, which only looks alike.
+MEANT = {"has_path": "reachable", "path": "reachable", "reaches": "reachable", "connected": "reachable",
+         "latency": "freshness", "fresh": "freshness", "staleness": "freshness", "hops": "max_hops",
+         "sor": "sor_count", "sors": "sor_count", "pattern": "no_pattern"}
 OPERATORS = {"<=": "<=", "<": "<", ">=": ">=", ">": ">", "==": "==", "=": "==", "!=": "!=", "≤": "<=", "≥": ">="}
 
 _FIRST_WORD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)")
@@ -81,9 +88,22 @@ class Criterion:
 
 
 def is_criterion(line: str) -> bool:
-    """True when the line starts with a known function name; anything else is prose, not executable."""
+    """True when the line starts with a known function name or looks like a call (`has_path(`); else prose.
+
+    A word glued to "(" at the start of a line is a call someone meant to run: a typo in the function name
+    must be an error the author sees, not prose that is silently never checked.
+    """
     match = _FIRST_WORD.match(line)
-    return bool(match) and match.group(1).lower() in FUNCTIONS
+    if not match:
+        return False
+    return match.group(1).lower() in FUNCTIONS or line[match.end():match.end() + 1] == "("
+
+
+def closest(word: str, options: Iterable[str]) -> str | None:
+    """The option most like `word` (case-insensitive difflib ratio), or None when there are no options."""
+    folded = word.casefold()
+    best = max(options, key=lambda o: (SequenceMatcher(None, folded, o.casefold()).ratio(), o), default=None)
+    return best
 
 
 _TOKEN = re.compile(
@@ -156,7 +176,10 @@ class _Parser:
         sig = FUNCTIONS.get(function)
         if sig is None:
             known = ", ".join(FUNCTIONS)
-            raise CriterionSyntaxError(head.column, f"unknown function {head.text!r}; known: {known}")
+            raise CriterionSyntaxError(
+                head.column, f"unknown function {head.text!r}; did you mean {MEANT.get(function) or closest(function, FUNCTIONS)!r}? "
+                f"(known: {known})"
+            )
         self.expect("(", f"'(' after {function}")
         arguments = [self.argument()]
         while self.tok.kind == ",":

@@ -31,12 +31,21 @@ def test_the_other_functions_parse_with_their_arguments():
     )
 
 
-def test_a_line_is_a_criterion_only_when_it_starts_with_a_known_function():
+def test_a_line_is_a_criterion_when_it_starts_with_a_known_function_or_looks_like_a_call():
     assert is_criterion("  freshness(inventory, web) <= 60s")
     assert is_criterion("Sor_count (customer) == 1")
+    assert is_criterion("has_path(order, web -> ERP)")  # a typo is an error to fix, not prose
+    assert is_criterion("availability(checkout) >= 99.95%")
     assert not is_criterion("Exactly one system of record for Customer.")
-    assert not is_criterion("availability(checkout) >= 99.95%")
+    assert not is_criterion("Stores (all of them) show stock")
     assert not is_criterion("")
+
+
+def test_an_unknown_function_offers_the_function_meant_or_the_closest_spelling():
+    with pytest.raises(CriterionSyntaxError, match="unknown function 'has_path'; did you mean 'reachable'"):
+        parse("has_path(order, web -> ERP)")
+    with pytest.raises(CriterionSyntaxError, match="did you mean 'freshness'"):
+        parse("freshnes(inventory, web) <= 60s")
 
 
 @pytest.mark.parametrize(("text", "column", "message"), [

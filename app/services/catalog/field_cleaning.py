@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.catalog.acceptance import acceptance_errors
 from exports.text import LINE_BREAK_ERROR, has_line_break
 
 if TYPE_CHECKING:
@@ -46,6 +47,10 @@ def clean(
             values[f.name] = _clean_one(session, engagement_id, f, data.get(f.name, _ABSENT), refs)
         except ValueError as exc:
             errors.setdefault(f.name, []).append(str(exc))
+    if spec.kind == "requirement" and values.get("acceptance"):
+        problems = acceptance_errors(session, engagement_id, values["acceptance"], refs)
+        if problems:
+            errors.setdefault("acceptance", []).extend(problems)
     return values, errors
 
 
