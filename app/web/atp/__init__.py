@@ -47,9 +47,12 @@ def _scenario_or_404(scenario_id: int):
 
 def _run_or_404(run_id: int) -> EngineRun:
     try:
-        return engine_runs.get_run(db.session, g.engagement.id, run_id)
+        run = engine_runs.get_run(db.session, g.engagement.id, run_id)
     except NotFound:
         abort(404)
+    if run.kind not in ("atp", "replay"):
+        abort(404)  # a routing or identity run has its own page; these templates read ATP figures
+    return run
 
 
 @bp.route("/atp")
