@@ -31,17 +31,23 @@ CURRENT_STATE_FINDINGS = [
      "SAP ECC → Salesforce Commerce Cloud sends Inventory by batch file towards Web, Mobile app"),
     ("freshness.batch_critical", "SAP ECC → ChannelAdvisor sends Inventory by batch file towards Marketplaces"),
     ("freshness.batch_critical",
+     "Salesforce Commerce Cloud → SAP ECC sends Order by batch file on the order capture path"),
+    ("freshness.batch_critical",
      "Blue Yonder WMS → SAP ECC sends Inventory by batch file towards Web, Mobile app, Marketplaces"),
+    ("freshness.batch_critical", "Oracle Xstore POS → SAP ECC sends Order by batch file on the order capture path"),
     ("freshness.batch_critical",
      "Oracle Xstore POS → SAP ECC sends Inventory by batch file towards Web, Mobile app, Marketplaces"),
     ("freshness.batch_critical", "SAP ECC → Oracle Xstore POS sends Price by batch file towards Stores"),
     ("freshness.batch_critical", "Pricefx → SAP ECC sends Price by batch file towards Web, Mobile app, Stores"),
     ("freshness.batch_critical",
      "SAP ECC → Salesforce Commerce Cloud sends Price by batch file towards Web, Mobile app"),
-    ("lifecycle.retiring_critical", "SAP ECC is retiring but still carries Inventory, Price"),
+    ("freshness.batch_critical", "ChannelAdvisor → SAP ECC sends Order by batch file on the order capture path"),
+    ("freshness.batch_critical", "SAP ECC → Bleckmann 3PL sends Order by batch file on the order capture path"),
+    ("lifecycle.retiring_critical", "SAP ECC is retiring but still carries Inventory, Price, Order, Payment"),
     ("sor.missing", "Customer has no system of record"),
     ("sor.missing", "Return has no system of record"),
     ("system.spof", "Salesforce Commerce Cloud is a single point of failure"),
+    ("system.spof", "SAP ECC is a single point of failure"),
     ("system.spof", "MuleSoft Anypoint is a single point of failure"),
     ("coverage.must_unaddressed", "REQ-1 has no accepted decision"),
     ("coverage.must_unaddressed", "REQ-2 has no accepted decision"),
@@ -72,7 +78,7 @@ def test_the_pure_package_uses_the_vocabulary_codes_of_the_models():
 def test_the_demo_current_state_has_exactly_the_findings_its_story_needs(session, demo):
     report = analysis.analyse(session, demo).findings()
     assert titles(report) == CURRENT_STATE_FINDINGS
-    assert report.counts == {"critical": 1, "high": 21, "medium": 6, "info": 0}
+    assert report.counts == {"critical": 1, "high": 26, "medium": 6, "info": 0}
     nightly = next(f for f in report.findings if f.title.startswith("SAP ECC → Salesforce Commerce Cloud sends Inv"))
     assert "worst 1 d" in nightly.explanation
 
@@ -82,9 +88,9 @@ def test_target_a_resolves_the_stock_findings_and_keeps_the_price_ones(session, 
     assert (a.scenario.name, b.scenario.name) == ("Current state", TARGET)
     resolved = {f.title for f in result.findings.resolved}
     assert "Inventory has 2 systems of record" in resolved and "REQ-1 has no accepted decision" in resolved
-    assert len(result.findings.resolved) == 15 and result.findings.introduced == ()
+    assert len(result.findings.resolved) == 18 and result.findings.introduced == ()
     assert {f.title for _, f in result.findings.persisting} >= {
-        "SAP ECC is retiring but still carries Price", "Customer has no system of record"
+        "SAP ECC is retiring but still carries Price, Order, Payment", "Customer has no system of record"
     }
     assert [(c.ref, c.before, c.after) for c in result.criteria.changes] == [
         ("REQ-1", "fail", "pass"), ("REQ-2", "unknown", "pass"), ("REQ-5", "fail", "pass")

@@ -63,11 +63,13 @@ class CriticalPath:
         """True when the system is on the path or relays a flow of it."""
         return system_id in self.systems or system_id in self.relays
 
-    def channels(self, graph: ScenarioGraph) -> tuple[int, ...]:
-        """Customer-facing channels served by the systems at the customer end of the path."""
-        customer_end = self.ends if self.kind == "entity" else self.starts
+    def channels(self, graph: ScenarioGraph, among: frozenset[int] | None = None) -> tuple[int, ...]:
+        """Customer-facing channels served by the systems at the customer end of the path (or those `among`)."""
+        customer_end = (self.ends if self.kind == "entity" else self.starts) & self.systems
+        if among is not None:
+            customer_end &= among
         facing = {c.id for c in graph.snapshot.channels if c.customer_facing}
-        found = {c for s in customer_end & self.systems for c in graph.snapshot.system_by_id[s].channel_ids}
+        found = {c for s in customer_end for c in graph.snapshot.system_by_id[s].channel_ids}
         return tuple(sorted(found & facing))
 
 
