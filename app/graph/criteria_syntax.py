@@ -176,9 +176,9 @@ class _Parser:
         sig = FUNCTIONS.get(function)
         if sig is None:
             known = ", ".join(FUNCTIONS)
+            meant = MEANT.get(function) or closest(function, FUNCTIONS)
             raise CriterionSyntaxError(
-                head.column, f"unknown function {head.text!r}; did you mean {MEANT.get(function) or closest(function, FUNCTIONS)!r}? "
-                f"(known: {known})"
+                head.column, f"unknown function {head.text!r}; did you mean {meant!r}? (known: {known})"
             )
         self.expect("(", f"'(' after {function}")
         arguments = [self.argument()]

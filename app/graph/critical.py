@@ -83,9 +83,9 @@ def _entity_paths(graph: ScenarioGraph) -> Iterable[CriticalPath]:
         sors = graph.sors(entity.id)
         if not entity.time_critical or not sors:
             continue
-        facing = graph.customer_facing_systems
+        starts = frozenset(sors)
         path = _between(graph, "entity", entity.id, f"{entity.name} from its system of record to the channels",
-                        frozenset(sors), frozenset(facing), lambda reached: reached - frozenset(sors))
+                        starts, frozenset(graph.customer_facing_systems), lambda reached, s=starts: reached - s)
         if path is not None:
             yield path
 
