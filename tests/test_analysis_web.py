@@ -158,13 +158,18 @@ def test_user_text_stays_text_on_the_pages(browser, session, demo):
 
 
 def test_criteria_show_verdicts_evidence_and_errors(browser, session, demo):
-    req = save_element(session, demo, "requirement", {
-        "title": "Broken criterion", "acceptance": "freshness(inventory web) <= 60s\nsor_count(inventory) == 1"})
+    req = save_element(session, demo, "requirement", {"title": "Broken criterion",
+                                                      "acceptance": "sor_count(inventory) == 1"})
+    # Stored before criteria were checked on save (saving it now is refused): the page still shows the error.
+    req.acceptance = "freshness(inventory web) <= 60s\nsor_count(inventory) == 1"
+    session.commit()
     html = page(browser, f"/e/{demo.id}/analysis/criteria")
     assert "REQ-1" in html and "status-fail" in html and "status-pass" in html
     assert "SAP ECC</a> <span class=\"arrow\"" in html  # the path as evidence
     block = html[html.index(f'id="req-{req.id}"'):]
     assert "status-error" in block and "column" in block
+    heading = block[:block.index("</h2>")]
+    assert "status-error" in heading  # the card's badge is the worst of its lines, not "unknown"
 
 
 def test_compare_shows_model_findings_criteria_and_metrics_side_by_side(browser, session, demo):
