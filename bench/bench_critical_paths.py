@@ -57,6 +57,9 @@ def main() -> int:
         eid = populate(engine, random.Random(args.seed))
         with Session(engine) as session:
             engagement = session.get(Engagement, eid)
+            # populate() bulk-inserts REQ-1… without moving the counter that save_element numbers from.
+            engagement.next_requirement_number = 10_000
+            session.commit()
             snapshot = load_snapshot(session, find_scenario(session, engagement))
             save_ms = {}
             for label, text in (("criteria", WITH_CRITERIA), ("prose", PROSE_ONLY)):

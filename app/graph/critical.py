@@ -15,10 +15,9 @@ entity; middleware is on it when a flow it relays joins two systems of the path.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import networkx as nx
 
 from app.graph.model import ScenarioGraph, reachable
 from app.graph.names import entity_named
@@ -63,14 +62,36 @@ class CriticalPath:
         """True when the system is on the path or relays a flow of it."""
         return system_id in self.systems or system_id in self.relays
 
-    def channels(self, graph: ScenarioGraph, among: frozenset[int] | None = None) -> tuple[int, ...]:
-        """Customer-facing channels served by the systems at the customer end of the path (or those `among`)."""
-        customer_end = (self.ends if self.kind == "entity" else self.starts) & self.systems
-        if among is not None:
-            customer_end &= among
-        facing = {c.id for c in graph.snapshot.channels if c.customer_facing}
-        found = {c for s in customer_end for c in graph.snapshot.system_by_id[s].channel_ids}
-        return tuple(sorted(found & facing))
+    def channels(self, graph: ScenarioGraph) -> tuple[int, ...]:
+        """Customer-facing channels served by the systems at the customer end of the path (cached per graph)."""
+
+        def build() -> tuple[int, ...]:
+            customer_end = (self.ends if self.kind == "entity" else self.starts) & self.systems
+            facing = _facing(graph)
+            return tuple(sorted({c for s in customer_end for c in graph.snapshot.system_by_id[s].channel_ids
+                                 if c in facing}))
+
+        return graph.memo(("path_channels", self.kind, self.entity_id), build)
+
+    def channels_into(self, graph: ScenarioGraph, system_id: int) -> tuple[int, ...]:
+        """The channels whose systems at the start of this capture path send its entity on to the system."""
+
+        def build() -> dict[int, set[int]]:
+            # One forward search per channel (a handful), not one backward search per system asked about.
+            found: dict[int, set[int]] = {}
+            facing = _facing(graph)
+            for channel in self.channels(graph):
+                serving = {s for s in self.starts if channel in graph.snapshot.system_by_id[s].channel_ids}
+                for system in reachable(graph, self.entity_id, serving) & self.systems:
+                    found.setdefault(system, set()).add(channel)
+            return {s: c & facing for s, c in found.items()}
+
+        return tuple(sorted(graph.memo(("channels_into", self.kind, self.entity_id), build).get(system_id, ())))
+
+
+def _facing(graph: ScenarioGraph) -> frozenset[int]:
+    return graph.memo("facing_channels", lambda: frozenset(c.id for c in graph.snapshot.channels
+                                                            if c.customer_facing))
 
 
 def critical_paths(graph: ScenarioGraph) -> tuple[CriticalPath, ...]:
@@ -124,29 +145,45 @@ def _between(graph, kind, entity_id, label, starts, ends, sinks) -> CriticalPath
 
 
 def single_points(graph: ScenarioGraph, path: CriticalPath) -> frozenset[int]:
-    """Systems other than its starts and sinks that every route of the path passes through (dominators).
+    """Systems other than its starts and sinks that every route of the path passes through.
 
     Routes here go hop by hop, middleware being a node like any other; that admits a few routes that switch
     flows inside middleware, so it can only miss a single point, never invent one.
     """
 
     def build() -> frozenset[int]:
-        g = nx.DiGraph()
-        root = -1  # element ids are positive
-        g.add_edges_from((root, s) for s in path.starts)
+        # Only systems of the path (and its middleware) lie on a route from a start to a sink. A system on
+        # every route lies on any one route, so only the systems of one shortest route are candidates, each
+        # tested by a search that avoids it: a few linear searches, cheaper than a dominator tree.
+        keep = path.systems | path.relays
+        adjacency: dict[int, set[int]] = {}
         for steps in graph.out_steps(path.entity_id).values():
             for step in steps:
-                g.add_edges_from((h.source, h.target) for h in step.hops)
-        idom = nx.immediate_dominators(g, root)
-        common: set[int] | None = None
-        for sink in path.sinks:
-            if sink not in idom:
-                continue
-            chain, node = set(), idom[sink]
-            while node != root:
-                chain.add(node)
-                node = idom[node]
-            common = chain if common is None else common & chain
-        return frozenset((common or set()) - path.starts - path.sinks)
+                for h in step.hops:
+                    if h.source in keep and h.target in keep:
+                        adjacency.setdefault(h.source, set()).add(h.target)
+        route = _route(adjacency, path.starts, path.sinks)
+        candidates = [s for s in route if s not in path.starts and s not in path.sinks]
+        return frozenset(s for s in candidates if not _route(adjacency, path.starts, path.sinks, avoid=s))
 
     return graph.memo(("single_points", path.kind, path.entity_id), build)
+
+
+def _route(adjacency: dict[int, set[int]], starts: frozenset[int], goals: frozenset[int],
+           avoid: int | None = None) -> list[int]:
+    """The systems of one shortest route from a start to a goal that does not pass `avoid`; [] when none."""
+    parent: dict[int, int | None] = {s: None for s in sorted(starts) if s != avoid}
+    queue = deque(parent)
+    while queue:
+        node = queue.popleft()
+        if node in goals:
+            route = []
+            while node is not None:
+                route.append(node)
+                node = parent[node]
+            return route[::-1]
+        for nxt in adjacency.get(node, ()):
+            if nxt not in parent and nxt != avoid:
+                parent[nxt] = node
+                queue.append(nxt)
+    return []

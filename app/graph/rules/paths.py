@@ -72,8 +72,7 @@ def batch_critical(graph: ScenarioGraph) -> Iterator[Finding]:
             else:
                 labels = ", ".join(p.label for p in on)
                 # Only the channels whose systems send the entity into this feed, not every channel of the path.
-                upstream = reachable(graph, entity.id, (flow.source,), backwards=True)
-                channels = sorted({c for p in on for c in p.channels(graph, upstream)})
+                channels = sorted({c for p in on for c in p.channels_into(graph, flow.source)})
                 title = f"{route} sends {entity.name} by {pattern.lower()} on the {labels}"
                 effect = (f"it lies on the {labels} from {names(graph, channels)}, so {entity.name} taken there waits "
                           "for the feed before it is fulfilled")
