@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.graph.criteria_check import acceptance_problems
 from app.graph.criteria_syntax import is_criterion
-from models import Channel, DataEntity
+from models import Channel, DataEntity, Element
 
 _MODELS = {"entity": DataEntity, "channel": Channel}
 
@@ -25,12 +25,18 @@ def acceptance_errors(
     """What is wrong with an acceptance text's criteria (one message per problem); [] when all is well."""
     if not any(is_criterion(line) for line in text.splitlines()):
         return []  # prose only: no query
-    return acceptance_problems(text, {role: _names(session, engagement_id, model, refs)
-                                      for role, model in _MODELS.items()})
+    return acceptance_problems(text, _names(session, engagement_id, refs))
 
 
-def _names(session: Session, engagement_id: int, model: type, refs) -> list[str]:
+def _names(session: Session, engagement_id: int, refs) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {role: [] for role in _MODELS}
     # A bulk import hands over its index, which also holds what it created or (dry run) only planned.
-    if refs is not None and model in refs:
-        return [o.name for o in refs[model].values() if o.engagement_id == engagement_id]
-    return list(session.scalars(select(model.name).where(model.engagement_id == engagement_id)))
+    if refs is not None and all(model in refs for model in _MODELS.values()):
+        for role, model in _MODELS.items():
+            names[role] = [o.name for o in refs[model].values() if o.engagement_id == engagement_id]
+        return names
+    rows = session.execute(select(Element.kind, Element.name).where(
+        Element.engagement_id == engagement_id, Element.kind.in_(_MODELS)))  # one query for both kinds
+    for kind, name in rows:
+        names[kind].append(name)
+    return names
