@@ -79,12 +79,11 @@ class CriticalPath:
         def build() -> dict[int, set[int]]:
             # One forward search per channel (a handful), not one backward search per system asked about.
             found: dict[int, set[int]] = {}
-            facing = _facing(graph)
             for channel in self.channels(graph):
                 serving = {s for s in self.starts if channel in graph.snapshot.system_by_id[s].channel_ids}
                 for system in reachable(graph, self.entity_id, serving) & self.systems:
                     found.setdefault(system, set()).add(channel)
-            return {s: c & facing for s, c in found.items()}
+            return found
 
         return tuple(sorted(graph.memo(("channels_into", self.kind, self.entity_id), build).get(system_id, ())))
 
