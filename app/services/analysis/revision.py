@@ -1,0 +1,168 @@
+"""Engagement revisions: every write to an engagement's rows bumps `engagements.revision`, in one place.
+
+Two session-wide listeners do it, so no write path (an edit, undo, history revert, delete, bundle or workbook
+import, dataset upload, rule settings, scenario copy) can forget to:
+
+- `before_flush`/`after_flush`: the unit of work. Every new, changed or deleted row is traced to its
+  engagement (its `engagement_id`, or its parent's: a scenario value through its scenario, a tag through its
+  element, a dataset version through its dataset…) and each engagement is bumped once per flush.
+- `do_orm_execute`: statements run through `session.execute` (bulk inserts, `insert(scenario_members)`,
+  `delete(...)`). The engagement comes from the parameters where they name it; an UPDATE or DELETE whose
+  rows cannot be told bumps every engagement, which costs cache misses, never a stale result.
+
+Writes that bypass the Session (raw connections, SQL text) are not seen: services do not make them.
+
+The bump is an `UPDATE … SET revision = revision + 1` in the writer's own transaction, so it commits or rolls
+back with the change. Until it commits, the engagement is listed in `session.info[BUMPED]` and the cache
+neither reads nor stores for it in that session (another session would otherwise be served data that may
+still be rolled back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from itertools import chain
+
+from sqlalchemy import Table, event, inspect, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from models import Base, Engagement
+
+BUMPED = "throughline.revision.bumped"  # engagements bumped in the session's open transaction
+_PENDING = "throughline.revision.pending"  # rows of this flush whose engagement is known only after it
+_EVERY = object()  # "every engagement": a statement whose rows cannot be told
+
+ENGAGEMENTS = Engagement.__table__
+# Rows that no analysis reads and that belong to no engagement.
+UNRELATED_TABLES = frozenset({"users", "login_sessions"})
+# A row without an engagement_id reaches its engagement through the first of these columns it has.
+PARENT_COLUMNS = (("scenario_id", "scenarios"), ("element_id", "elements"), ("flow_id", "elements"),
+                  ("decision_id", "elements"), ("dataset_id", "datasets"))
+
+
+def current(session: Session, engagement_id: int) -> tuple[int, str] | None:
+    """The engagement's committed revision and creation time (the cache key), or None while this session has
+    uncommitted writes to it (nothing may be cached or served from the cache then)."""
+    row = session.execute(
+        select(Engagement.revision, Engagement.created_at).where(Engagement.id == engagement_id)
+    ).one_or_none()
+    # The query above may autoflush and so bump: look at the pending writes only after it.
+    if row is None or engagement_id in session.info.get(BUMPED, ()):
+        return None
+    # The creation time tells apart two engagements that got the same id (SQLite reuses a deleted one's).
+    return row.revision, str(row.created_at)
+
+
+def _table_of(obj: object) -> Table | None:
+    mapper = inspect(obj).mapper
+    return mapper.base_mapper.local_table if isinstance(mapper.base_mapper.local_table, Table) else None
+
+
+def _resolve(session: Session, table: Table, values: Mapping, seen: dict) -> int | object | None:
+    """The engagement a row belongs to, from its column values (None: no engagement, or not known yet)."""
+    if table.name in UNRELATED_TABLES:
+        return None
+    if table.name == "engagements":
+        return values.get("id")
+    if "engagement_id" in table.c:
+        return values.get("engagement_id")
+    for column, parent in PARENT_COLUMNS:
+        if column in table.c and values.get(column) is not None:
+            key = (parent, values[column])
+            if seen.get(key) is None:  # one query per parent, not per row (a bulk insert of tags)
+                parents = Base.metadata.tables[parent]
+                seen[key] = session.connection().scalar(
+                    select(parents.c.engagement_id).where(parents.c.id == values[column])
+                )
+            return seen[key]
+    return _EVERY
+
+
+def _values_of(obj: object) -> dict:
+    values = dict(inspect(obj).dict)
+    if values.get("engagement_id") is None and getattr(obj, "engagement", None) is not None:
+        values["engagement_id"] = obj.engagement.id  # set through the relationship, before the flush
+    return values
+
+
+def _objects(session: Session) -> Iterable[object]:
+    dirty = (o for o in session.dirty if session.is_modified(o))
+    return chain(session.new, dirty, session.deleted)
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session: Session, flush_context, instances) -> None:
+    found: set = set()
+    later: list = []
+    seen: dict = {}
+    with session.no_autoflush:
+        for obj in _objects(session):
+            table = _table_of(obj)
+            if table is None:
+                continue
+            eid = _resolve(session, table, _values_of(obj), seen)
+            if eid is None and obj in session.new:
+                later.append(obj)  # its keys are filled in by the flush
+            found.add(eid)
+    session.info[_PENDING] = (found, later)
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_flushed(session: Session, flush_context) -> None:
+    found, later = session.info.pop(_PENDING, (set(), []))
+    seen: dict = {}
+    for obj in later:
+        found.add(_resolve(session, _table_of(obj), _values_of(obj), seen))
+    session.info[_PENDING] = _bump(session, found)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _expire_flushed(session: Session, flush_context) -> None:
+    _expire(session, session.info.pop(_PENDING, set()))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bump_statement(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = state.statement.table
+    if not isinstance(table, Table) or table.name in UNRELATED_TABLES:
+        return
+    if table.name == "engagements" and state.is_delete:
+        return  # a deleted engagement has nothing left to cache; a new one has another creation time
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params or {}]
+    if state.is_insert and rows and all(rows):
+        seen: dict = {}
+        found = {_resolve(state.session, table, row, seen) for row in rows}
+    else:
+        found = {_EVERY}  # the rows an UPDATE or DELETE touches are in its WHERE clause, not its parameters
+    _expire(state.session, _bump(state.session, found))
+
+
+def _bump(session: Session, found: set) -> set[int]:
+    """Add one to the revision of the engagements found (all of them for `_EVERY`); return their ids."""
+    if _EVERY in found:
+        stmt = update(ENGAGEMENTS)
+        ids = set(session.connection().scalars(select(ENGAGEMENTS.c.id)))
+    else:
+        ids = {i for i in found if isinstance(i, int)}
+        if not ids:
+            return ids
+        stmt = update(ENGAGEMENTS).where(ENGAGEMENTS.c.id.in_(ids))
+    session.connection().execute(stmt.values(revision=ENGAGEMENTS.c.revision + 1))
+    session.info.setdefault(BUMPED, set()).update(ids)
+    return ids
+
+
+def _expire(session: Session, ids: set[int]) -> None:
+    """Make loaded engagements read their bumped revision again on next access."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Engagement) and obj.id in ids:
+            session.expire(obj, ["revision"])
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: committed or rolled back
+        session.info.pop(BUMPED, None)
