@@ -17,11 +17,13 @@ Two levels:
 
 from __future__ import annotations
 
+import copyreg
 import pickle  # nosec B403 - only our own results, written by our own workers, are unpickled
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -29,6 +31,16 @@ from sqlalchemy.orm import Session
 from app.services.analysis import revision
 
 MISSING = object()
+
+
+
+def read_only(mapping: dict) -> MappingProxyType:
+    """A read-only view of a dict (how an unpickled read-only mapping is rebuilt)."""
+    return MappingProxyType(mapping)
+
+
+# The graph's results hold read-only mappings (a finding's metrics); pickle them as the dicts they wrap.
+copyreg.pickle(MappingProxyType, lambda proxy: (read_only, (dict(proxy),)))
 
 
 class SharedStore(Protocol):

@@ -66,8 +66,8 @@ def _resolve(session: Session, table: Table, values: Mapping, seen: dict) -> int
         return values.get("id")
     if "engagement_id" in table.c:
         return values.get("engagement_id")
-    for column, parent in PARENT_COLUMNS:
-        if column in table.c and values.get(column) is not None:
+    for column, parent in _parent_columns(table):
+        if values.get(column) is not None:
             key = (parent, values[column])
             if seen.get(key) is None:  # one query per parent, not per row (a bulk insert of tags)
                 parents = Base.metadata.tables[parent]
@@ -76,6 +76,14 @@ def _resolve(session: Session, table: Table, values: Mapping, seen: dict) -> int
                 )
             return seen[key]
     return _EVERY
+
+
+def _parent_columns(table: Table) -> list[tuple[str, str]]:
+    """The columns leading to a row's parent: one of PARENT_COLUMNS, or the id of a kind of element (systems)."""
+    found = [(column, parent) for column, parent in PARENT_COLUMNS if column in table.c]
+    if "id" in table.c and any(fk.column.table.name == "elements" for fk in table.c.id.foreign_keys):
+        found.append(("id", "elements"))
+    return found
 
 
 def _values_of(obj: object) -> dict:
