@@ -78,6 +78,24 @@ def _resolve(session: Session, table: Table, values: Mapping, seen: dict) -> int
     return _EVERY
 
 
+def _resolve_rows(session: Session, table: Table, rows: list[Mapping]) -> set:
+    """The engagements of the rows of a bulk insert: one query per 500 parents, not one per row."""
+    if table.name == "engagements" or "engagement_id" in table.c:
+        return {_resolve(session, table, row, {}) for row in rows}
+    parents = _parent_columns(table)
+    column = next((c for c, _ in parents if all(row.get(c) is not None for row in rows)), None)
+    if column is None:
+        return {_EVERY}
+    of = Base.metadata.tables[dict(parents)[column]]
+    ids = sorted({row[column] for row in rows})
+    found: set = set()
+    for start in range(0, len(ids), 500):
+        found.update(session.connection().scalars(
+            select(of.c.engagement_id).where(of.c.id.in_(ids[start:start + 500])).distinct()
+        ))
+    return found
+
+
 def _parent_columns(table: Table) -> list[tuple[str, str]]:
     """The columns leading to a row's parent: one of PARENT_COLUMNS, or the id of a kind of element (systems)."""
     found = [(column, parent) for column, parent in PARENT_COLUMNS if column in table.c]
@@ -141,8 +159,7 @@ def _bump_statement(state: ORMExecuteState) -> None:
     params = state.parameters
     rows = params if isinstance(params, list) else [params or {}]
     if state.is_insert and rows and all(rows):
-        seen: dict = {}
-        found = {_resolve(state.session, table, row, seen) for row in rows}
+        found = _resolve_rows(state.session, table, rows)
     else:
         found = {_EVERY}  # the rows an UPDATE or DELETE touches are in its WHERE clause, not its parameters
     _expire(state.session, _bump(state.session, found))
