@@ -161,7 +161,7 @@ class Slot:
         if _config.shared is not None:
             raw = _config.shared.get(key)
             if raw is not None:
-                value = pickle.loads(raw)  # nosec B301 - written by our workers under our own key
+                value = pickle.loads(raw)  # noqa: S301  # nosec B301 - written by our workers under our own key
                 _config.local.put(group, self.rev, what, value)
                 _config.stats.shared_hits += 1
                 return value

@@ -158,10 +158,8 @@ def _bump_statement(state: ORMExecuteState) -> None:
         return  # a deleted engagement has nothing left to cache; a new one has another creation time
     params = state.parameters
     rows = params if isinstance(params, list) else [params or {}]
-    if state.is_insert and rows and all(rows):
-        found = _resolve_rows(state.session, table, rows)
-    else:
-        found = {_EVERY}  # the rows an UPDATE or DELETE touches are in its WHERE clause, not its parameters
+    # The rows an UPDATE or DELETE touches are in its WHERE clause, not its parameters: they bump every engagement.
+    found = _resolve_rows(state.session, table, rows) if state.is_insert and rows and all(rows) else {_EVERY}
     _expire(state.session, _bump(state.session, found))
 
 
