@@ -230,3 +230,18 @@ def test_every_table_is_traced_to_its_engagement_or_known_to_be_unrelated():
     for table in Base.metadata.tables.values():
         assert (table.name in UNRELATED_TABLES or table.name == "engagements" or "engagement_id" in table.c
                 or _parent_columns(table)), f"{table.name}: a write to it would not bump any revision"
+
+
+def revision_of(session, engagement):
+    return session.scalar(select(Engagement.revision).where(Engagement.id == engagement.id))
+
+
+def test_a_commit_moves_the_revision_once_and_a_rollback_not_at_all(session, demo):
+    before = revision_of(session, demo)
+    adyen = system(session, demo, "Adyen")
+    elements.save_element(session, demo, "system", {"lifecycle": "retiring"}, adyen, partial=True, commit=False)
+    session.rollback()
+    assert revision_of(session, demo) == before
+    elements.save_element(session, demo, "system", {"lifecycle": "retiring"}, adyen, partial=True, commit=False)
+    elements.save_element(session, demo, "system", {"vendor": "Adyen N.V."}, adyen, partial=True)
+    assert revision_of(session, demo) == before + 1

@@ -149,7 +149,7 @@ class Slot:
 
     def get(self, what: tuple, compute: Callable[[], Any]) -> Any:
         """The cached result for `what`, computed (and stored) on a miss."""
-        if self.engagement_id in self.session.info.get(revision.BUMPED, ()):
+        if revision.pending(self.session, self.engagement_id):
             _config.stats.bypassed += 1  # this session wrote since the slot was taken: its view is its own
             return compute()
         group = (self.engagement_id, self.created, self.scenario_id)

@@ -5,17 +5,17 @@ import, dataset upload, rule settings, scenario copy) can forget to:
 
 - `before_flush`/`after_flush`: the unit of work. Every new, changed or deleted row is traced to its
   engagement (its `engagement_id`, or its parent's: a scenario value through its scenario, a tag through its
-  element, a dataset version through its dataset…) and each engagement is bumped once per flush.
+  element, a dataset version through its dataset…).
 - `do_orm_execute`: statements run through `session.execute` (bulk inserts, `insert(scenario_members)`,
   `delete(...)`). The engagement comes from the parameters where they name it; an UPDATE or DELETE whose
   rows cannot be told bumps every engagement, which costs cache misses, never a stale result.
 
 Writes that bypass the Session (raw connections, SQL text) are not seen: services do not make them.
 
-The bump is an `UPDATE … SET revision = revision + 1` in the writer's own transaction, so it commits or rolls
-back with the change. Until it commits, the engagement is listed in `session.info[BUMPED]` and the cache
-neither reads nor stores for it in that session (another session would otherwise be served data that may
-still be rolled back).
+The engagements written to are noted in `session.info[BUMPED]`; `before_commit` bumps each once with an
+`UPDATE … SET revision = revision + 1`, the transaction's last statement, so it commits or rolls back with
+the change. Until then the cache neither reads nor stores for them in that session (another session would
+otherwise be served data that may still be rolled back).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def current(session: Session, engagement_id: int) -> tuple[int, str] | None:
         select(Engagement.revision, Engagement.created_at).where(Engagement.id == engagement_id)
     ).one_or_none()
     # The query above may autoflush and so bump: look at the pending writes only after it.
-    if row is None or engagement_id in session.info.get(BUMPED, ()):
+    if row is None or pending(session, engagement_id):
         return None
     # The creation time tells apart two engagements that got the same id (SQLite reuses a deleted one's).
     return row.revision, str(row.created_at)
@@ -134,17 +134,12 @@ def _collect(session: Session, flush_context, instances) -> None:
 
 
 @event.listens_for(Session, "after_flush")
-def _bump_flushed(session: Session, flush_context) -> None:
+def _note_flushed(session: Session, flush_context) -> None:
     found, later = session.info.pop(_PENDING, (set(), []))
     seen: dict = {}
     for obj in later:
         found.add(_resolve(session, _table_of(obj), _values_of(obj), seen))
-    session.info[_PENDING] = _bump(session, found)
-
-
-@event.listens_for(Session, "after_flush_postexec")
-def _expire_flushed(session: Session, flush_context) -> None:
-    _expire(session, session.info.pop(_PENDING, set()))
+    _note(session, found)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -160,22 +155,40 @@ def _bump_statement(state: ORMExecuteState) -> None:
     rows = params if isinstance(params, list) else [params or {}]
     # The rows an UPDATE or DELETE touches are in its WHERE clause, not its parameters: they bump every engagement.
     found = _resolve_rows(state.session, table, rows) if state.is_insert and rows and all(rows) else {_EVERY}
-    _expire(state.session, _bump(state.session, found))
+    _note(state.session, found)
 
 
-def _bump(session: Session, found: set) -> set[int]:
-    """Add one to the revision of the engagements found (all of them for `_EVERY`); return their ids."""
+def _note(session: Session, found: set) -> None:
+    """Remember the engagements written to (`_EVERY`: all of them); they are bumped when the work commits."""
+    found = {i for i in found if i is _EVERY or isinstance(i, int)}
+    if found:
+        session.info.setdefault(BUMPED, set()).update(found)
+
+
+def pending(session: Session, engagement_id: int) -> bool:
+    """Whether this session holds uncommitted writes to the engagement."""
+    bumped = session.info.get(BUMPED, ())
+    return engagement_id in bumped or _EVERY in bumped
+
+
+@event.listens_for(Session, "before_commit")
+def _bump(session: Session) -> None:
+    # The bump is the transaction's last write, so the engagement row is locked only while the commit runs
+    # (PostgreSQL): writers of one engagement do not queue behind each other's whole transaction.
+    if session.in_nested_transaction():
+        return  # a savepoint (begin_nested) is released: the bump waits for the real commit
+    session.flush()  # what is still pending is flushed by the commit after this hook: note it first
+    found = session.info.get(BUMPED)
+    if not found:
+        return
+    stmt = update(ENGAGEMENTS)
     if _EVERY in found:
-        stmt = update(ENGAGEMENTS)
         ids = set(session.connection().scalars(select(ENGAGEMENTS.c.id)))
     else:
-        ids = {i for i in found if isinstance(i, int)}
-        if not ids:
-            return ids
-        stmt = update(ENGAGEMENTS).where(ENGAGEMENTS.c.id.in_(ids))
+        ids = set(found)
+        stmt = stmt.where(ENGAGEMENTS.c.id.in_(ids))
     session.connection().execute(stmt.values(revision=ENGAGEMENTS.c.revision + 1))
-    session.info.setdefault(BUMPED, set()).update(ids)
-    return ids
+    _expire(session, ids)
 
 
 def _expire(session: Session, ids: set[int]) -> None:
