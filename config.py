@@ -78,6 +78,11 @@ class Config:
         # Reports (docs/report.md) go to the same pool unless made in the request; ArchiMate uploads are capped.
         self.REPORT_INLINE = os.environ.get("REPORT_INLINE", "").lower() in ("1", "true", "yes")
         self.ARCHIMATE_MAX_BYTES = int(os.environ.get("ARCHIMATE_MAX_BYTES", str(10 * 1024 * 1024)))
+        # Analyses cached per engagement revision (docs/analysis.md): scenarios kept in this process, and a
+        # Redis URL to share them across workers (empty: this process only); 0 scenarios turns the cache off.
+        self.ANALYSIS_CACHE_SIZE = int(os.environ.get("ANALYSIS_CACHE_SIZE", "16"))
+        self.ANALYSIS_CACHE_URL = os.environ.get("ANALYSIS_CACHE_URL", os.environ.get("REDIS_URL", ""))
+        self.ANALYSIS_CACHE_TTL = int(os.environ.get("ANALYSIS_CACHE_TTL", "3600"))
         # argon2id cost; the defaults are the library's (RFC 9106 low-memory profile).
         self.ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))
         self.ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", "65536"))

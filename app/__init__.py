@@ -18,6 +18,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.database import configure_engine
     from app.extensions import csrf, db, htmx, login_manager, migrate
     from app.services.accounts import configure_hasher
+    from app.services.analysis import cache as analysis_cache
     from app.web import register_web
     from config import Config
 
@@ -31,6 +32,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(config)
 
     configure_hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"])
+    analysis_cache.configure(app.config["ANALYSIS_CACHE_SIZE"], app.config["ANALYSIS_CACHE_URL"],
+                             app.config["ANALYSIS_CACHE_TTL"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)

@@ -34,6 +34,9 @@ class Engagement(Timestamps, Base):
     next_decision_number: Mapped[int] = mapped_column(default=1)
     # Per-engagement preferences (e.g. analysis rule switches and weights), as a plain JSON document.
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    # Bumped by every flush that touches the engagement's rows (app/services/analysis/revision.py), so cached
+    # analyses keyed by it are never served after a change.
+    revision: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     scenarios: Mapped[list[Scenario]] = relationship(
         back_populates="engagement", cascade="all, delete-orphan", order_by="Scenario.id"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from sqlalchemy import or_, select
@@ -24,6 +24,7 @@ from app.graph.freshness import ChannelFreshness, freshness_table
 from app.graph.impact import Impact, flow_impact, system_impact
 from app.graph.model import ScenarioGraph, build_graph
 from app.graph.names import match_name
+from app.services.analysis import cache
 from app.services.catalog.scenario_values import overrides_of
 from app.services.errors import NotFound, ValidationError
 from models import (
@@ -256,6 +257,8 @@ class Analysis:
     engagement: Engagement
     scenario: Scenario
     graph: ScenarioGraph
+    # Where results of this revision are kept (None: computed every time, e.g. while a write is uncommitted).
+    slot: cache.Slot | None = field(default=None, repr=False, compare=False)
 
     @property
     def snapshot(self) -> snap.ScenarioSnapshot:
@@ -269,13 +272,20 @@ class Analysis:
 
     def findings(self) -> FindingsReport:
         """The rule suite with the engagement's settings."""
-        return run_findings(self.graph, self.settings)
+        # The settings are part of the key: the engagement row may have been read before the revision was.
+        key = tuple(sorted((k, s.enabled, s.severity) for k, s in self.settings.items()))
+        return self._cached(("findings", key), lambda: run_findings(self.graph, self.settings))
+
+    def findings_all_rules(self) -> FindingsReport:
+        """The rule suite with every rule on at its default severity (what a switched-off rule would find)."""
+        return self._cached(("findings", "all rules"), lambda: run_findings(self.graph))
 
     def freshness(self, entity: str | None = None, channel: str | None = None) -> tuple[ChannelFreshness, ...]:
         """Freshness for every entity × channel pair, or the pairs of one named entity and/or channel."""
         entities = [self.entity_id(entity)] if entity else None
         channels = [self.channel_id(channel)] if channel else None
-        return freshness_table(self.graph, entities, channels)
+        return self._cached(("freshness", tuple(entities or ()), tuple(channels or ())),
+                            lambda: freshness_table(self.graph, entities, channels))
 
     def criteria(self, requirement: str | None = None) -> CriteriaReport:
         """Every requirement's acceptance criteria, or one requirement's (by ref such as REQ-3, or id)."""
@@ -285,7 +295,11 @@ class Analysis:
             reqs = tuple(r for r in reqs if r.ref.casefold() == wanted or str(r.id) == wanted)
             if not reqs:
                 raise NotFound(f"No requirement {requirement!r} in this engagement.")
-        return evaluate_all(self.graph, reqs)
+        return self._cached(("criteria", tuple(r.id for r in reqs) if requirement else ()),
+                            lambda: evaluate_all(self.graph, reqs))
+
+    def _cached(self, what: tuple, compute):
+        return compute() if self.slot is None else self.slot.get(what, compute)
 
     def impact(
         self,
@@ -333,12 +347,16 @@ class Analysis:
 
 
 def analyse(session: Session, engagement: Engagement, scenario: Scenario | str | int | None = None) -> Analysis:
-    """Load a scenario (default: the current state) for analysis."""
+    """Load a scenario (default: the current state) for analysis, from the cache when its revision is there."""
     if not isinstance(scenario, Scenario):
         scenario = find_scenario(session, engagement, scenario)
     elif scenario.engagement_id != engagement.id:
         raise NotFound("No such scenario in this engagement.")
-    return Analysis(engagement, scenario, build_graph(load_snapshot(session, scenario)))
+    slot = cache.slot(session, engagement.id, scenario.id)
+    if slot is None:
+        return Analysis(engagement, scenario, build_graph(load_snapshot(session, scenario)))
+    return Analysis(engagement, scenario, slot.get(("graph",), lambda: build_graph(load_snapshot(session, scenario))),
+                    slot)
 
 
 def compare_scenarios(

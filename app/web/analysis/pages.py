@@ -9,7 +9,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from app.extensions import db
 from app.graph import report
 from app.graph.compare import metrics
-from app.graph.findings import SEVERITIES, run_findings
+from app.graph.findings import SEVERITIES
 from app.graph.freshness import channel_freshness
 from app.services import transactions
 from app.services.analysis import scenario as analysis
@@ -65,7 +65,7 @@ def rules():
             return redirect(url_for("analysis.rules"))
     rows = report.rules(analysis.rule_settings(g.engagement))
     # What each rule finds in the current state with every rule on, so a switched-off rule shows what it hides.
-    found = Counter(f.rule_id for f in run_findings(load()[0].graph).findings)
+    found = Counter(f.rule_id for f in load()[0].findings_all_rules().findings)
     context = {"severities": SEVERITIES, "found": found}
     if request.method == "POST":
         row = next((r for r in rows if r["id"] == changed), None)
