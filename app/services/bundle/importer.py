@@ -21,6 +21,7 @@ from app.services.bundle.checks import ALL_COLLECTIONS, COLLECTIONS, COUNTERS, M
 from app.services.bundle.datasets import import_sections
 from app.services.bundle.extras import import_extras
 from app.services.bundle.runs import import_runs
+from app.services.catalog.bulk_insert import insert_elements
 from app.services.catalog.elements import record_changes, save_element
 from app.services.catalog.fields import KINDS, Kind, clean
 from app.services.catalog.scenario_values import save_in_scenario
@@ -191,22 +192,28 @@ class Importer:
         return {}
 
     def _settle(self, path: str) -> None:
-        """Flush what was saved since the last time, write its change-log entries and learn its ids."""
+        """Insert what was saved since the last time in bulk, write its change-log entries and learn its ids."""
         if not self.unflushed:
             return
         try:
-            self.session.flush()
+            loaded = insert_elements(self.session, list(self.unflushed.values()))
         except IntegrityError as exc:
             # Every rule was checked above: a refusal here is a clash nothing else found. Stop, naming it.
             self.errors.setdefault(path, []).append(f"The database refused these objects ({_first_line(exc)}).")
             raise ValidationError(self.errors) from None
-        record_changes(self.session, self.deferred)
-        for bundle_id, element in self.unflushed.items():
+        record_changes(self.session, self.deferred)  # the built objects still hold their labels and ids
+        for bundle_id, element in zip(self.unflushed, loaded, strict=True):
             self.db_ids[bundle_id] = element.id
             self.refs[type(element)][element.id] = element
             self.elements[element.id] = element
         self.deferred.clear()
         self.unflushed.clear()
+
+    def forget(self) -> None:
+        """After a rollback: drop the elements loaded back, whose ids the database may hand out again."""
+        for element in self.elements.values():
+            if element in self.session:
+                self.session.expunge(element)
 
     def _payload(self, kind: str, obj: dict[str, Any], later: list, path: str) -> dict[str, Any] | None:
         """The save_element payload with bundle ids turned into database ids; None if a referent failed."""
