@@ -167,6 +167,7 @@ class Importer:
                 check_unique=False,  # _clash answered it; the unique constraints stay the backstop
                 deferred=self.deferred,
                 number=parse_ref(obj["ref"]) if spec.ref_prefix else None,
+                add=False,  # _settle inserts it in bulk
             )
         except ValidationError as exc:
             self._fail(path, obj, exc.errors)

@@ -22,7 +22,8 @@ _CHUNK = 500  # ids per IN (...) when loading back: well under every backend's p
 
 
 def insert_elements(session: Session, elements: list[Element]) -> list[Element]:
-    """Insert new (pending, unflushed) elements in bulk; return them loaded back, in the same order."""
+    """Insert new elements (built by save_element(..., add=False, deferred=...), or pending and unflushed) in
+    bulk; return them loaded back, in the same order."""
     if not elements:
         return []
     groups: dict[type, list[Element]] = defaultdict(list)
@@ -50,7 +51,8 @@ def _insert(session: Session, groups: dict[type, list[Element]], elements: list[
     for model, rows in children.items():
         session.execute(insert(model), rows)
     for element in elements:
-        session.expunge(element)  # its tags and participants go with it (cascade)
+        if element in session:
+            session.expunge(element)  # its tags and participants go with it (cascade)
     for obj, attribute in touched:
         # A backref (Scenario.members) holds the built objects as unsaved appends: the rows are written.
         if obj in session:

@@ -60,6 +60,7 @@ def save_element(
     check_unique: bool = True,
     deferred: list[tuple] | None = None,
     number: int | None = None,
+    add: bool = True,
 ) -> Element:
     """Create (element=None) or update an element from a payload; raise ValidationError or Conflict.
 
@@ -69,7 +70,9 @@ def save_element(
     With a `deferred` list the element is not flushed here: the arguments of its record_change() call
     are appended to the list, and the caller flushes many elements at once and then records them (a
     constraint then fails the caller's flush, as an IntegrityError). A `number` gives a new REQ/ADR element
-    that number instead of the engagement counter's next one (the caller keeps the counter ahead of it)."""
+    that number instead of the engagement counter's next one (the caller keeps the counter ahead of it).
+    With add=False (and a `deferred` list) a new element is built but not added to the session: the caller
+    inserts it in bulk (catalog.bulk_insert)."""
     spec = KINDS[kind]
     if element is not None and version is not None and element.version != version:
         raise Conflict(element.version)
@@ -88,7 +91,8 @@ def save_element(
             number = number if number is not None else _next_number(session, engagement, spec)
             element.number = number
             element.ref = f"{spec.ref_prefix}-{number}"
-        session.add(element)
+        if add:
+            session.add(element)
     apply(element, spec, values)
     derive_name(element, spec)
     after = snapshot(element, spec)
