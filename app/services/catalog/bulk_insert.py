@@ -43,7 +43,7 @@ def _insert(session: Session, groups: dict[type, list[Element]], elements: list[
             element.id = new_id
     secondary: dict[Any, list[dict]] = defaultdict(list)
     children: dict[type, list[dict]] = defaultdict(list)
-    touched: list[tuple[Any, str]] = []  # (object, attribute) a backref changed in memory only
+    touched: dict[tuple[int, str], Any] = {}  # (id(object), attribute) -> an object a backref changed in memory
     for element in elements:
         _collections(inspect(type(element)), element, secondary, children, touched)
     for table, rows in secondary.items():
@@ -53,7 +53,7 @@ def _insert(session: Session, groups: dict[type, list[Element]], elements: list[
     for element in elements:
         if element in session:
             session.expunge(element)  # its tags and participants go with it (cascade)
-    for obj, attribute in touched:
+    for (_, attribute), obj in touched.items():
         # A backref (Scenario.members) holds the built objects as unsaved appends: the rows are written.
         if obj in session:
             session.expire(obj, [attribute])
@@ -72,7 +72,7 @@ def _columns(mapper: Mapper, obj: Any) -> dict[str, Any]:
     return row
 
 
-def _collections(mapper: Mapper, element: Element, secondary: dict, children: dict, touched: list) -> None:
+def _collections(mapper: Mapper, element: Element, secondary: dict, children: dict, touched: dict) -> None:
     """The many-to-many and child rows of one element (its id known), collected by table or model."""
     state = element.__dict__
     for rel in mapper.relationships:
@@ -87,7 +87,7 @@ def _collections(mapper: Mapper, element: Element, secondary: dict, children: di
                            for target, col in rel.secondary_synchronize_pairs)
                 secondary[rel.secondary].append(row)
                 if rel.back_populates:
-                    touched.append((item, rel.back_populates))
+                    touched[(id(item), rel.back_populates)] = item
         else:
             child_mapper = rel.mapper
             for item in items:
