@@ -74,7 +74,7 @@ def test_a_link_given_twice_is_refused_at_the_second(session):
 
 
 def test_a_clash_only_the_database_finds_names_the_collection_and_saves_nothing(session, monkeypatch):
-    monkeypatch.setattr(Importer, "_clash", lambda *_args: {})  # as if the clash check had missed it
+    monkeypatch.setattr(Importer, "_clash", lambda *_args: (None, {}))  # as if the clash check had missed it
     document = small_bundle()
     document["systems"][1]["name"] = "SHOPIFY plus"
     before = row_counts(session)

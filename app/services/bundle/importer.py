@@ -138,18 +138,20 @@ class Importer:
         self.baseline_id = baseline.id
 
     def _collection(self, coll: str, kind: str, later: list) -> None:
-        """Save every object of one collection (validated one by one), then flush them together."""
+        """Save every object of one collection (validated one by one), then insert them together."""
         spec = KINDS[kind]
-        seen: dict[Any, str] = {}  # what must be unique in the engagement -> the first object's path
-        for i, obj in enumerate(self.doc.get(coll, [])):
-            self._element(f"$.{coll}[{i}]", spec, obj, later, seen)
+        seen: dict[Any, str] = {}  # what must be unique in the engagement -> the first saved object's path
+        # The objects are built outside the session; a query's autoflush has nothing of theirs to write.
+        with self.session.no_autoflush:
+            for i, obj in enumerate(self.doc.get(coll, [])):
+                self._element(f"$.{coll}[{i}]", spec, obj, later, seen)
         self._settle(f"$.{coll}")
 
     def _element(self, path: str, spec: Kind, obj: dict[str, Any], later: list, seen: dict) -> None:
         payload = self._payload(spec.kind, obj, later, path)
         if payload is None:
             return
-        clash = self._clash(spec, payload, seen, path)
+        key, clash = self._clash(spec, payload, seen)
         if clash:
             self._fail(path, obj, clash)
             return
@@ -172,25 +174,32 @@ class Importer:
         except ValidationError as exc:
             self._fail(path, obj, exc.errors)
             return
+        if key is not None:
+            seen[key] = path
         if spec.in_scenarios and obj.get("scenario_ids") == []:
             # An explicit empty list means "in no scenario"; save_element would default to the baseline.
             element.scenarios = []
         element.external_id = self.doc.get("archimate_ids", {}).get(obj["id"])
         self.unflushed[obj["id"]] = element
 
-    def _clash(self, spec: Kind, payload: dict[str, Any], seen: dict, path: str) -> dict[str, list[str]]:
-        """The name or ownership clash save_element would find by query, found among the objects before."""
+    def _clash(self, spec: Kind, payload: dict[str, Any], seen: dict) -> tuple[Any, dict[str, list[str]]]:
+        """What must be unique about the object (None: nothing), and the clash save_element would find by
+        query with an object saved before it, found in `seen` instead."""
         if spec.named and isinstance(payload.get("name"), str):
             key = name_key(payload["name"])
-            if key is not None and seen.setdefault(key, path) != path:
-                return {"name": [f"A {spec.label.lower()} with this name already exists."]}
-        elif spec.kind == "ownership" and isinstance(payload.get("role"), str):
+            if key in seen:
+                return key, {"name": [f"A {spec.label.lower()} with this name already exists."]}
+            return key, {}
+        if spec.kind == "ownership" and isinstance(payload.get("role"), str):
             role = clean(self.session, self.engagement.id, spec, {"role": payload["role"]}, partial=True)[0].get("role")
             system = self.refs[System].get(payload.get("system_id"))
             entity = self.refs[DataEntity].get(payload.get("entity_id"))
-            if role and system and entity and seen.setdefault((system.id, entity.id, role), path) != path:
-                return {"role": [f"{system.name} is already {OWNERSHIP_ROLES[role].lower()} for {entity.name}."]}
-        return {}
+            if not (role and system and entity):
+                return None, {}  # save_element reports what is wrong with them
+            if (system.id, entity.id, role) in seen:
+                return None, {"role": [f"{system.name} is already {OWNERSHIP_ROLES[role].lower()} for {entity.name}."]}
+            return (system.id, entity.id, role), {}
+        return None, {}
 
     def _settle(self, path: str) -> None:
         """Insert what was saved since the last time in bulk, write its change-log entries and learn its ids."""
