@@ -38,9 +38,15 @@ def _insert(session: Session, groups: dict[type, list[Element]], elements: list[
     for model, group in groups.items():
         mapper = inspect(model)
         stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
-        ids = session.scalars(stmt, [_columns(mapper, element) for element in group]).all()
-        for element, new_id in zip(group, ids, strict=True):
-            element.id = new_id
+        # Rows that set the same columns go together: the returned ids then match the rows one to one.
+        alike: dict[frozenset, list[tuple[Element, dict]]] = defaultdict(list)
+        for element in group:
+            row = _columns(mapper, element)
+            alike[frozenset(row)].append((element, row))
+        for pairs in alike.values():
+            ids = session.scalars(stmt, [row for _, row in pairs]).all()
+            for (element, _), new_id in zip(pairs, ids, strict=True):
+                element.id = new_id
     secondary: dict[Any, list[dict]] = defaultdict(list)
     children: dict[type, list[dict]] = defaultdict(list)
     touched: dict[tuple[int, str], Any] = {}  # (id(object), attribute) -> an object a backref changed in memory
