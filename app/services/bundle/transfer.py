@@ -200,11 +200,13 @@ def _reject_constant(name: str) -> Any:
 def import_bundle(session: Session, document: Any, owner: User | None = None) -> Engagement:
     """Create a new engagement from a bundle, all or nothing; ValidationError is keyed by JSON path."""
     check_bundle(document)
+    importer = Importer(session, document, owner)
     with holding_inserts(session):
         try:
-            engagement = Importer(session, document, owner).run()
+            engagement = importer.run()
         except BaseException:
             session.rollback()
+            importer.forget()
             raise
     session.commit()
     return engagement

@@ -3,6 +3,7 @@
 - `fields`: declarative field specs per element kind (apply, snapshot; `clean` re-exported);
 - `field_cleaning`: cleaning input per field type (`clean`, one checker per type of field);
 - `elements`: create, update and delete any element kind, with versioning and the change log;
+- `bulk_insert`: many new elements (built by `elements.save_element`) inserted with one INSERT per table;
 - `listing`: one page of a kind's list (filtered, sorted, relationships loaded at once) and its filter choices;
 - `browse`: what pages show around an element (related objects, link candidates, ArchiMate relationships,
   reference-field options, channel names);
