@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install system-deps interop-tools migrate run test bench lint
+.PHONY: install system-deps interop-tools migrate run test bench lint audit
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,3 +76,15 @@ bench: migrate
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+
+# Known advisories in the pinned set (pip-audit, from PyPI's advisory data; skipped with a note when PyPI is out of
+# reach) and bandit's security lint of our code. Both live in their own venv: their pins are not ours.
+AUDIT := $(TOOLS)/audit/bin
+audit:
+	@test -x $(AUDIT)/pip-audit || { $(PYTHON) -m venv $(TOOLS)/audit && \
+	  $(AUDIT)/pip install --quiet pip-audit==2.10.1 bandit==1.9.4; }
+	@if $(AUDIT)/python -c "import json, urllib.request; assert 'vulnerabilities' in json.load(urllib.request.urlopen(\
+	  'https://pypi.org/pypi/werkzeug/3.1.3/json', timeout=10))" >/dev/null 2>&1; \
+	then $(AUDIT)/pip-audit --strict --no-deps --disable-pip -r constraints.txt; \
+	else echo "pip-audit skipped: PyPI's advisory API (pypi.org/pypi/<name>/<version>/json) is out of reach"; fi
+	$(AUDIT)/bandit -q -ll -r app exports models config.py
