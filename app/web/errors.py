@@ -13,7 +13,6 @@ from app.services import transactions
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.web.render import wants_fragment
 
-
 _deny_log = logging.getLogger("throughline.auth")
 
 
