@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install system-deps interop-tools migrate run test bench lint audit
+.PHONY: install system-deps interop-tools migrate run serve worker test bench lint audit
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,13 +18,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) system-deps
 
-# Graphviz renders diagrams; the Noto fonts let the PDF and diagrams draw every script (CJK, Arabic, emoji); a
-# Java runtime runs identity on Spark (pyspark); PostgreSQL server binaries let the tests run on both databases;
+# Graphviz renders diagrams; Redis backs a team server's job queue and login limits (and their tests); the Noto
+# fonts let the PDF and diagrams draw every script (CJK, Arabic, emoji); a Java runtime runs identity on Spark
+# (pyspark); PostgreSQL server binaries let the tests run on both databases;
 # Debian's Chromium runs the browser tests. Installed with apt-get when missing and we are root; otherwise we say
 # what to install.
 system-deps:
 	@need=""; command -v dot >/dev/null 2>&1 || need="$$need graphviz"; \
 	command -v java >/dev/null 2>&1 || need="$$need default-jre-headless"; \
+	command -v redis-server >/dev/null 2>&1 || need="$$need redis-server"; \
 	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
 	if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then \
 	  need="$$need postgresql"; fi; \
@@ -45,6 +47,15 @@ migrate: install
 run: migrate
 	$(FLASK) demo setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# A team server (docs/team-server.md): gunicorn on DATABASE_URL (PostgreSQL, or the SQLite default), behind a TLS
+# proxy; with REDIS_URL set, engine runs and reports go to `make worker` processes.
+serve: migrate
+	$(BIN)/gunicorn -c docs/deploy/gunicorn.conf.py app.wsgi:app
+
+worker: install
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0): workers take jobs from Redis" >&2; exit 2; }
+	$(BIN)/rq worker --url "$$REDIS_URL" --path . --with-scheduler throughline
 
 # The third-party readers the interchange tests open our files with: StrictDoc (ReqIF) in its own venv (its
 # pins clash with ours) and mermaid-cli (driving Debian's Chromium). Best effort: without them those two

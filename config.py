@@ -76,6 +76,8 @@ class Config:
         # Login attempts that fail, counted per client address and per account (Flask-Limiter); shared by all
         # workers when the storage is Redis.
         redis_url = os.environ.get("REDIS_URL", "")
+        # With Redis, engine runs and reports go to the RQ queue served by `make worker` (docs/team-server.md).
+        self.REDIS_URL = redis_url or None
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429
         self.RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"

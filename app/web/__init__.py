@@ -20,6 +20,7 @@ def register_web(app: Flask) -> None:
         engagements,
         exports,
         flows,
+        health,
         history,
         identity,
         matrices,
@@ -37,7 +38,7 @@ def register_web(app: Flask) -> None:
     register_error_handlers(app)
     register_templating(app)
     areas = (
-        *(auth, engagements, scenarios, catalog, flows, requirements, decisions, history),
+        *(health, auth, engagements, scenarios, catalog, flows, requirements, decisions, history),
         *(matrices, capture, workbook, analysis, datasets, atp, routing, identity),
         archimate,
         exports,
