@@ -53,9 +53,8 @@ run: migrate
 serve: migrate
 	$(BIN)/gunicorn -c docs/deploy/gunicorn.conf.py app.wsgi:app
 
-worker: install
-	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0): workers take jobs from Redis" >&2; exit 2; }
-	$(BIN)/rq worker --url "$$REDIS_URL" --path . --with-scheduler throughline
+worker: migrate
+	$(FLASK) worker
 
 # The third-party readers the interchange tests open our files with: StrictDoc (ReqIF) in its own venv (its
 # pins clash with ours) and mermaid-cli (driving Debian's Chromium). Best effort: without them those two

@@ -83,6 +83,13 @@ class Config:
         self.RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
         self.LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "10 per minute; 50 per hour")
         self.LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+        # Invitations and password resets are mailed when a server is set; otherwise the admin is shown the link.
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "")
+        self.MAIL_STARTTLS = os.environ.get("MAIL_STARTTLS", "1") != "0"
         self.WTF_CSRF_TIME_LIMIT = None  # a workshop lasts all day; the token is tied to the session anyway
         self.WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
         self.INSTANCE_PATH = str(INSTANCE)

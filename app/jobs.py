@@ -8,7 +8,6 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
-from importlib import import_module
 from typing import Any
 
 from flask import Flask
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 KEY = "throughline.jobs"
 QUEUE = "throughline"
+WORKER_TASK = "app.cli.queue_worker.run_task"  # by name: the worker side builds the app, a layer above this one
 log = logging.getLogger(__name__)
 
 
@@ -31,7 +31,7 @@ class Jobs:
         """Run work(session, *args) in the background: on the queue when there is one (work must then be a
         module-level function and args plain values), else in this process's pool (returns its future)."""
         if redis_url := self.app.config.get("REDIS_URL"):
-            _queue(redis_url).enqueue(run_task, task_path(work), list(args), job_id=f"throughline-{key}",
+            _queue(redis_url).enqueue(WORKER_TASK, task_path(work), list(args), job_id=f"throughline-{key}",
                                job_timeout=int(self.app.config.get("JOB_TIMEOUT_SECONDS", 6 * 3600)),
                                result_ttl=0, failure_ttl=7 * 24 * 3600)
             return None
@@ -58,28 +58,6 @@ def task_path(work: Callable[..., object]) -> str:
     if not name or "<" in name or "." in name:
         raise ValueError(f"Queued work must be a module-level function, not {work!r}.")
     return f"{work.__module__}:{name}"
-
-
-def run_task(path: str, args: list[Any]) -> None:
-    """What a queue worker runs: the function at `path` with a session of its own, in this process's app."""
-    from app.extensions import db
-
-    module, name = path.split(":")
-    work = getattr(import_module(module), name)
-    with _worker_app().app_context(), Session(db.engine) as session:
-        try:
-            work(session, *args)
-        except Exception:
-            log.exception("Queued job %s%r failed", path, tuple(args))
-            raise
-
-
-@cache
-def _worker_app() -> Flask:
-    # One app per worker process, configured from the environment like the web servers.
-    from app import create_app
-
-    return create_app()
 
 
 @cache

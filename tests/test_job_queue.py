@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from app.jobs import jobs, run_task, task_path
+from app.cli.queue_worker import run_task
+from app.jobs import jobs, task_path
 from app.services.analysis.scenario import find_scenario
 from app.services.engines import runs as engine_runs
 from models import EngineRun
@@ -43,7 +44,7 @@ def redis_url(tmp_path):
 def test_a_queued_run_waits_in_redis_until_a_worker_runs_it_with_its_own_app(app, session, engagement, redis_url,
                                                                             db_url, monkeypatch):
     from redis import Redis
-    from rq import Queue, SimpleWorker
+    from rq import Queue
 
     app.config["REDIS_URL"] = redis_url
     load_small_network(session, engagement)
@@ -51,14 +52,14 @@ def test_a_queued_run_waits_in_redis_until_a_worker_runs_it_with_its_own_app(app
 
     assert jobs(app).submit(f"run-{run_id}", engine_runs.execute_run, run_id) is None
     queue = Queue("throughline", connection=Redis.from_url(redis_url))
-    assert queue.count == 1 and queue.jobs[0].args == ("app.services.engines.runs:execute_run", [run_id])
+    assert queue.count == 1 and queue.jobs[0].func_name == "app.cli.queue_worker.run_task"
+    assert queue.jobs[0].args == ("app.services.engines.runs:execute_run", [run_id])
     session.commit()
     assert session.get(EngineRun, run_id).status == "queued"
 
-    # The worker builds its app from the environment, as `make worker` does on a team server.
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("SECRET_KEY", "test-secret")
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    # `make worker` runs `flask worker`: the same app's command, taking the job from Redis.
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0, result.output
     session.commit()
     run = session.get(EngineRun, run_id)
     assert run.status == "done" and run.progress == 1.0
@@ -70,8 +71,11 @@ def test_only_module_level_functions_can_be_queued():
         task_path(lambda session: None)
 
 
-def test_a_queued_task_that_fails_is_raised_to_the_worker_so_rq_keeps_it_as_failed(monkeypatch, db_url):
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("SECRET_KEY", "test-secret")
-    with pytest.raises(Exception):  # noqa: B017 - any error: the run id does not exist
+def test_a_queued_task_that_fails_is_raised_to_the_worker_so_rq_keeps_it_as_failed(app):
+    with app.app_context(), pytest.raises(Exception):  # noqa: B017 - any error: the run id does not exist
         run_task("app.services.engines.runs:execute_run", [987654])
+
+
+def test_the_worker_command_explains_that_it_needs_redis(app):
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code != 0 and "REDIS_URL" in result.output

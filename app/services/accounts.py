@@ -54,6 +54,11 @@ def create_user(session: Session, email: str, name: str, password: str, is_admin
     return user
 
 
+def hash_password(password: str) -> str:
+    """The argon2id hash stored for a password."""
+    return _hasher.hash(password)
+
+
 def password_problem(password: str, email: str = "", name: str = "") -> str | None:
     """Why a password may not be used (too short, too long, common, or the user's own name/email), or None."""
     from app.services.common_passwords import is_common

@@ -8,6 +8,8 @@ from flask import Flask
 def register_web(app: Flask) -> None:
     """Register every blueprint and the web-wide hooks."""
     from app.web import (
+        account,
+        admin,
         analysis,
         archimate,
         atp,
@@ -38,7 +40,7 @@ def register_web(app: Flask) -> None:
     register_error_handlers(app)
     register_templating(app)
     areas = (
-        *(health, auth, engagements, scenarios, catalog, flows, requirements, decisions, history),
+        *(health, auth, account, admin, engagements, scenarios, catalog, flows, requirements, decisions, history),
         *(matrices, capture, workbook, analysis, datasets, atp, routing, identity),
         archimate,
         exports,
