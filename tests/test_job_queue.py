@@ -41,8 +41,7 @@ def redis_url(tmp_path):
     server.wait(timeout=10)
 
 
-def test_a_queued_run_waits_in_redis_until_a_worker_runs_it_with_its_own_app(app, session, engagement, redis_url,
-                                                                            db_url, monkeypatch):
+def test_a_queued_run_waits_in_redis_until_a_worker_runs_it_with_its_own_app(app, session, engagement, redis_url):
     from redis import Redis
     from rq import Queue
 
