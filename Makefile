@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install system-deps interop-tools migrate run test bench lint
+.PHONY: install system-deps interop-tools migrate run serve worker test bench lint audit
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,13 +18,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) system-deps
 
-# Graphviz renders diagrams; the Noto fonts let the PDF and diagrams draw every script (CJK, Arabic, emoji); a
-# Java runtime runs identity on Spark (pyspark); PostgreSQL server binaries let the tests run on both databases;
+# Graphviz renders diagrams; Redis backs a team server's job queue and login limits (and their tests); the Noto
+# fonts let the PDF and diagrams draw every script (CJK, Arabic, emoji); a Java runtime runs identity on Spark
+# (pyspark); PostgreSQL server binaries let the tests run on both databases;
 # Debian's Chromium runs the browser tests. Installed with apt-get when missing and we are root; otherwise we say
 # what to install.
 system-deps:
 	@need=""; command -v dot >/dev/null 2>&1 || need="$$need graphviz"; \
 	command -v java >/dev/null 2>&1 || need="$$need default-jre-headless"; \
+	command -v redis-server >/dev/null 2>&1 || need="$$need redis-server"; \
 	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
 	if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then \
 	  need="$$need postgresql"; fi; \
@@ -45,6 +47,14 @@ migrate: install
 run: migrate
 	$(FLASK) demo setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# A team server (docs/team-server.md): gunicorn on DATABASE_URL (PostgreSQL, or the SQLite default), behind a TLS
+# proxy; with REDIS_URL set, engine runs and reports go to `make worker` processes.
+serve: migrate
+	$(BIN)/gunicorn -c docs/deploy/gunicorn.conf.py app.wsgi:app
+
+worker: migrate
+	$(FLASK) worker
 
 # The third-party readers the interchange tests open our files with: StrictDoc (ReqIF) in its own venv (its
 # pins clash with ours) and mermaid-cli (driving Debian's Chromium). Best effort: without them those two
@@ -76,3 +86,15 @@ bench: migrate
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+
+# Known advisories in the pinned set (pip-audit, from PyPI's advisory data; skipped with a note when PyPI is out of
+# reach) and bandit's security lint of our code. Both live in their own venv: their pins are not ours.
+AUDIT := $(TOOLS)/audit/bin
+audit:
+	@test -x $(AUDIT)/pip-audit || { $(PYTHON) -m venv $(TOOLS)/audit && \
+	  $(AUDIT)/pip install --quiet pip-audit==2.10.1 bandit==1.9.4; }
+	@if $(AUDIT)/python -c "import json, urllib.request; assert 'vulnerabilities' in json.load(urllib.request.urlopen(\
+	  'https://pypi.org/pypi/werkzeug/3.1.3/json', timeout=10))" >/dev/null 2>&1; \
+	then $(AUDIT)/pip-audit --strict --no-deps --disable-pip -r constraints.txt; \
+	else echo "pip-audit skipped: PyPI's advisory API (pypi.org/pypi/<name>/<version>/json) is out of reach"; fi
+	$(AUDIT)/bandit -q -ll -r app exports models config.py

@@ -61,6 +61,35 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # A login lasts at most SESSION_ABSOLUTE_HOURS and ends after SESSION_IDLE_MINUTES without a request
+        # (docs/team-server.md); both are checked on the server at every request.
+        self.SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
+        self.SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+        # Served over HTTPS (a team server behind a TLS proxy): the cookie gets the __Host- prefix.
+        self.HTTPS = os.environ.get("THROUGHLINE_HTTPS", "").lower() in ("1", "true", "yes")
+        if self.HTTPS:
+            self.SESSION_COOKIE_NAME = "__Host-throughline"
+            self.SESSION_COOKIE_SECURE = True
+            self.PREFERRED_URL_SCHEME = "https"
+        # How many proxies in front of us may set X-Forwarded-For/-Proto (0: trust none, use the socket's address).
+        self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+        # Login attempts that fail, counted per client address and per account (Flask-Limiter); shared by all
+        # workers when the storage is Redis.
+        redis_url = os.environ.get("REDIS_URL", "")
+        # With Redis, engine runs and reports go to the RQ queue served by `make worker` (docs/team-server.md).
+        self.REDIS_URL = redis_url or None
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429
+        self.RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
+        self.LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "10 per minute; 50 per hour")
+        self.LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+        # Invitations and password resets are mailed when a server is set; otherwise the admin is shown the link.
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "")
+        self.MAIL_STARTTLS = os.environ.get("MAIL_STARTTLS", "1") != "0"
         self.WTF_CSRF_TIME_LIMIT = None  # a workshop lasts all day; the token is tied to the session anyway
         self.WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
         self.INSTANCE_PATH = str(INSTANCE)

@@ -16,7 +16,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from app.cli import register_cli
     from app.database import configure_engine
-    from app.extensions import csrf, db, htmx, login_manager, migrate
+    from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from app.services.accounts import configure_hasher
     from app.services.analysis import cache as analysis_cache
     from app.web import register_web
@@ -39,6 +39,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     htmx.init_app(app)
+    limiter.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 

@@ -1,6 +1,6 @@
 """SQLAlchemy 2 typed models. No Flask imports here: services, the CLI and tests use them directly."""
 
-from models.accounts import LoginSession, Membership, User
+from models.accounts import AccountToken, LoginSession, Membership, User
 from models.archimate import ArchimateModel, ArchimateRelationship, ArchimateView, GenericElement
 from models.base import Base, name_key
 from models.catalog import Channel, DataEntity, Stakeholder, System
@@ -35,6 +35,7 @@ __all__ = [
     "Engagement",
     "EngineRun",
     "LoginSession",
+    "AccountToken",
     "Membership",
     "Ownership",
     "ReportBranding",

@@ -47,6 +47,24 @@ class LoginSession(Base):
     user: Mapped[User] = relationship()
 
 
+class AccountToken(Base):
+    """A one-time link an admin hands out: an invitation (set a password, become active) or a password reset.
+    Only the token's SHA-256 is stored, so a copy of the database holds no usable link."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (CheckConstraint("purpose IN ('invite', 'reset')", name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
 class Membership(Base):
     """A user's role in one engagement; without one the engagement does not exist for them."""
 

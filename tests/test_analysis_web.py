@@ -39,11 +39,17 @@ def page(browser, url, status=200, **kw):
 def test_every_analysis_page_answers_for_the_demo(browser, demo, path):
     html = page(browser, f"/e/{demo.id}{path}")
     assert 'aria-current="page"' in html
-    assert "object-src 'self'" in browser.get(f"/e/{demo.id}{path}").headers["Content-Security-Policy"]
+    assert "object-src 'none'" in browser.get(f"/e/{demo.id}{path}").headers["Content-Security-Policy"]
+    assert "<object" not in html
 
 
-def test_other_pages_keep_the_strict_policy(browser, demo):
-    assert "object-src 'none'" in browser.get(f"/e/{demo.id}/systems").headers["Content-Security-Policy"]
+def test_an_inlined_diagram_is_the_svg_element_alone_with_its_node_links_under_the_page_policy(browser, demo):
+    resp = browser.get(f"/e/{demo.id}/analysis/diagram.svg?embed=1&inline=1&kind=landscape", htmx=True)
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    assert "object-src 'none'" in resp.headers["Content-Security-Policy"]
+    svg = resp.get_data(as_text=True)
+    assert svg.startswith("<svg") and "<?xml" not in svg and "<!DOCTYPE" not in svg
+    assert f'xlink:href="/e/{demo.id}/systems/' in svg and "<script" not in svg
 
 
 def test_overview_groups_findings_by_severity_with_links_remedies_and_metrics(browser, session, demo):
@@ -54,8 +60,8 @@ def test_overview_groups_findings_by_severity_with_links_remedies_and_metrics(br
     assert f'href="/e/{demo.id}/systems/{erp.id}"' in html
     assert "Remedy:" in html and "integrations (system pairs)" in html
     assert "inventory on Web (worst)" in html
-    assert f"/e/{demo.id}/analysis/diagram.svg?embed=1&amp;kind=landscape" in html
-    assert "<object" in html
+    assert f"/e/{demo.id}/analysis/diagram.svg?embed=1&amp;inline=1&amp;kind=landscape" in html
+    assert 'hx-trigger="load"' in html
 
 
 def test_the_scenario_picker_analyses_the_scenario_asked_for(browser, session, demo):

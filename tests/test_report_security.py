@@ -101,9 +101,10 @@ def test_the_fetcher_allows_only_data_static_files_and_registered_images(tmp_pat
     secret.write_text("top secret")
     os.symlink(secret, static / "img" / "leak.txt")
     fetch = safe_url_fetcher(static, {"chart.png": b"\x89PNG"})
-    assert fetch((static / "img" / "logo.svg").as_uri())["string"].startswith(b"<svg")
-    assert fetch("data:text/plain,hello")["string"] == b"hello"
-    assert fetch("memory:chart.png")["string"] == b"\x89PNG"
+    assert fetch((static / "img" / "logo.svg").as_uri()).read().startswith(b"<svg")
+    data = fetch("data:text/plain,hello")
+    assert data.read() == b"hello" and data.content_type == "text/plain"
+    assert fetch("memory:chart.png").read() == b"\x89PNG"
     for url in ("http://127.0.0.1:9/x.png", "https://example.com/a.css", "ftp://example.com/f",
                 "file:///etc/passwd", secret.as_uri(), (static / "img" / "leak.txt").as_uri(),
                 (static / ".." / "secret.txt").as_uri(), "file://evil.example/etc/passwd", "memory:missing.png",

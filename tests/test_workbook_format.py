@@ -18,7 +18,7 @@ from tests.support.workbooks import cells, csv_zip, xlsx
 # --- formula safety -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["=1+2", "+44 20 7946 0000", "-5", "@SUM(A1)", "\tindent", "\rreturn"])
+@pytest.mark.parametrize("text", ["=1+2", "+44 20 7946 0000", "-5", "@SUM(A1)", "|calc", "\tindent", "\rreturn"])
 def test_text_a_spreadsheet_could_run_is_written_with_a_leading_quote_and_read_back_without(text):
     assert neutralise(text) == "'" + text
     assert restore(neutralise(text)) == text

@@ -16,13 +16,16 @@ def register_cli(app: Flask) -> None:
     from app.cli.engagement import engagement_cli
     from app.cli.identity import identity_cli
     from app.cli.interchange import export_cli, import_cli
+    from app.cli.queue_worker import worker_command
     from app.cli.report import report_command
     from app.cli.routing import routing_cli
     from app.cli.scenario import scenario_cli
-    from app.cli.users import create_user_command
+    from app.cli.users import create_user_command, invite_user_command
     from app.cli.workbook import workbook_cli
 
     app.cli.add_command(create_user_command)
+    app.cli.add_command(invite_user_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(engagement_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(analysis_cli)

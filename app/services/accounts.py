@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -17,6 +18,7 @@ _hasher = PasswordHasher()
 # Verifying against a real hash when the user is unknown keeps login timing uniform.
 _DUMMY_HASH = _hasher.hash("not-a-password")
 MIN_PASSWORD = 8
+MAX_PASSWORD = 1000
 
 
 def configure_hasher(time_cost: int, memory_kib: int) -> None:
@@ -42,14 +44,34 @@ def create_user(session: Session, email: str, name: str, password: str, is_admin
         errors["email"] = "A user with this email already exists."
     if not name.strip():
         errors["name"] = "Name is required."
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = f"Password must have at least {MIN_PASSWORD} characters."
+    if problem := password_problem(password, email, name):
+        errors["password"] = problem
     if errors:
         raise ValidationError(errors)
     user = User(email=email, name=name.strip(), password_hash=_hasher.hash(password), is_admin=is_admin)
     session.add(user)
     session.commit()
     return user
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash stored for a password."""
+    return _hasher.hash(password)
+
+
+def password_problem(password: str, email: str = "", name: str = "") -> str | None:
+    """Why a password may not be used (too short, too long, common, or the user's own name/email), or None."""
+    from app.services.common_passwords import is_common
+
+    if len(password) < MIN_PASSWORD:
+        return f"Password must have at least {MIN_PASSWORD} characters."
+    if len(password) > MAX_PASSWORD:
+        return f"Password must have at most {MAX_PASSWORD} characters."
+    folded = password.casefold()
+    own = {normalise_email(email), normalise_email(email).split("@")[0], name.strip().casefold()} - {""}
+    if is_common(password) or folded in own:
+        return "This password is too common or too easy to guess: choose another."
+    return None
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -66,8 +88,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def start_login(session: Session, user: User) -> str:
-    """Open a new server-side login session and return its id (a new id at every login)."""
+def start_login(session: Session, user: User, max_age: timedelta | None = None) -> str:
+    """Open a new server-side login session and return its id (a new id at every login).
+
+    Logins older than `max_age` (anyone's) are deleted on the way: they can no longer be used anyway."""
+    if max_age is not None:
+        session.execute(delete(LoginSession).where(LoginSession.created_at < _now() - max_age))
     token = secrets.token_urlsafe(32)
     session.add(LoginSession(id=token, user_id=user.id))
     session.commit()
@@ -82,16 +108,21 @@ def end_login(session: Session, token: str | None) -> None:
         session.commit()
 
 
-def user_for_login(session: Session, token: str) -> User | None:
-    """The active user behind a login session id."""
-    user = session.scalar(
-        select(User).join(LoginSession, LoginSession.user_id == User.id).where(
-            LoginSession.id == token, User.is_active.is_(True)
-        )
+def user_for_login(session: Session, token: str, max_age: timedelta | None = None) -> User | None:
+    """The active user behind a login session id, when the login is younger than `max_age`."""
+    query = select(User).join(LoginSession, LoginSession.user_id == User.id).where(
+        LoginSession.id == token, User.is_active.is_(True)
     )
+    if max_age is not None:
+        query = query.where(LoginSession.created_at >= _now() - max_age)
+    user = session.scalar(query)
     if user is not None:
         user.login_token = token
     return user
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def user_by_email(session: Session, email: str) -> User | None:

@@ -8,6 +8,8 @@ from flask import Flask
 def register_web(app: Flask) -> None:
     """Register every blueprint and the web-wide hooks."""
     from app.web import (
+        account,
+        admin,
         analysis,
         archimate,
         atp,
@@ -20,6 +22,7 @@ def register_web(app: Flask) -> None:
         engagements,
         exports,
         flows,
+        health,
         history,
         identity,
         matrices,
@@ -37,7 +40,7 @@ def register_web(app: Flask) -> None:
     register_error_handlers(app)
     register_templating(app)
     areas = (
-        *(auth, engagements, scenarios, catalog, flows, requirements, decisions, history),
+        *(health, auth, account, admin, engagements, scenarios, catalog, flows, requirements, decisions, history),
         *(matrices, capture, workbook, analysis, datasets, atp, routing, identity),
         archimate,
         exports,

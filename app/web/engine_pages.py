@@ -18,7 +18,7 @@ from app.web.render import render, wants_fragment
 def dispatch_run(run_id: int, execute: Callable[[Any, int], Any], *, background: bool, detail_endpoint: str):
     """Run small jobs in the request, large ones on the app's pool; then go to the run's page."""
     if background:
-        jobs(current_app).submit(f"run-{run_id}", lambda session, rid=run_id: execute(session, rid))
+        jobs(current_app).submit(f"run-{run_id}", execute, run_id)
     else:
         execute(db.session, run_id)
     target = url_for(detail_endpoint, run_id=run_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import logging
+
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -10,6 +12,8 @@ from app.extensions import db
 from app.services import transactions
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.web.render import wants_fragment
+
+_deny_log = logging.getLogger("throughline.auth")
 
 
 def _page(status: int, title: str, message: str):
@@ -31,7 +35,11 @@ def register_error_handlers(app: Flask) -> None:
             403: "Your role in this engagement does not allow this.",
             404: "There is nothing here, or you do not have access to it.",
             413: "The upload is larger than the server accepts.",
+            429: "Too many failed attempts. Wait a minute and try again.",
         }
+        if exc.code in (401, 403, 429):
+            _deny_log.warning("%s %s on %s %s from %s", exc.code, exc.name, request.method, request.path,
+                              request.remote_addr)
         return _page(exc.code or 500, exc.name, messages.get(exc.code or 0, exc.description or ""))
 
     @app.errorhandler(NotFound)
@@ -42,6 +50,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Forbidden)
     def _forbidden(exc: Forbidden):
         transactions.discard(db.session)
+        _deny_log.warning("403 on %s %s from %s: %s", request.method, request.path, request.remote_addr, exc)
         return _page(403, "Forbidden", str(exc))
 
     @app.errorhandler(Conflict)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from datetime import timedelta
+
 from flask import Flask, Response, request, session
 
 from app.extensions import db, login_manager
 from app.services import transactions
 
+auth_log = logging.getLogger("throughline.auth")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -44,7 +49,20 @@ def register_hooks(app: Flask) -> None:
     def _load_user(token: str):
         from app.services.accounts import user_for_login
 
-        return user_for_login(db.session, token)
+        # Idle timeout: the signed session cookie carries the time of the last request, which only the server
+        # can write; absolute timeout: the server-side login's creation time.
+        now = time.time()
+        seen = session.get("seen", 0)
+        if now - seen > app.config["SESSION_IDLE_MINUTES"] * 60:
+            auth_log.info("session ended: idle for over %s minutes", app.config["SESSION_IDLE_MINUTES"])
+            session.clear()
+            return None
+        user = user_for_login(db.session, token, timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]))
+        if user is None:
+            session.clear()
+        elif now - seen > 60:
+            session["seen"] = now  # at most once a minute, so most responses set no cookie
+        return user
 
     @login_manager.unauthorized_handler
     def _unauthorized():

@@ -19,7 +19,7 @@ Safety, in one place:
   uncompressed sizes (Python's zipfile never inflates an entry past its declared size) and encryption;
 - formulas are never evaluated: an XLSX cell holding a formula is reported, not read;
 - a cell longer than MAX_CELL_CHARS is reported, not kept;
-- on the way out, in CSV, text starting with = + - @, a tab or a carriage return is prefixed with one `'`,
+- on the way out, in CSV, text starting with = + - @ |, a tab or a carriage return is prefixed with one `'`,
   so a spreadsheet shows it as text instead of running it (formula injection); reading a CSV strips that
   quote again. In XLSX, text is a string cell (never a formula) holding the text exactly.
 """

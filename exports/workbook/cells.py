@@ -1,6 +1,6 @@
 """Cell values on the way out and back: formula-injection safety (neutralise / restore) and a value as written.
 
-CSV has no cell types, so in a CSV file text starting with = + - @, a tab or a carriage return is prefixed
+CSV has no cell types, so in a CSV file text starting with = + - @ |, a tab or a carriage return is prefixed
 with one `'` and a spreadsheet shows it as text instead of running it (formula injection); reading a CSV
 strips that quote again. An XLSX cell has a type: the workbook writes text as a string cell (never a formula,
 whatever it starts with) exactly as the user typed it (`guard=False`), marked "quote prefix" so that a
@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-DANGEROUS_FIRST = frozenset("=+-@\t\r")
+DANGEROUS_FIRST = frozenset("=+-@|\t\r")
 _QUOTE = "'"
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -31,7 +31,7 @@ def neutralise(text: str) -> str:
 
 
 def restore(text: str) -> str:
-    """A cell's text as imported: one leading `'` before = + - @ tab CR (or another `'`) is removed."""
+    """A cell's text as imported: one leading `'` before = + - @ | tab CR (or another `'`) is removed."""
     return text[1:] if _strippable(text) else text
 
 

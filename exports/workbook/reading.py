@@ -13,6 +13,7 @@ import zipfile
 from pathlib import PurePosixPath
 from typing import Any
 
+from exports.archive_guard import ArchiveLimits, ArchiveRefused, check_archive
 from exports.workbook.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_UNCOMPRESSED_BYTES, MAX_ZIP_ENTRIES
 from exports.workbook.parsed import ParsedWorkbook, Problem, Sheet, WorkbookError, _ExcelError, _Formula
 from exports.workbook.rows import _read_rows
@@ -47,11 +48,10 @@ def read_workbook(data: bytes, filename: str | None = None) -> ParsedWorkbook:
             "(to send one CSV file, put it in a .zip and name it after its sheet, e.g. systems.csv)."
         )
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise WorkbookError(f"{label} is damaged: it is not a readable .xlsx or .zip file.") from None
-    _check_archive(infos)
+        infos = check_archive(data, ArchiveLimits(MAX_ZIP_ENTRIES, MAX_UNCOMPRESSED_BYTES), label)
+    except ArchiveRefused as refused:
+        raise WorkbookError(str(refused)) from None
+    archive = zipfile.ZipFile(io.BytesIO(data))
     names = {info.filename for info in infos}
     problems: list[Problem] = []
     if "xl/workbook.xml" in names:
@@ -69,23 +69,6 @@ def read_workbook(data: bytes, filename: str | None = None) -> ParsedWorkbook:
             ]
         )
     return ParsedWorkbook(fmt, sheets, problems)
-
-
-def _check_archive(infos: list[zipfile.ZipInfo]) -> None:
-    if len(infos) > MAX_ZIP_ENTRIES:
-        raise WorkbookError(f"The file holds {len(infos)} entries; at most {MAX_ZIP_ENTRIES} are accepted.")
-    total = 0
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise WorkbookError("The file is encrypted; remove the password and try again.")
-        if info.file_size < 0 or info.compress_size < 0:
-            raise WorkbookError("The file is damaged.")
-        total += info.file_size
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise WorkbookError(
-            f"The file unpacks to {total // (1024 * 1024)} MB; at most "
-            f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB are accepted."
-        )
 
 
 def _resolve_sheet(title: str, problems: list[Problem], seen: dict[str, str], what: str) -> SheetSpec | None:

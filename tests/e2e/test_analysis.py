@@ -1,4 +1,4 @@
-"""Analysis in a real browser: the embedded SVG diagram loads under the page's CSP and its nodes link out;
+"""Analysis in a real browser: the inlined SVG diagram loads under the page's CSP and its nodes link out;
 a freshness cell loads its path; a rule switch saves in place."""
 
 from __future__ import annotations
@@ -25,22 +25,19 @@ def test_the_landscape_diagram_is_embedded_and_its_nodes_open_the_system(chromiu
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.goto(f"{live_app['url']}/e/{live_app['engagement_id']}/analysis")
     expect(page.get_by_role("heading", name="Findings", exact=True)).to_be_visible()
-    frame_element = page.locator("object.diagram-frame")
-    expect(frame_element).to_be_visible()
-    page.wait_for_load_state("load")
-    frame = next((f for f in page.frames if "diagram.svg" in f.url), None)
-    assert frame is not None, f"the SVG did not load into the <object>: {[f.url for f in page.frames]} {errors}"
-    frame.wait_for_selector("g.node")
-    box = frame_element.bounding_box()
+    svg = page.locator(".diagram-frame > svg")
+    expect(svg).to_be_visible()
+    expect(svg.locator("g.node").first).to_be_attached()
+    box = svg.bounding_box()
     assert box["width"] > 300 and box["height"] > 200, box
     _shot(page, "analysis-overview")
     assert not [e for e in errors if "Content Security Policy" in e or "X-Frame-Options" in e], errors
-    frame.locator("g.node a", has_text="Pricefx").first.click()
+    svg.locator("g.node a", has_text="Pricefx").first.click()
     page.wait_for_url("**/systems/*")
     expect(page.get_by_role("heading", name="Pricefx")).to_be_visible()
     page.get_by_role("link", name="Impact").click()
     expect(page.get_by_role("heading", name="Impact", exact=True)).to_be_visible()
-    expect(page.locator("object.diagram-frame")).to_be_visible()
+    expect(page.locator(".diagram-frame > svg")).to_be_visible()
     _shot(page, "analysis-impact")
 
 
@@ -54,7 +51,7 @@ def test_a_freshness_cell_loads_its_path_and_a_rule_switch_saves(chromium, live_
     detail = page.locator("#fresh-detail")
     expect(detail).to_contain_text("Inventory on Web")
     expect(detail.locator("table.hops")).to_be_visible()
-    expect(detail.locator("object.diagram-frame")).to_be_visible()
+    expect(detail.locator(".diagram-frame > svg")).to_be_visible()
     _shot(page, "analysis-freshness")
 
     page.goto(f"{base}/rules")

@@ -205,7 +205,7 @@ def release(db) -> None:
 def fetch_columns(db, con, table: str, expressions: Sequence[str]) -> dict[str, Any]:
     """The expressions over a Splink output table as numpy arrays, ordered by pair on Spark (partitions return
     rows in any order; DuckDB returns them in the order scored)."""
-    sql = f"select {', '.join(expressions)} from {table}"  # noqa: S608 - our own names, no user text
+    sql = f"select {', '.join(expressions)} from {table}"  # noqa: S608 - our own names, no user text # nosec B608
     if getattr(db, "spark", None) is None:
         return con.sql(sql).fetchnumpy()
     arrow = db.spark.sql(f"{sql} order by unique_id_l, unique_id_r").toArrow()
@@ -215,5 +215,5 @@ def fetch_columns(db, con, table: str, expressions: Sequence[str]) -> dict[str, 
 def table_columns(db, con, table: str) -> set[str]:
     """The column names of a Splink output table."""
     if getattr(db, "spark", None) is None:
-        return set(con.sql(f"select * from {table} limit 0").columns)  # noqa: S608 - our own names, no user text
+        return set(con.sql(f"select * from {table} limit 0").columns)  # noqa: S608 - our own names, no user text # nosec B608
     return set(db.spark.table(table).columns)

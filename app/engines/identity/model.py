@@ -82,12 +82,12 @@ def _rule_sql(rule: tuple[str, ...]):
 def _rule_comparisons(con, table: str, rule: tuple[str, ...]) -> int:
     """How many pairs a blocking rule generates on the table (dedupe: n·(n-1)/2 per block)."""
     if rule == SWAPPED:
-        sql = (f"with g as (select first_name f, last_name s, count(*) c from {table} where first_name is not null "  # noqa: S608 - our own names, no user text
+        sql = (f"with g as (select first_name f, last_name s, count(*) c from {table} where first_name is not null "  # noqa: S608 - our own names, no user text # nosec B608
                f"and last_name is not null and first_name <> last_name group by 1, 2) "
                f"select coalesce(sum(a.c * b.c), 0) / 2 from g a join g b on a.f = b.s and a.s = b.f")
     else:
         present = " and ".join(f"{c} is not null" for c in rule)
-        sql = (f"select coalesce(sum(c * (c - 1) / 2), 0) from (select count(*) c from {table} where {present} "  # noqa: S608 - our own names, no user text
+        sql = (f"select coalesce(sum(c * (c - 1) / 2), 0) from (select count(*) c from {table} where {present} "  # noqa: S608 - our own names, no user text # nosec B608
                f"group by {', '.join(rule)})")
     return int(con.sql(sql).fetchall()[0][0])
 

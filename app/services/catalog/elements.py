@@ -8,7 +8,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.services.catalog.fields import KINDS, Kind, apply, clean, snapshot
+from app.services.catalog.fields import KINDS, Kind, apply, clean, same_snapshot, snapshot
 from app.services.catalog.scenario_refs import forget_references_to, own_values_of
 from app.services.errors import Conflict, NotFound, ValidationError
 from models import (
@@ -96,7 +96,7 @@ def save_element(
     apply(element, spec, values)
     derive_name(element, spec)
     after = snapshot(element, spec)
-    if not creating and after == before:
+    if not creating and same_snapshot(spec, before, after):
         return element  # a save that changes nothing records nothing
     if not creating:
         element.version += 1

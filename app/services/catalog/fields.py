@@ -312,6 +312,16 @@ def snapshot(element: Element, spec: Kind | None = None, ref=None) -> dict[str, 
     return out
 
 
+def same_snapshot(spec: Kind, a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    """Whether two snapshots hold the same values, lists of references and tags compared as sets."""
+    if a is None or b is None:
+        return a is b
+    unordered = {f.name for f in spec.fields if f.type in ("refs", "tags", "participants")}
+    return a.keys() == b.keys() and all(
+        sorted(a[k] or [], key=repr) == sorted(b[k] or [], key=repr) if k in unordered else a[k] == b[k] for k in a
+    )
+
+
 def snapshot_loaders(spec: Kind) -> list:
     """Loader options for everything snapshot() touches, so a list of elements costs a few IN queries."""
     from sqlalchemy.orm import selectinload

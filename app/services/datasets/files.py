@@ -14,9 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from app.services.errors import ValidationError
+from exports.archive_guard import ArchiveLimits, ArchiveRefused, check_archive
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 DELIMITERS = (",", ";", "\t")
+
+
+# An extract may be large (hundreds of thousands of rows), but never a ZIP bomb: see exports.archive_guard.
+XLSX_LIMITS = ArchiveLimits(max_entries=200, max_uncompressed=1024 * 1024 * 1024, max_ratio=200)
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,10 @@ def _read_csv(data: bytes, filename: str) -> RawTable:
 
 
 def _read_xlsx(data: bytes, filename: str, kind: str) -> RawTable:
+    try:
+        check_archive(data, XLSX_LIMITS, filename or "The file")
+    except ArchiveRefused as refused:
+        raise ValidationError({"file": str(refused)}) from None
     from openpyxl import load_workbook
 
     try:

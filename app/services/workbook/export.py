@@ -355,7 +355,7 @@ GENERAL_HELP = [
     "Importing updates what matches (by name, ref, or for flows by source, target, entities, pattern and via) "
     "and creates the rest; it never deletes. A dry run shows the changes first; an import with any error saves "
     "nothing. Formulas are not evaluated: paste values. In this .xlsx, text is kept exactly as typed (text "
-    "cells are never formulas); in the CSV files, text starting with = + - @ is written with a leading ' so "
+    "cells are never formulas); in the CSV files, text starting with = + - @ | is written with a leading ' so "
     "spreadsheets do not run it, and the import removes that quote.",
 ]
 

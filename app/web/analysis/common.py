@@ -1,9 +1,9 @@
-"""What every analysis page shares: the scenario picked, template helpers, and the CSP that lets a page
-embed its diagrams with `<object>` (the app's default policy has `object-src 'none'`)."""
+"""What every analysis page shares: the scenario picked and template helpers. Pages keep the app's CSP
+(`object-src 'none'`): diagrams are inlined SVG (see app.web.analysis.diagram)."""
 
 from __future__ import annotations
 
-from flask import Response, abort, g, request, url_for
+from flask import abort, g, request, url_for
 
 from app.extensions import db
 from app.graph.units import format_duration
@@ -11,13 +11,8 @@ from app.services.analysis import scenario as analysis
 from app.services.scenarios import list_scenarios
 from app.web.analysis import bp
 from app.web.crud import endpoint
-from app.web.hooks import CSP
 from models import Scenario
 
-# Same policy as every page, except that same-origin <object> embeds (our SVG diagrams) are allowed.
-PAGE_CSP = CSP.replace("object-src 'none'", "object-src 'self'")
-if PAGE_CSP == CSP:
-    raise RuntimeError("the app's CSP changed: review how analysis pages embed diagrams")
 # Where each kind of id a finding or impact lists has its detail page.
 OBJECT_KINDS = {"systems": "system", "flows": "flow", "entities": "entity", "channels": "channel",
                 "requirements": "requirement", "decisions": "decision", "ownerships": "ownership"}
@@ -66,11 +61,3 @@ def link_prefix() -> str:
 @bp.context_processor
 def _helpers() -> dict:
     return {"detail_url": detail_url, "duration": format_duration, "OBJECT_KINDS": OBJECT_KINDS}
-
-
-@bp.after_request
-def _embed_policy(response: Response) -> Response:
-    # Runs before the app-wide hook, which only sets a CSP where none is set yet.
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-    return response

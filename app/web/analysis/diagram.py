@@ -3,13 +3,15 @@
 SVG and PNG are drawn from the diagram's remembered layout (app.services.analysis.diagram_layout); the DOT and
 Mermaid sources are the diagram itself, free of positions.
 
-Pages embed the SVG with `<object>` so that its node links work (an `<img>` would be inert); the SVG response
-carries its own CSP (no scripts, no loads, framed by our pages only). When Graphviz fails, an embed
-(`embed=1`) gets a small SVG saying why with a link to the DOT source, and a download gets an error page.
+Pages load the SVG after the page with htmx (`embed=1&inline=1`) and inline it, so its node links work under the
+page's own CSP (`object-src 'none'`; an `<img>` would be inert); Graphviz's output is checked inert when drawn. The
+SVG document itself carries its own CSP (no scripts, no loads). When Graphviz fails, an embed (`embed=1`) gets a
+small SVG saying why with a link to the DOT source, and a download gets an error page.
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
 from xml.sax.saxutils import escape, quoteattr
 
@@ -58,10 +60,16 @@ def diagram(fmt: str):
     except DiagramError as exc:
         dot_url = url_for("analysis.diagram_dot", **{k: v for k, v in request.args.items() if k in PARAMS})
         if request.args.get("embed") and fmt == "svg":
+            if request.args.get("inline"):
+                return Response(_inline(_error_svg(str(exc), dot_url)), mimetype="text/html",
+                                headers={"X-Diagram-Error": "1"})
             return Response(_error_svg(str(exc), dot_url), mimetype="image/svg+xml", headers={
                 "Content-Security-Policy": SVG_CSP, "X-Diagram-Error": "1"})
         page = render_template("analysis/diagram_error.html", message=str(exc), dot_url=dot_url)
         return page, 422
+    if fmt == "svg" and request.args.get("inline"):
+        # A fragment of the page: the page's own CSP applies (the app-wide hook sets it).
+        return Response(_inline(data.decode("utf-8")), mimetype="text/html")
     if request.args.get("download"):
         headers["Content-Disposition"] = f'attachment; filename="{drawing.diagram.filename(fmt)}"'
     return Response(data, mimetype=svc.MEDIA_TYPES[fmt], headers=headers)
@@ -69,6 +77,14 @@ def diagram(fmt: str):
 
 for _fmt in svc.FORMATS:
     bp.add_url_rule(f"/analysis/diagram.{_fmt}", f"diagram_{_fmt}", diagram, defaults={"fmt": _fmt})
+
+
+_PROLOGUE = re.compile(r"\A\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>]*>\s*)?(<!--.*?-->\s*)*", re.S)
+
+
+def _inline(svg: str) -> str:
+    """The SVG element alone (no XML prologue, doctype or leading comments), to be placed inside an HTML page."""
+    return _PROLOGUE.sub("", svg, count=1)
 
 
 def _error_svg(message: str, dot_url: str) -> str:

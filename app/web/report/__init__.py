@@ -82,7 +82,7 @@ def start():
     if current_app.config["REPORT_INLINE"]:
         svc.execute_job(db.session, job.id)
     else:
-        jobs(current_app).submit(f"report-{job.id}", lambda session, jid=job.id: svc.execute_job(session, jid))
+        jobs(current_app).submit(f"report-{job.id}", svc.execute_job, job.id)
     target = url_for("report.job", job_id=job.id)
     if wants_fragment():
         return "", 204, {"HX-Redirect": target}

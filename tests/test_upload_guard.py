@@ -1,0 +1,57 @@
+"""Every uploaded archive passes one guard before parsing: a ZIP bomb is refused from its directory alone."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from app.services.datasets.files import read_table
+from app.services.errors import ValidationError
+from exports.archive_guard import ArchiveLimits, ArchiveRefused, check_archive
+from exports.workbook import WorkbookError, read_workbook
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in entries.items():
+            archive.writestr(name, body)
+    return buffer.getvalue()
+
+
+def _bomb() -> bytes:
+    # 24 MB of one repeated byte stores in about 24 KB: a ratio no real workbook part reaches.
+    return _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+                 "xl/worksheets/sheet1.xml": b" " * (24 * 1024 * 1024)})
+
+
+def test_a_dataset_upload_that_is_a_zip_bomb_is_refused_on_the_file_field_before_parsing():
+    with pytest.raises(ValidationError) as refused:
+        read_table(_bomb(), "stock.xlsx", "inventory")
+    message = str(refused.value)
+    assert "ZIP bomb" in message and "xl/worksheets/sheet1.xml" in message
+
+
+def test_a_workbook_import_that_is_a_zip_bomb_is_refused_by_the_same_guard():
+    with pytest.raises(WorkbookError, match="ZIP bomb"):
+        read_workbook(_bomb(), "landscape.xlsx")
+
+
+def test_an_archive_declaring_more_than_the_total_limit_is_refused_with_its_size():
+    data = _zip({f"part{i}.xml": bytes(range(256)) * 4096 for i in range(3)})  # 1 MB each, barely compressible
+    with pytest.raises(ArchiveRefused, match="unpacks to 3 MB; at most 2 MB"):
+        check_archive(data, ArchiveLimits(max_uncompressed=2 * 1024 * 1024))
+
+
+def test_too_many_entries_and_damaged_files_are_refused():
+    with pytest.raises(ArchiveRefused, match="holds 6 entries; at most 5"):
+        check_archive(_zip({f"{i}.csv": b"a" for i in range(6)}), ArchiveLimits(max_entries=5))
+    with pytest.raises(ArchiveRefused, match="damaged"):
+        check_archive(b"PK\x03\x04 not really a zip")
+
+
+def test_an_ordinary_archive_passes_and_lists_its_entries():
+    infos = check_archive(_zip({"systems.csv": b"name\nSAP\n", "flows.csv": b"source,target\n"}))
+    assert sorted(i.filename for i in infos) == ["flows.csv", "systems.csv"]
