@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
+from importlib import import_module
 from typing import Any
 
 from flask import Flask
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 KEY = "throughline.jobs"
 QUEUE = "throughline"
-WORKER_TASK = "app.cli.queue_worker.run_task"  # by name: the worker side builds the app, a layer above this one
+WORKER_TASK = "app.jobs.run_task"  # by name: RQ imports it in the worker (`flask worker`, inside the app context)
 log = logging.getLogger(__name__)
 
 
@@ -58,6 +59,21 @@ def task_path(work: Callable[..., object]) -> str:
     if not name or "<" in name or "." in name:
         raise ValueError(f"Queued work must be a module-level function, not {work!r}.")
     return f"{work.__module__}:{name}"
+
+
+def run_task(path: str, args: list[Any]) -> None:
+    """What a queue worker runs: the function at `module:function` as work(session, *args), in the worker's app
+    context; errors propagate so RQ keeps the job as failed."""
+    from app.extensions import db
+
+    module, name = path.split(":")
+    work = getattr(import_module(module), name)
+    with Session(db.engine) as session:
+        try:
+            work(session, *args)
+        except Exception:
+            log.exception("Queued job %s%r failed", path, tuple(args))
+            raise
 
 
 @cache

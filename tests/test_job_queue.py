@@ -9,8 +9,7 @@ import time
 
 import pytest
 
-from app.cli.queue_worker import run_task
-from app.jobs import jobs, task_path
+from app.jobs import jobs, run_task, task_path
 from app.services.analysis.scenario import find_scenario
 from app.services.engines import runs as engine_runs
 from models import EngineRun
@@ -51,7 +50,7 @@ def test_a_queued_run_waits_in_redis_until_a_worker_runs_it_with_its_own_app(app
 
     assert jobs(app).submit(f"run-{run_id}", engine_runs.execute_run, run_id) is None
     queue = Queue("throughline", connection=Redis.from_url(redis_url))
-    assert queue.count == 1 and queue.jobs[0].func_name == "app.cli.queue_worker.run_task"
+    assert queue.count == 1 and queue.jobs[0].func_name == "app.jobs.run_task"
     assert queue.jobs[0].args == ("app.services.engines.runs:execute_run", [run_id])
     session.commit()
     assert session.get(EngineRun, run_id).status == "queued"

@@ -1,19 +1,12 @@
-"""`flask --app app worker` (`make worker`): an RQ worker serving the job queue inside this app, and the task it
-runs for each queued job (the named function with a database session of its own)."""
+"""`flask --app app worker` (`make worker`): an RQ worker serving the job queue inside this app; each job runs
+app.jobs.run_task."""
 
 from __future__ import annotations
 
-import logging
-from importlib import import_module
-from typing import Any
-
 import click
 from flask.cli import with_appcontext
-from sqlalchemy.orm import Session
 
 from app.jobs import QUEUE
-
-log = logging.getLogger(__name__)
 
 
 @click.command("worker")
@@ -31,17 +24,3 @@ def worker_command(burst: bool) -> None:
     connection = Redis.from_url(url)
     # SimpleWorker runs jobs in this process, inside the app context: no fork sharing database connections.
     SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)
-
-
-def run_task(path: str, args: list[Any]) -> None:
-    """Run the function at `module:function` as work(session, *args); errors propagate so RQ keeps the job failed."""
-    from app.extensions import db
-
-    module, name = path.split(":")
-    work = getattr(import_module(module), name)
-    with Session(db.engine) as session:
-        try:
-            work(session, *args)
-        except Exception:
-            log.exception("Queued job %s%r failed", path, tuple(args))
-            raise

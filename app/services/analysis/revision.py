@@ -34,7 +34,7 @@ _EVERY = object()  # "every engagement": a statement whose rows cannot be told
 
 ENGAGEMENTS = Engagement.__table__
 # Rows that no analysis reads and that belong to no engagement.
-UNRELATED_TABLES = frozenset({"users", "login_sessions"})
+UNRELATED_TABLES = frozenset({"users", "login_sessions", "account_tokens"})
 # A row without an engagement_id reaches its engagement through the first of these columns it has.
 PARENT_COLUMNS = (("scenario_id", "scenarios"), ("element_id", "elements"), ("flow_id", "elements"),
                   ("decision_id", "elements"), ("dataset_id", "datasets"))
