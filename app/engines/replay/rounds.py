@@ -8,15 +8,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engines.atp import (
-    DAY,
     PICKUP,
     Compiled,
     Locations,
     Rules,
     Stock,
+    arriving,
     channel_key,
     compile_rules,
     fence_caps,
+    held,
     resolve_safety,
 )
 from app.engines.replay.model import OK, OVERSOLD, PHANTOM, REFUSED, LineOutcomes, OrderLines, Receipts, ReplayResult
@@ -51,7 +52,9 @@ class _Dense:
     on_hand: np.ndarray
     allocated: np.ndarray
     safety_qty: np.ndarray
-    safety_pct: np.ndarray | None
+    safety_pct: np.ndarray | None  # p4 (0.0001 %), −1 where a quantity
+    threshold_qty: np.ndarray
+    threshold_pct: np.ndarray | None
     in_transit: np.ndarray
     eta: np.ndarray
 
@@ -67,9 +70,11 @@ def _dense(stock: Stock, comp: Compiled, used: np.ndarray, position: np.ndarray,
         return out
 
     dataset_safety = spread(stock.safety_stock, -1)
-    qty, pct = resolve_safety(comp, np.repeat(used, n_nodes).reshape(shape),
-                              np.tile(np.arange(n_nodes), len(used)).reshape(shape), dataset_safety)
-    return _Dense(spread(stock.on_hand, 0), spread(stock.allocated, 0), qty, pct,
+    sku_index = np.repeat(used, n_nodes).reshape(shape)
+    node_index = np.tile(np.arange(n_nodes), len(used)).reshape(shape)
+    qty, pct = resolve_safety(comp, sku_index, node_index, dataset_safety)
+    t_qty, t_pct = comp.node_threshold.resolve(sku_index, node_index)
+    return _Dense(spread(stock.on_hand, 0), spread(stock.allocated, 0), qty, pct, t_qty, t_pct,
                   spread(stock.in_transit, 0), spread(stock.eta, np.iinfo(np.int64).min))
 
 
@@ -117,9 +122,11 @@ def _run(stock, locations, comp, orders, line_channel, receipts, lag, progress) 
     r = _RoundArrays(by_rank, ev_sku, ev_time, ev_kind, ev_ref, seen, starts, lag, comp, orders, line_channel,
                      n_nodes)
     r.receipts_in_round = np.add.reduceat((r.kind == 0).astype(np.int64), bounds[:-1]) > 0
-    fixed = dense.allocated + comp.threshold[None, :]
+    fixed = dense.allocated.copy()
     if dense.safety_pct is None:
         fixed = fixed + dense.safety_qty
+    if dense.threshold_pct is None:
+        fixed = fixed + dense.threshold_qty
     step = max(1, (len(bounds) - 1) // 50)
     for k in range(len(bounds) - 1):
         a, b = bounds[k], bounds[k + 1]
@@ -183,17 +190,15 @@ def _orders_round(sel, r: _RoundArrays, history, current, dense, fixed, comp, st
     both = np.concatenate([then, now])  # one ATP computation for the stale and the true view
     atp = both - np.concatenate([fixed[s], fixed[s]])
     if dense.safety_pct is not None:
-        pct = dense.safety_pct[s]
-        by_percent = np.ceil(np.maximum(both, 0) * np.nan_to_num(np.concatenate([pct, pct])) / 100.0)
-        atp = atp - np.where(np.isnan(np.concatenate([pct, pct])), np.concatenate([dense.safety_qty[s]] * 2),
-                             by_percent.astype(np.int64))
+        atp = atp - held(np.concatenate([dense.safety_qty[s]] * 2), np.concatenate([dense.safety_pct[s]] * 2), both)
+    if dense.threshold_pct is not None:
+        atp = atp - held(np.concatenate([dense.threshold_qty[s]] * 2), np.concatenate([dense.threshold_pct[s]] * 2),
+                         both)
     rules = comp.rules
     if rules.in_transit:
         as_of = np.concatenate([r.lagged[sel], r.time[sel]])
         eta, transit = np.concatenate([dense.eta[s]] * 2), np.concatenate([dense.in_transit[s]] * 2)
-        arriving = np.where((eta != np.iinfo(np.int64).min) & (eta <= as_of + rules.in_transit_horizon_days * DAY),
-                            transit, 0)
-        atp = atp + np.floor(arriving * (1.0 - rules.in_transit_discount_percent / 100.0) + 1e-9).astype(np.int64)
+        atp = atp + arriving(comp, transit, eta, as_of)
     if not rules.backorders:
         atp = np.maximum(atp, 0)
     n = len(s)

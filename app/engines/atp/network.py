@@ -1,0 +1,147 @@
+"""Network ATP per SKU × channel: node sums over eligible nodes (within a channel's distribution group), less
+the network-level deductions (brokering queue, network reservations, online threshold), then segments and
+ring-fences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.engines.atp.compile import P4, Compiled, compile_rules, held, to_p4
+from app.engines.atp.model import SHIP, Locations, Rules, Stock
+from app.engines.atp.node import fence_caps, node_atp, reservations_held
+
+
+@dataclass(frozen=True, eq=False)
+class AtpResult:
+    """Network ATP per SKU × channel, with the per-node figures behind it."""
+
+    channels: tuple[str, ...]
+    skus: np.ndarray  # (S,)
+    node_atp: np.ndarray  # (R,) aligned with the stock rows
+    eligible_sum: np.ndarray  # (S, C): Σ node ATP over the channel's eligible nodes (any fulfilment)
+    network: np.ndarray  # (S, C): what the channel may promise (after deductions, segments and fences)
+    ship: np.ndarray  # (S, C): the same for ship orders only
+    pool: np.ndarray  # (S,): Σ node ATP over nodes that sell to some channel, less network deductions
+    reserved: np.ndarray  # (S, C): ring-fenced quantity (zero in a shared pool)
+    compiled: Compiled = field(repr=False)
+    deducted: np.ndarray | None = None  # (S,): brokering queue + unexpired network reservations
+    online_held: np.ndarray | None = None  # (S, C): the online threshold held back
+    segments: tuple[str, ...] = ()
+    segment_reserved: np.ndarray | None = None  # (S, G)
+    segment_atp: np.ndarray | None = None  # (S, G): what the segment's customers may promise
+    regions: tuple[str, ...] = ()
+    region_network: np.ndarray | None = None  # (regions, S, C)
+
+
+def _sums(comp: Compiled, stock: Stock, weights: np.ndarray, table: np.ndarray,
+          group_rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    n_skus, n_channels = len(stock.skus), len(comp.channels)
+    any_sum = np.zeros((n_skus, n_channels), np.int64)
+    ship = np.zeros((n_skus, n_channels), np.int64)
+    for c in range(n_channels):
+        any_rows, ship_rows = comp.any_eligible[c][stock.node], comp.eligible[c, SHIP][stock.node]
+        if group_rows is not None and (table[c] >= 0).any():
+            group = table[c][group_rows]
+            inside = (group < 0) | comp.group_nodes[np.maximum(group, 0), stock.node]
+            any_rows, ship_rows = any_rows & inside, ship_rows & inside
+        # bincount sums float64: exact for any realistic stock level
+        any_sum[:, c] = np.bincount(stock.sku, weights * any_rows, minlength=n_skus)
+        ship[:, c] = np.bincount(stock.sku, weights * ship_rows, minlength=n_skus)
+    return any_sum, ship
+
+
+def _segments(comp: Compiled, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(reserved (S, G) in list order, never beyond what is left; the shared rest (S,))."""
+    segs = comp.rules.segments
+    names = [name for name, _ in comp.rules.sku_groups]
+    remaining = np.maximum(pool, 0)
+    reserved = np.zeros((len(pool), len(segs)), np.int64)
+    for g, seg in enumerate(segs):
+        if seg.quantity is not None:
+            want = np.full_like(remaining, seg.quantity)
+        else:  # a percentage of the pool, rounded down
+            want = np.maximum(pool, 0) * to_p4(seg.percent) // P4
+        if seg.sku_group is not None:
+            want = np.where(comp.sku_group == names.index(seg.sku_group), want, 0)
+        reserved[:, g] = np.minimum(want, remaining)
+        remaining = remaining - reserved[:, g]
+    return reserved, remaining
+
+
+def _promise(comp: Compiled, eligible: np.ndarray, ship: np.ndarray, pool: np.ndarray, deducted: np.ndarray):
+    """(network, ship, fence reserved, online held, segment reserved, segment ATP) for one region's sums."""
+    rules = comp.rules
+    eligible, ship = eligible - deducted[:, None], ship - deducted[:, None]
+    online = np.zeros_like(eligible)
+    if comp.online.sku_rule.any() and comp.online_channels.any():
+        rule = comp.online.sku_rule[:, None] & comp.online_channels[None, :]
+        base = np.maximum(eligible, 0)
+        amount = held(comp.online.qty_sku[:, None], comp.online.p4_sku[:, None], base)
+        online = np.where(rule, amount, 0)
+        eligible, ship = eligible - online, ship - online
+    if not rules.backorders:
+        eligible, ship = np.maximum(eligible, 0), np.maximum(ship, 0)
+    n_skus, n_channels = eligible.shape
+    seg_reserved = np.zeros((n_skus, len(rules.segments)), np.int64)
+    shared = pool
+    if rules.segments:
+        seg_reserved, shared = _segments(comp, pool)
+    fence_reserved = np.zeros_like(eligible)
+    if not rules.segments and not comp.fenced:
+        return eligible, ship, fence_reserved, online, seg_reserved, seg_reserved
+    shared_cap = np.broadcast_to(np.maximum(shared, 0)[:, None], eligible.shape)
+    if comp.fenced:
+        shared_cap, fence_reserved = fence_caps(comp, eligible, shared)
+    cap = shared_cap
+    if rules.segments:
+        own = np.zeros_like(eligible)
+        only = np.zeros(n_channels, bool)
+        for g, seg in enumerate(rules.segments):
+            for name in seg.channels:
+                c = comp.channels.index(name)
+                own[:, c] += seg_reserved[:, g]
+                only[c] |= seg.consumption == "segment_only"
+        cap = own + np.where(only[None, :], 0, shared_cap)
+    first = np.array([s.consumption == "segment_first" for s in rules.segments], bool)
+    seg_atp = seg_reserved + np.where(first[None, :], np.maximum(shared, 0)[:, None], 0)
+    return (np.minimum(eligible, cap), np.minimum(ship, cap), fence_reserved, online, seg_reserved, seg_atp)
+
+
+def network_atp(stock: Stock, locations: Locations, rules: Rules, as_of: int = 0,
+                extra_channels: Iterable[str] = ()) -> AtpResult:
+    """ATP for every SKU × channel and every node, at `as_of` (seconds since the epoch: in-transit ETAs and
+    reservation expiry are judged against it)."""
+    comp = compile_rules(rules, locations, stock.skus, extra_channels)
+    at_node, at_network = reservations_held(comp, stock, locations, as_of)
+    atp = node_atp(comp, stock, as_of, at_node)
+    n_skus = len(stock.skus)
+    deducted = at_network
+    if rules.brokering_queue:
+        position = {name: i for i, name in enumerate(stock.skus.tolist())}
+        for name, units in rules.brokering_queue:
+            if name in position:
+                deducted[position[name]] += units
+    weights = atp.astype(np.float64)
+    group_rows = None
+    if rules.group_assignments:
+        group_rows = np.where(comp.sku_group < 0, len(rules.sku_groups), comp.sku_group)[stock.sku]
+    eligible, ship = _sums(comp, stock, weights, comp.group_table[0], group_rows)
+    pool = np.bincount(stock.sku, weights * comp.pool_nodes[stock.node], minlength=n_skus).astype(np.int64)
+    pool = pool - deducted
+    if not rules.backorders:
+        pool = np.maximum(pool, 0)
+    network, ship_atp, reserved, online, seg_reserved, seg_atp = _promise(comp, eligible, ship, pool, deducted)
+    region_network = None
+    if rules.regions:
+        region_network = np.zeros((len(rules.regions), n_skus, len(comp.channels)), np.int64)
+        for r in range(len(rules.regions)):
+            r_eligible, r_ship = _sums(comp, stock, weights, comp.group_table[1 + r], group_rows)
+            region_network[r] = _promise(comp, r_eligible, r_ship, pool, deducted)[0]
+    return AtpResult(
+        comp.channels, stock.skus, atp, eligible, network, ship_atp, pool, reserved, comp,
+        deducted=deducted, online_held=online, segments=tuple(s.name for s in rules.segments),
+        segment_reserved=seg_reserved, segment_atp=seg_atp, regions=rules.regions, region_network=region_network,
+    )
