@@ -162,8 +162,8 @@ def _groups(rules: Rules, locations: Locations, channels: list[str]) -> tuple[np
         nodes[i] = np.isin(locations.types, list(d.location_types)) | np.isin(locations.ids, list(d.locations))
     sku_names = [name for name, _ in rules.sku_groups]
     table = np.full((1 + len(rules.regions), len(channels), len(sku_names) + 1), -1, np.int32)
-    # Least specific first, so a SKU-group or region assignment overwrites the "any" one.
-    ordered = sorted(rules.group_assignments, key=lambda a: (a.region is not None, a.sku_group is not None))
+    # Least specific first, so later ones overwrite: any › region › SKU group › SKU group in the region.
+    ordered = sorted(rules.group_assignments, key=lambda a: (a.sku_group is not None, a.region is not None))
     for a in ordered:
         c, d = channels.index(channel_key(a.channel)), names.index(a.group)
         cols = slice(None) if a.sku_group is None else sku_names.index(a.sku_group)
