@@ -27,6 +27,17 @@ def to_p4(percent: float | None) -> int:
     return -1 if percent is None else int(round(percent * 10_000))
 
 
+def held_code(code: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Units held back for a Levels code: the quantity (code ≥ 0), or −code − 1 in p4 of the base rounded up."""
+    percent_rows = np.flatnonzero(code < 0)
+    if not len(percent_rows):
+        return code
+    out = code.copy()
+    p4 = -code[percent_rows] - 1
+    out[percent_rows] = (np.maximum(base[percent_rows], 0) * p4 + (P4 - 1)) // P4
+    return out
+
+
 def held(qty: np.ndarray, p4: np.ndarray | None, base: np.ndarray) -> np.ndarray:
     """Units held back: the quantity, or the percentage of the (non-negative) base rounded up."""
     if p4 is None:
@@ -50,6 +61,19 @@ class Levels:
         """True when some level is a percentage."""
         return bool((self.p4_node >= 0).any() or (self.p4_sku[self.sku_rule] >= 0).any())
 
+    @property
+    def empty(self) -> bool:
+        """True when nothing is held back at any level."""
+        return not self.sku_rule.any() and not self.qty_node.any() and not (self.p4_node >= 0).any()
+
+    def resolve_code(self, sku: np.ndarray, node: np.ndarray) -> np.ndarray:
+        """One int64 per row: the quantity, or −(p4 + 1) for a percentage (one gather instead of two)."""
+        node_code = np.where(self.p4_node >= 0, -self.p4_node - 1, self.qty_node)
+        if not self.sku_rule.any():
+            return node_code[node]
+        sku_code = np.where(self.p4_sku >= 0, -self.p4_sku - 1, self.qty_sku)
+        return np.where(self.sku_rule[sku], sku_code[sku], node_code[node])
+
     def resolve(self, sku: np.ndarray, node: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(quantity, p4 or None) for broadcastable SKU and node indexes."""
         if self.sku_rule.any():
@@ -62,18 +86,43 @@ class Levels:
         return qty, p4
 
 
+_ORDERS: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _sorted(skus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, sorted SKUs), remembered for the last SKU array: one ATP run looks names up several times."""
+    cached = _ORDERS.get(id(skus))
+    if cached is not None and cached[0] is skus:
+        return cached[1], cached[2]
+    ordered = len(skus) < 2 or bool((skus[:-1] <= skus[1:]).all())  # datasets give SKUs sorted (np.unique)
+    order = np.arange(len(skus)) if ordered else np.argsort(skus, kind="stable")
+    _ORDERS.clear()
+    _ORDERS[id(skus)] = (skus, order, skus if ordered else skus[order])
+    return _ORDERS[id(skus)][1], _ORDERS[id(skus)][2]
+
+
+def positions(skus: np.ndarray, names) -> np.ndarray:
+    """Index of each name in `skus` (−1 where absent), by binary search rather than a 100k-entry dict."""
+    wanted = np.asarray(list(names), dtype=str)
+    if not len(wanted) or not len(skus):
+        return np.full(len(wanted), -1, np.int64)
+    order, sorted_skus = _sorted(skus)
+    at = np.minimum(np.searchsorted(sorted_skus, wanted), len(skus) - 1)
+    return np.where(sorted_skus[at] == wanted, order[at], -1)
+
+
 def sku_group_index(rules: Rules, skus: np.ndarray) -> np.ndarray:
     """Per SKU, the index of the first SKU group listing it (exactly, or by a "PREFIX*" pattern); −1 if none."""
     out = np.full(len(skus), -1, np.int32)
     if not rules.sku_groups or not len(skus):
         return out
-    position = {name: i for i, name in enumerate(skus.tolist())}
     for g in range(len(rules.sku_groups) - 1, -1, -1):  # backwards, so the first listed group wins
+        exact = [p for p in rules.sku_groups[g][1] if not p.endswith("*")]
         for pattern in rules.sku_groups[g][1]:
             if pattern.endswith("*"):
                 out[np.char.startswith(skus, pattern[:-1])] = g
-            elif pattern in position:
-                out[position[pattern]] = g
+        found = positions(skus, exact)
+        out[found[found >= 0]] = g
     return out
 
 
@@ -89,11 +138,12 @@ def _levels(n: int, s: int, node_specs, group_specs, sku_specs, group_of: np.nda
             mask = group_of == names.index(group)
             rule[mask], qty_sku[mask], p4_sku[mask] = True, spec.quantity or 0, to_p4(spec.percent)
     if sku_specs:
-        position = {name: i for i, name in enumerate(skus.tolist())}
-        for name, spec in sku_specs:
-            i = position.get(name)
-            if i is not None:
-                rule[i], qty_sku[i], p4_sku[i] = True, spec.quantity or 0, to_p4(spec.percent)
+        found = positions(skus, [name for name, _ in sku_specs])
+        keep = found >= 0
+        at = found[keep]
+        rule[at] = True
+        qty_sku[at] = np.array([spec.quantity or 0 for _, spec in sku_specs], np.int64)[keep]
+        p4_sku[at] = np.array([to_p4(spec.percent) for _, spec in sku_specs], np.int64)[keep]
     return Levels(qty_node, p4_node, rule, qty_sku, p4_sku)
 
 

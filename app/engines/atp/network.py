@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.engines.atp.compile import P4, Compiled, compile_rules, held, to_p4
+from app.engines.atp.compile import P4, Compiled, compile_rules, held, positions, to_p4
 from app.engines.atp.model import SHIP, Locations, Rules, Stock
 from app.engines.atp.node import fence_caps, node_atp, reservations_held
 
@@ -36,20 +36,44 @@ class AtpResult:
     region_network: np.ndarray | None = None  # (regions, S, C)
 
 
-def _sums(comp: Compiled, stock: Stock, weights: np.ndarray, table: np.ndarray,
-          group_rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _dense(stock: Stock, weights: np.ndarray, n_nodes: int) -> np.ndarray | None:
+    """Node ATP as an (S, N) matrix when that is no bigger than a few times the rows (then sums are products)."""
+    n_skus = len(stock.skus)
+    if n_skus * n_nodes > 4 * max(len(stock.sku), 1):
+        return None
+    cells = stock.sku.astype(np.int64) * n_nodes + stock.node
+    return np.bincount(cells, weights, minlength=n_skus * n_nodes).reshape(n_skus, n_nodes)
+
+
+def _sums(comp: Compiled, stock: Stock, weights: np.ndarray, table: np.ndarray, sku_class: np.ndarray | None,
+          dense: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Σ node ATP per SKU × channel over eligible nodes (any method, ship only), within each channel's
+    distribution group for the SKU's group (`table`: channel × SKU class → group, −1 for any)."""
     n_skus, n_channels = len(stock.skus), len(comp.channels)
+    masks = [comp.any_eligible.T, comp.eligible[:, SHIP].T]  # (N, C) each
+    classes = [None] if sku_class is None or not (table >= 0).any() else list(range(table.shape[1]))
     any_sum = np.zeros((n_skus, n_channels), np.int64)
     ship = np.zeros((n_skus, n_channels), np.int64)
-    for c in range(n_channels):
-        any_rows, ship_rows = comp.any_eligible[c][stock.node], comp.eligible[c, SHIP][stock.node]
-        if group_rows is not None and (table[c] >= 0).any():
-            group = table[c][group_rows]
-            inside = (group < 0) | comp.group_nodes[np.maximum(group, 0), stock.node]
-            any_rows, ship_rows = any_rows & inside, ship_rows & inside
-        # bincount sums float64: exact for any realistic stock level
-        any_sum[:, c] = np.bincount(stock.sku, weights * any_rows, minlength=n_skus)
-        ship[:, c] = np.bincount(stock.sku, weights * ship_rows, minlength=n_skus)
+    for k in classes:
+        inside = np.ones((len(comp.pool_nodes), n_channels), bool)
+        if k is not None:
+            for c in range(n_channels):
+                if table[c, k] >= 0:
+                    inside[:, c] = comp.group_nodes[table[c, k]]
+        any_mask, ship_mask = masks[0] & inside, masks[1] & inside
+        if dense is not None:  # float64 products are exact for any realistic stock level
+            rows = slice(None) if k is None else sku_class == k
+            # einsum, not @: a BLAS call on a (S, 10) × (10, C) product is slower and competes for cores
+            both = np.einsum("sn,nc->sc", dense[rows], np.concatenate([any_mask, ship_mask], axis=1).astype(float))
+            any_sum[rows], ship[rows] = both[:, :n_channels], both[:, n_channels:]
+            continue
+        in_class = None if k is None else (sku_class == k)[stock.sku]
+        for c in range(n_channels):
+            any_rows, ship_rows = any_mask[stock.node, c], ship_mask[stock.node, c]
+            if in_class is not None:
+                any_rows, ship_rows = any_rows & in_class, ship_rows & in_class
+            any_sum[:, c] += np.bincount(stock.sku, weights * any_rows, minlength=n_skus).astype(np.int64)
+            ship[:, c] += np.bincount(stock.sku, weights * ship_rows, minlength=n_skus).astype(np.int64)
     return any_sum, ship
 
 
@@ -120,16 +144,19 @@ def network_atp(stock: Stock, locations: Locations, rules: Rules, as_of: int = 0
     n_skus = len(stock.skus)
     deducted = at_network
     if rules.brokering_queue:
-        position = {name: i for i, name in enumerate(stock.skus.tolist())}
-        for name, units in rules.brokering_queue:
-            if name in position:
-                deducted[position[name]] += units
+        found = positions(stock.skus, [name for name, _ in rules.brokering_queue])
+        units = np.array([u for _, u in rules.brokering_queue], np.float64)
+        deducted += np.bincount(found[found >= 0], units[found >= 0], minlength=n_skus).astype(np.int64)
     weights = atp.astype(np.float64)
-    group_rows = None
+    sku_class = None
     if rules.group_assignments:
-        group_rows = np.where(comp.sku_group < 0, len(rules.sku_groups), comp.sku_group)[stock.sku]
-    eligible, ship = _sums(comp, stock, weights, comp.group_table[0], group_rows)
-    pool = np.bincount(stock.sku, weights * comp.pool_nodes[stock.node], minlength=n_skus).astype(np.int64)
+        sku_class = np.where(comp.sku_group < 0, len(rules.sku_groups), comp.sku_group)
+    dense = _dense(stock, weights, len(locations))
+    eligible, ship = _sums(comp, stock, weights, comp.group_table[0], sku_class, dense)
+    if dense is not None:
+        pool = np.einsum("sn,n->s", dense, comp.pool_nodes.astype(float)).astype(np.int64)
+    else:
+        pool = np.bincount(stock.sku, weights * comp.pool_nodes[stock.node], minlength=n_skus).astype(np.int64)
     pool = pool - deducted
     if not rules.backorders:
         pool = np.maximum(pool, 0)
@@ -138,7 +165,11 @@ def network_atp(stock: Stock, locations: Locations, rules: Rules, as_of: int = 0
     if rules.regions:
         region_network = np.zeros((len(rules.regions), n_skus, len(comp.channels)), np.int64)
         for r in range(len(rules.regions)):
-            r_eligible, r_ship = _sums(comp, stock, weights, comp.group_table[1 + r], group_rows)
+            table = comp.group_table[1 + r]
+            if (table == comp.group_table[0]).all():
+                region_network[r] = network
+                continue
+            r_eligible, r_ship = _sums(comp, stock, weights, table, sku_class, dense)
             region_network[r] = _promise(comp, r_eligible, r_ship, pool, deducted)[0]
     return AtpResult(
         comp.channels, stock.skus, atp, eligible, network, ship_atp, pool, reserved, comp,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.engines.atp.compile import Compiled, held, to_p4
+from app.engines.atp.compile import Compiled, held, held_code, positions, to_p4
 from app.engines.atp.model import DAY, NO_DATE, Locations, Stock
 
 
@@ -42,42 +42,46 @@ def arriving(comp: Compiled, in_transit: np.ndarray, eta: np.ndarray, as_of: int
 
 def node_atp(comp: Compiled, stock: Stock, as_of: int, extra_held: np.ndarray | int = 0) -> np.ndarray:
     """Per-row ATP of a Stock (int64); `extra_held` is subtracted like allocated stock (reservations)."""
-    safety_qty, safety_p4 = resolve_safety(comp, stock.sku, stock.node, stock.safety_stock)
-    threshold_qty, threshold_p4 = comp.node_threshold.resolve(stock.sku, stock.node)
-    atp = (stock.on_hand - stock.allocated - extra_held - held(safety_qty, safety_p4, stock.on_hand)
-           - held(threshold_qty, threshold_p4, stock.on_hand))
+    safety = comp.safety.resolve_code(stock.sku, stock.node)
+    if comp.rules.use_dataset_safety_stock:
+        safety = np.where(stock.safety_stock >= 0, stock.safety_stock, safety)  # a quantity is its own code
+    atp = stock.on_hand - stock.allocated - held_code(safety, stock.on_hand)
+    if not isinstance(extra_held, int) or extra_held:
+        atp -= extra_held
+    if not comp.node_threshold.empty:
+        atp -= held_code(comp.node_threshold.resolve_code(stock.sku, stock.node), stock.on_hand)
     if comp.rules.in_transit:
-        atp = atp + arriving(comp, stock.in_transit, stock.eta, as_of, stock.supply_type, stock.supply_types)
+        moving = np.flatnonzero(stock.in_transit > 0)  # most rows have nothing in transit
+        supply = stock.supply_type[moving] if stock.supply_type is not None else None
+        atp[moving] += arriving(comp, stock.in_transit[moving], stock.eta[moving], as_of, supply, stock.supply_types)
     if not comp.rules.backorders:
-        atp = np.maximum(atp, 0)
+        np.maximum(atp, 0, out=atp)
     return atp
 
 
 def reservations_held(comp: Compiled, stock: Stock, locations: Locations,
                       as_of: int) -> tuple[np.ndarray | int, np.ndarray]:
     """Unexpired reservations at `as_of`: (units per stock row, or 0; units per SKU held network-wide)."""
-    network = np.zeros(len(stock.skus), np.int64)
+    n_skus, n = len(stock.skus), max(len(locations), 1)
+    network = np.zeros(n_skus, np.int64)
     live = [r for r in comp.rules.reservations if r.expires_at is None or r.expires_at > as_of]
     if not live:
         return 0, network
-    sku_at = {name: i for i, name in enumerate(stock.skus.tolist())}
+    sku = positions(stock.skus, [r.sku for r in live])
     node_at = {name: i for i, name in enumerate(locations.ids.tolist())}
-    n = max(len(locations), 1)
-    keys, units = [], []
-    for r in live:
-        s = sku_at.get(r.sku)
-        if s is None:
-            continue
-        if r.location is None:
-            network[s] += r.quantity
-        elif r.location in node_at:
-            keys.append(s * n + node_at[r.location])
-            units.append(r.quantity)
-    if not keys:
+    node = np.array([-1 if r.location is None else node_at.get(r.location, -2) for r in live], np.int64)
+    units = np.array([r.quantity for r in live], np.float64)
+    whole = (sku >= 0) & (node == -1)
+    network += np.bincount(sku[whole], units[whole], minlength=n_skus).astype(np.int64)
+    local = (sku >= 0) & (node >= 0)
+    if not local.any():
         return 0, network
-    distinct, inverse = np.unique(np.asarray(keys, np.int64), return_inverse=True)
-    total = np.bincount(inverse, np.asarray(units, np.float64)).astype(np.int64)
+    keys = sku[local] * n + node[local]
     row_keys = stock.sku.astype(np.int64) * n + stock.node
+    if n_skus * n <= 4 * max(len(row_keys), 1):  # dense enough: one table lookup per row
+        return np.bincount(keys, units[local], minlength=n_skus * n).astype(np.int64)[row_keys], network
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    total = np.bincount(inverse, units[local]).astype(np.int64)
     at = np.minimum(np.searchsorted(distinct, row_keys), len(distinct) - 1)
     return np.where(distinct[at] == row_keys, total[at], 0), network
 
