@@ -79,7 +79,7 @@ def rules_editor(scenario_id: int):
     if request.method == "POST":
         document, errors, saved = edit_document(
             document,
-            lambda: (document_from_form(request.form), {}),
+            lambda: (document_from_form(request.form, document if isinstance(document, dict) else {}), {}),
             lambda doc: atp_rules.save_rules(db.session, g.engagement, scenario, doc, user=current_user),
         )
         if saved:
