@@ -6,7 +6,6 @@ import io
 import re
 
 import pytest
-
 from sqlalchemy import func, select
 
 from app.services.accounts import set_membership
