@@ -135,6 +135,20 @@ def test_a_bad_rule_in_the_form_is_a_422_naming_its_field_and_nothing_is_saved(b
     assert atp_rules.rules_document(session, scenario) == before
 
 
+def test_an_atp_run_page_shows_segments_and_regions(browser, session, engagement):
+    load_small_network(session, engagement)
+    scenario = find_scenario(session, engagement)
+    atp_rules.save_rules(session, engagement, scenario, {
+        "channels": ["web"], "segments": [{"name": "vip", "quantity": 1}],
+        "distribution": {"groups": {"dcs": {"location_types": ["dc"]}}, "regions": ["north"],
+                         "assignments": [{"channel": "web", "group": "dcs", "region": "north"}]},
+    })
+    run = engine_runs.run_now(session, engagement, scenario, "atp")
+    html = browser.get(f"/e/{engagement.id}/atp/runs/{run.id}").get_data(as_text=True)
+    assert 'id="segment-table"' in html and "<th scope=\"row\">vip</th>" in html
+    assert 'id="region-table"' in html and "<th scope=\"row\">north</th>" in html
+
+
 def test_invalid_rules_are_shown_with_their_place_and_not_saved(browser, session, engagement):
     scenario = find_scenario(session, engagement)
     resp = browser.post(f"/e/{engagement.id}/atp/rules/{scenario.id}",
