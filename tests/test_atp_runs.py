@@ -99,6 +99,17 @@ def test_an_atp_run_reports_segments_regions_and_network_deductions(session, eng
     assert set(run.metrics["by_region"]["north"]) == {"web", "store"}
 
 
+def test_reservations_naming_unknown_skus_or_locations_are_reported_in_the_run_notes(session, engagement):
+    load_small_network(session, engagement)
+    scenario = find_scenario(session, engagement)
+    atp_rules.save_rules(session, engagement, scenario, {"reservations": [
+        {"sku": "ZZZ", "quantity": 1}, {"sku": "A", "location": "NOWHERE", "quantity": 1}]})
+    run = engine_runs.run_now(session, engagement, scenario, "atp")
+    assert any("ZZZ" in note for note in run.metrics["notes"])
+    assert any("NOWHERE" in note for note in run.metrics["notes"])
+    assert run.metrics["pool_units"] == 15  # both ignored
+
+
 def test_a_run_keeps_the_dataset_version_it_used_after_a_reupload(session, engagement):
     versions = load_small_network(session, engagement)
     scenario = find_scenario(session, engagement)

@@ -38,12 +38,19 @@ from app.engines.atp.model import (
     stock_from_rows,
 )
 from app.engines.atp.network import AtpResult, network_atp
-from app.engines.atp.node import arriving, fence_caps, node_atp, reservations_held, resolve_safety
+from app.engines.atp.node import (
+    arriving,
+    fence_caps,
+    node_atp,
+    reservations_held,
+    resolve_safety,
+    unknown_references,
+)
 
 __all__ = [
     "CONSUMPTION", "DAY", "FULFILMENTS", "LOCATION_TYPES", "NO_DATE", "P4", "PICKUP", "SHIP", "STRATEGIES",
     "AtpResult", "Compiled", "DistributionGroup", "Grant", "GroupAssignment", "Levels", "Locations",
     "Reservation", "RingFence", "Rules", "SafetyStock", "Segment", "Stock", "allocate", "arriving",
     "channel_key", "compile_rules", "fence_caps", "held", "locations_from_rows", "network_atp", "node_atp",
-    "reservations_held", "resolve_safety", "sku_group_index", "stock_from_rows", "to_p4",
+    "reservations_held", "resolve_safety", "sku_group_index", "stock_from_rows", "to_p4", "unknown_references",
 ]

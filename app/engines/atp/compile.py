@@ -86,19 +86,20 @@ class Levels:
         return qty, p4
 
 
-_ORDERS: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_LAST_ORDER: list = [None]  # (skus, order, sorted skus) of the last SKU array looked up
 
 
 def _sorted(skus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(order, sorted SKUs), remembered for the last SKU array: one ATP run looks names up several times."""
-    cached = _ORDERS.get(id(skus))
-    if cached is not None and cached[0] is skus:
-        return cached[1], cached[2]
+    """(order, sorted SKUs), remembered for the last SKU array: one ATP run looks names up several times.
+    The slot is replaced whole, so threads running ATP side by side never see half an entry."""
+    last = _LAST_ORDER[0]
+    if last is not None and last[0] is skus:
+        return last[1], last[2]
     ordered = len(skus) < 2 or bool((skus[:-1] <= skus[1:]).all())  # datasets give SKUs sorted (np.unique)
     order = np.arange(len(skus)) if ordered else np.argsort(skus, kind="stable")
-    _ORDERS.clear()
-    _ORDERS[id(skus)] = (skus, order, skus if ordered else skus[order])
-    return _ORDERS[id(skus)][1], _ORDERS[id(skus)][2]
+    entry = (skus, order, skus if ordered else skus[order])
+    _LAST_ORDER[0] = entry
+    return entry[1], entry[2]
 
 
 def positions(skus: np.ndarray, names) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.engines.atp.compile import Compiled, held, held_code, positions, to_p4
-from app.engines.atp.model import DAY, NO_DATE, Locations, Stock
+from app.engines.atp.model import DAY, NO_DATE, Locations, Rules, Stock
 
 
 def resolve_safety(comp: Compiled, sku: np.ndarray, node: np.ndarray,
@@ -107,3 +107,19 @@ def fence_caps(comp: Compiled, eligible_any: np.ndarray, pool: np.ndarray) -> tu
     if comp.rules.unused_fence == "share":
         shared = shared + (reserved - np.minimum(reserved, np.maximum(eligible_any, 0))).sum(axis=1)
     return reserved + shared[:, None], reserved
+
+
+def unknown_references(rules: Rules, stock: Stock, locations: Locations) -> list[str]:
+    """Notes on reservations and brokering-queue entries naming a SKU or location the datasets lack (ignored)."""
+    notes = []
+    sku_names = [r.sku for r in rules.reservations] + [name for name, _ in rules.brokering_queue]
+    missing_skus = sorted({name for name, at in zip(sku_names, positions(stock.skus, sku_names), strict=True)
+                           if at < 0})
+    known = set(locations.ids.tolist())
+    missing_nodes = sorted({r.location for r in rules.reservations if r.location and r.location not in known})
+    if missing_skus:
+        notes.append(f"{len(missing_skus):,} SKU(s) in reservations or the brokering queue are not in the datasets "
+                     f"and were ignored: {', '.join(missing_skus[:5])}{'…' if len(missing_skus) > 5 else ''}.")
+    if missing_nodes:
+        notes.append(f"Reservations at unknown location(s) were ignored: {', '.join(missing_nodes[:5])}.")
+    return notes

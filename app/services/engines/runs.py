@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.engines.atp import AtpResult, channel_key, network_atp
+from app.engines.atp import AtpResult, channel_key, network_atp, unknown_references
 from app.engines.replay import ReplaySummary, Totals, replay
 from app.engines.rules import parse_rules
 from app.services.engines.atp_rules import default_channels, rules_document
@@ -284,7 +284,7 @@ def atp_metrics(result: AtpResult, inputs: Inputs) -> dict[str, Any]:
         "deducted_units": int(result.deducted.sum()) if result.deducted is not None else 0,
         "top_skus": [{"sku": str(result.skus[s]), "pool": int(result.pool[s]),
                       "atp": {c: int(result.network[s, i]) for i, c in enumerate(result.channels)}} for s in top],
-        "notes": list(inputs.notes),
+        "notes": [*inputs.notes, *unknown_references(result.compiled.rules, stock, locations)],
     }
 
 
