@@ -39,8 +39,10 @@ from app.engines.atp.model import (
 )
 from app.engines.atp.network import AtpResult, network_atp
 from app.engines.atp.node import (
+    NetworkHolds,
     arriving,
     fence_caps,
+    network_holds,
     node_atp,
     reservations_held,
     resolve_safety,
@@ -49,8 +51,9 @@ from app.engines.atp.node import (
 
 __all__ = [
     "CONSUMPTION", "DAY", "FULFILMENTS", "LOCATION_TYPES", "NO_DATE", "P4", "PICKUP", "SHIP", "STRATEGIES",
-    "AtpResult", "Compiled", "DistributionGroup", "Grant", "GroupAssignment", "Levels", "Locations",
+    "AtpResult", "Compiled", "DistributionGroup", "Grant", "GroupAssignment", "Levels", "Locations", "NetworkHolds",
     "Reservation", "RingFence", "Rules", "SafetyStock", "Segment", "Stock", "allocate", "arriving",
-    "channel_key", "compile_rules", "fence_caps", "held", "locations_from_rows", "network_atp", "node_atp",
+    "channel_key", "compile_rules", "fence_caps", "held", "locations_from_rows", "network_atp",
+    "network_holds", "node_atp",
     "reservations_held", "resolve_safety", "sku_group_index", "stock_from_rows", "to_p4", "unknown_references",
 ]

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.engines.atp.compile import P4, Compiled, compile_rules, held, positions, to_p4
+from app.engines.atp.compile import P4, Compiled, compile_rules, held, to_p4
 from app.engines.atp.model import SHIP, Locations, Rules, Stock
-from app.engines.atp.node import fence_caps, node_atp, reservations_held
+from app.engines.atp.node import fence_caps, network_holds, node_atp, reservations_held
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,14 +139,9 @@ def network_atp(stock: Stock, locations: Locations, rules: Rules, as_of: int = 0
     """ATP for every SKU × channel and every node, at `as_of` (seconds since the epoch: in-transit ETAs and
     reservation expiry are judged against it)."""
     comp = compile_rules(rules, locations, stock.skus, extra_channels)
-    at_node, at_network = reservations_held(comp, stock, locations, as_of)
-    atp = node_atp(comp, stock, as_of, at_node)
+    atp = node_atp(comp, stock, as_of, reservations_held(comp, stock, locations, as_of))
     n_skus = len(stock.skus)
-    deducted = at_network
-    if rules.brokering_queue:
-        found = positions(stock.skus, [name for name, _ in rules.brokering_queue])
-        units = np.array([u for _, u in rules.brokering_queue], np.float64)
-        deducted += np.bincount(found[found >= 0], units[found >= 0], minlength=n_skus).astype(np.int64)
+    deducted = network_holds(comp, stock.skus).at(np.arange(n_skus), as_of)
     weights = atp.astype(np.float64)
     sku_class = None
     if rules.group_assignments:

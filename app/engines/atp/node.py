@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from app.engines.atp.compile import Compiled, held, held_code, positions, to_p4
@@ -59,31 +61,71 @@ def node_atp(comp: Compiled, stock: Stock, as_of: int, extra_held: np.ndarray | 
     return atp
 
 
-def reservations_held(comp: Compiled, stock: Stock, locations: Locations,
-                      as_of: int) -> tuple[np.ndarray | int, np.ndarray]:
-    """Unexpired reservations at `as_of`: (units per stock row, or 0; units per SKU held network-wide)."""
+@dataclass(frozen=True, eq=False)
+class NetworkHolds:
+    """Units held per SKU before any channel: the brokering queue and network-wide reservations, the latter
+    looked up at a moment (a reservation counts while its expiry is after it)."""
+
+    queue: np.ndarray  # int64 (S,)
+    key: np.ndarray  # int64, sorted: SKU << 32 | expiry offset from `base` (2³² − 1: never)
+    cumulative: np.ndarray  # int64 (len(key) + 1,): units of the reservations before each key
+    base: int
+
+    def at(self, sku: np.ndarray, moment: np.ndarray | int) -> np.ndarray:
+        """Held units for each (SKU index, moment) pair (broadcast)."""
+        sku = np.asarray(sku, np.int64)
+        held_units = self.queue[sku]
+        if not len(self.key):
+            return held_units
+        offset = np.clip(np.asarray(moment, np.int64) - self.base, 0, 2**32 - 2)
+        last = np.searchsorted(self.key, (sku << 32) + 2**32, "left")
+        expired = np.searchsorted(self.key, (sku << 32) + offset, "right")
+        return held_units + self.cumulative[last] - self.cumulative[expired]
+
+
+def network_holds(comp: Compiled, skus: np.ndarray) -> NetworkHolds:
+    """Resolve the brokering queue and network-wide reservations against the SKU list."""
+    rules, n_skus = comp.rules, len(skus)
+    queue = np.zeros(n_skus, np.int64)
+    if rules.brokering_queue:
+        found = positions(skus, [name for name, _ in rules.brokering_queue])
+        units = np.array([u for _, u in rules.brokering_queue], np.float64)
+        queue += np.bincount(found[found >= 0], units[found >= 0], minlength=n_skus).astype(np.int64)
+    whole = [r for r in rules.reservations if r.location is None]
+    sku = positions(skus, [r.sku for r in whole])
+    keep = sku >= 0
+    expiries = [r.expires_at for r in whole if r.expires_at is not None]
+    base = min(expiries) - 1 if expiries else 0
+    offset = np.array([2**32 - 1 if r.expires_at is None else min(r.expires_at - base, 2**32 - 2) for r in whole],
+                      np.int64)
+    key = (sku[keep] << 32) + offset[keep]
+    order = np.argsort(key, kind="stable")
+    units = np.array([r.quantity for r in whole], np.int64)[keep][order]
+    return NetworkHolds(queue, key[order], np.concatenate([[0], np.cumsum(units)]).astype(np.int64), base)
+
+
+def reservations_held(comp: Compiled, stock: Stock, locations: Locations, as_of: int) -> np.ndarray | int:
+    """Unexpired reservations at nodes at `as_of`: units per stock row (or 0 when there are none)."""
     n_skus, n = len(stock.skus), max(len(locations), 1)
-    network = np.zeros(n_skus, np.int64)
-    live = [r for r in comp.rules.reservations if r.expires_at is None or r.expires_at > as_of]
+    live = [r for r in comp.rules.reservations
+            if r.location is not None and (r.expires_at is None or r.expires_at > as_of)]
     if not live:
-        return 0, network
+        return 0
     sku = positions(stock.skus, [r.sku for r in live])
     node_at = {name: i for i, name in enumerate(locations.ids.tolist())}
-    node = np.array([-1 if r.location is None else node_at.get(r.location, -2) for r in live], np.int64)
+    node = np.array([node_at.get(r.location, -1) for r in live], np.int64)
     units = np.array([r.quantity for r in live], np.float64)
-    whole = (sku >= 0) & (node == -1)
-    network += np.bincount(sku[whole], units[whole], minlength=n_skus).astype(np.int64)
     local = (sku >= 0) & (node >= 0)
     if not local.any():
-        return 0, network
+        return 0
     keys = sku[local] * n + node[local]
     row_keys = stock.sku.astype(np.int64) * n + stock.node
     if n_skus * n <= 4 * max(len(row_keys), 1):  # dense enough: one table lookup per row
-        return np.bincount(keys, units[local], minlength=n_skus * n).astype(np.int64)[row_keys], network
+        return np.bincount(keys, units[local], minlength=n_skus * n).astype(np.int64)[row_keys]
     distinct, inverse = np.unique(keys, return_inverse=True)
     total = np.bincount(inverse, units[local]).astype(np.int64)
     at = np.minimum(np.searchsorted(distinct, row_keys), len(distinct) - 1)
-    return np.where(distinct[at] == row_keys, total[at], 0), network
+    return np.where(distinct[at] == row_keys, total[at], 0)
 
 
 def fence_caps(comp: Compiled, eligible_any: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
