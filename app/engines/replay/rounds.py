@@ -18,6 +18,7 @@ from app.engines.atp import (
     compile_rules,
     fence_caps,
     held,
+    network_holds,
     resolve_safety,
 )
 from app.engines.replay.model import OK, OVERSOLD, PHANTOM, REFUSED, LineOutcomes, OrderLines, Receipts, ReplayResult
@@ -120,7 +121,8 @@ def _run(stock, locations, comp, orders, line_channel, receipts, lag, progress) 
     bounds = np.concatenate([[0], np.cumsum(np.bincount(rank))])
     # Everything a round reads, laid out in round order once, so that each round takes slices, not gathers.
     r = _RoundArrays(by_rank, ev_sku, ev_time, ev_kind, ev_ref, seen, starts, lag, comp, orders, line_channel,
-                     n_nodes)
+                     n_nodes, used)
+    r.holds = network_holds(comp, stock.skus)
     r.receipts_in_round = np.add.reduceat((r.kind == 0).astype(np.int64), bounds[:-1]) > 0
     fixed = dense.allocated.copy()
     if dense.safety_pct is None:
@@ -149,13 +151,23 @@ def _run(stock, locations, comp, orders, line_channel, receipts, lag, progress) 
     return LineOutcomes(status, short, visible, true_atp, blamed)
 
 
+def _network_level(comp: Compiled, totals: np.ndarray, sku: np.ndarray, channel: np.ndarray) -> np.ndarray:
+    """A channel's total after the network deductions: less the online threshold, floored unless backorders."""
+    online = comp.online
+    if online.sku_rule.any() and comp.online_channels.any():
+        applies = online.sku_rule[sku] & comp.online_channels[channel]
+        totals = totals - np.where(applies, held(online.qty_sku[sku], online.p4_sku[sku], totals), 0)
+    return totals if comp.rules.backorders else np.maximum(totals, 0)
+
+
 class _RoundArrays:
     """Per-event arrays in round order (k-th event of every SKU together), orders' fields filled in."""
 
     def __init__(self, by_rank, ev_sku, ev_time, ev_kind, ev_ref, seen, starts, lag, comp, orders, line_channel,
-                 n_nodes) -> None:
+                 n_nodes, used) -> None:
         self.event = by_rank
         self.sku = ev_sku[by_rank]
+        self.global_sku = used[self.sku]  # index into the stock's SKU list (network holds, SKU groups)
         self.kind = ev_kind[by_rank]
         self.ref = ev_ref[by_rank]
         time = ev_time[by_rank]
@@ -175,7 +187,13 @@ class _RoundArrays:
         if pickup.any():
             mask = mask & np.where(pickup[:, None], np.arange(n_nodes)[None, :] == orders.pickup_node[line][:, None],
                                    True)
+        table = comp.group_table[0]
+        if (table >= 0).any():  # distribution groups: a channel sells only from its group for the SKU's group
+            sku_class = np.where(comp.sku_group < 0, table.shape[1] - 1, comp.sku_group)[self.global_sku]
+            group = table[self.channel, sku_class]
+            mask = mask & ((group < 0)[:, None] | comp.group_nodes[np.maximum(group, 0)])
         self.mask = mask
+        self.holds = None  # set by the caller
         self.receipts_in_round = np.zeros(0, bool)  # set by the caller, which knows the round bounds
 
 
@@ -204,11 +222,17 @@ def _orders_round(sel, r: _RoundArrays, history, current, dense, fixed, comp, st
     n = len(s)
     atp_then, atp_now = atp[:n], atp[n:]
     sums = (atp * np.concatenate([mask, mask])).sum(axis=1)
+    ch = r.channel[sel]
+    sku2 = np.concatenate([r.global_sku[sel]] * 2)
+    moments = np.concatenate([r.lagged[sel][:, 0], r.time[sel][:, 0]])
+    deducted = r.holds.at(sku2, moments)  # brokering queue and network-wide reservations, as each view saw them
+    sums = _network_level(comp, sums - deducted, sku2, np.concatenate([ch, ch]))
     seen_atp, true = sums[:n], sums[n:]
     if comp.fenced:
-        ch = r.channel[sel]
-        eligible_any = atp @ comp.any_eligible.T.astype(np.int64)
-        pool = (atp * comp.pool_nodes).sum(axis=1)
+        eligible_any = atp @ comp.any_eligible.T.astype(np.int64) - deducted[:, None]
+        pool = (atp * comp.pool_nodes).sum(axis=1) - deducted
+        if not rules.backorders:
+            eligible_any, pool = np.maximum(eligible_any, 0), np.maximum(pool, 0)
         cap = fence_caps(comp, eligible_any, pool)[0][np.arange(2 * n), np.concatenate([ch, ch])]
         seen_atp, true = np.minimum(seen_atp, cap[:n]), np.minimum(true, cap[n:])
 
