@@ -93,20 +93,22 @@ def full_rules(rng, n_skus: int, n_nodes: int) -> Rules:
     """Every kind of rule at once (see the module docstring)."""
     base = rules()
     some = rng.choice(n_skus, 40_000, replace=False)
+    names = sku_names(n_skus).tolist()
+    names = np.asarray(names, dtype=object)
     return Rules(
         channels=base.channels, grants=base.grants, eligibility_default="none",
-        sku_groups=(("bulky", ("SKU1*",)), ("fast", tuple(f"SKU{i}" for i in some[:5_000]))),
+        sku_groups=(("bulky", ("SKU001*",)), ("fast", tuple(names[some[:5_000]]))),
         safety_default=SafetyStock(quantity=1),
         safety_by_type=(("dc", SafetyStock(percent=5)), ("store", SafetyStock(quantity=1))),
         safety_by_location=(("N03", SafetyStock(percent=12.5)),),
         safety_by_sku_group=(("fast", SafetyStock(percent=20)),),
-        safety_by_sku=tuple((f"SKU{i}", SafetyStock(quantity=3)) for i in some[5_000:6_000]),
+        safety_by_sku=tuple((names[i], SafetyStock(quantity=3)) for i in some[5_000:6_000]),
         thresholds=(("store", 1),), threshold_default=SafetyStock(quantity=0),
         threshold_by_sku_group=(("bulky", SafetyStock(percent=10)),),
         online_threshold=SafetyStock(quantity=2), online_threshold_by_sku_group=(("fast", SafetyStock(percent=5)),),
         online_channels=("web", "app"),
-        brokering_queue=tuple((f"SKU{i}", 2) for i in some[6_000:16_000]),
-        reservations=tuple(Reservation(f"SKU{i}", 1, f"N{int(i) % n_nodes:02d}" if k % 4 else None,
+        brokering_queue=tuple((names[i], 2) for i in some[6_000:16_000]),
+        reservations=tuple(Reservation(names[i], 1, f"N{int(i) % n_nodes:02d}" if k % 4 else None,
                                        expires_at=1_740_960_000 + (k % 2) * 10 * DAY - DAY)
                            for k, i in enumerate(some[16_000:36_000])),
         in_transit=True, in_transit_horizon_days=7, in_transit_past_due_days=3, in_transit_discount_percent=10,
@@ -132,13 +134,18 @@ def with_transit(rng, st: Stock) -> Stock:
                  np.where(moving, rng.integers(0, 2, rows), -1).astype(np.int32), ("po", "transfer"))
 
 
+def sku_names(n_skus: int) -> np.ndarray:
+    """SKU ids in sorted order, as the service hands them to the engines (np.unique of the datasets' SKUs)."""
+    return np.char.add("SKU", np.char.zfill(np.arange(n_skus).astype(str), 7))
+
+
 def stock(rng, n_skus: int, n_nodes: int) -> Stock:
     rows = n_skus * n_nodes
     sku = np.repeat(np.arange(n_skus, dtype=np.int32), n_nodes)
     node = np.tile(np.arange(n_nodes, dtype=np.int32), n_skus)
     on_hand = rng.integers(0, 40, rows).astype(np.int64)
     return Stock(
-        skus=np.char.add("SKU", np.arange(n_skus).astype(str)),
+        skus=sku_names(n_skus),
         sku=sku, node=node, on_hand=on_hand,
         allocated=(rng.random(rows) < 0.1) * rng.integers(0, 3, rows),
         safety_stock=np.full(rows, -1, np.int64),

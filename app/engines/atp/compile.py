@@ -15,6 +15,7 @@ import numpy as np
 from app.engines.atp.model import FULFILMENTS, SHIP, Locations, Rules, SafetyStock
 
 P4 = 1_000_000  # 100 % in units of 0.0001 %
+NEVER = np.iinfo(np.int64).max  # the expiry of a reservation held until released
 
 
 def channel_key(name: str) -> str:
@@ -86,33 +87,37 @@ class Levels:
         return qty, p4
 
 
-_LAST_ORDER: list = [None]  # (skus, order, sorted skus) of the last SKU array looked up
+class SkuIndex:
+    """Finds SKU names in a SKU array by binary search; the sort order is worked out once, on first use.
+    Datasets hand the engines their SKUs sorted (np.unique), so usually there is nothing to sort."""
 
+    def __init__(self, skus: np.ndarray) -> None:
+        self.skus = skus
+        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
 
-def _sorted(skus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(order, sorted SKUs), remembered for the last SKU array: one ATP run looks names up several times.
-    The slot is replaced whole, so threads running ATP side by side never see half an entry."""
-    last = _LAST_ORDER[0]
-    if last is not None and last[0] is skus:
-        return last[1], last[2]
-    ordered = len(skus) < 2 or bool((skus[:-1] <= skus[1:]).all())  # datasets give SKUs sorted (np.unique)
-    order = np.arange(len(skus)) if ordered else np.argsort(skus, kind="stable")
-    entry = (skus, order, skus if ordered else skus[order])
-    _LAST_ORDER[0] = entry
-    return entry[1], entry[2]
+    def find(self, names) -> np.ndarray:
+        """Index of each name (−1 where absent)."""
+        wanted = np.asarray(list(names), dtype=str)
+        if not len(wanted) or not len(self.skus):
+            return np.full(len(wanted), -1, np.int64)
+        if self._sorted is None:
+            skus = self.skus
+            if len(skus) < 2 or bool((skus[:-1] <= skus[1:]).all()):
+                self._sorted = (np.arange(len(skus)), skus)
+            else:
+                order = np.argsort(skus, kind="stable")
+                self._sorted = (order, skus[order])
+        order, sorted_skus = self._sorted
+        at = np.minimum(np.searchsorted(sorted_skus, wanted), len(sorted_skus) - 1)
+        return np.where(sorted_skus[at] == wanted, order[at], -1)
 
 
 def positions(skus: np.ndarray, names) -> np.ndarray:
-    """Index of each name in `skus` (−1 where absent), by binary search rather than a 100k-entry dict."""
-    wanted = np.asarray(list(names), dtype=str)
-    if not len(wanted) or not len(skus):
-        return np.full(len(wanted), -1, np.int64)
-    order, sorted_skus = _sorted(skus)
-    at = np.minimum(np.searchsorted(sorted_skus, wanted), len(skus) - 1)
-    return np.where(sorted_skus[at] == wanted, order[at], -1)
+    """Index of each name in `skus` (−1 where absent)."""
+    return SkuIndex(skus).find(names)
 
 
-def sku_group_index(rules: Rules, skus: np.ndarray) -> np.ndarray:
+def sku_group_index(rules: Rules, skus: np.ndarray, index: SkuIndex | None = None) -> np.ndarray:
     """Per SKU, the index of the first SKU group listing it (exactly, or by a "PREFIX*" pattern); −1 if none."""
     out = np.full(len(skus), -1, np.int32)
     if not rules.sku_groups or not len(skus):
@@ -122,13 +127,13 @@ def sku_group_index(rules: Rules, skus: np.ndarray) -> np.ndarray:
         for pattern in rules.sku_groups[g][1]:
             if pattern.endswith("*"):
                 out[np.char.startswith(skus, pattern[:-1])] = g
-        found = positions(skus, exact)
+        found = (index or SkuIndex(skus)).find(exact)
         out[found[found >= 0]] = g
     return out
 
 
 def _levels(n: int, s: int, node_specs, group_specs, sku_specs, group_of: np.ndarray,
-            skus: np.ndarray, rules: Rules) -> Levels:
+            index: SkuIndex, rules: Rules) -> Levels:
     qty_node, p4_node = np.zeros(n, np.int64), np.full(n, -1, np.int64)
     for mask, spec in node_specs:  # later (more specific) rules overwrite earlier ones
         qty_node[mask], p4_node[mask] = spec.quantity or 0, to_p4(spec.percent)
@@ -139,7 +144,7 @@ def _levels(n: int, s: int, node_specs, group_specs, sku_specs, group_of: np.nda
             mask = group_of == names.index(group)
             rule[mask], qty_sku[mask], p4_sku[mask] = True, spec.quantity or 0, to_p4(spec.percent)
     if sku_specs:
-        found = positions(skus, [name for name, _ in sku_specs])
+        found = index.find(name for name, _ in sku_specs)
         keep = found >= 0
         at = found[keep]
         rule[at] = True
@@ -167,6 +172,9 @@ class Compiled:
     fence_order: tuple[int, ...]  # channel indexes, priority first
     fence_qty: np.ndarray  # int64 (C,), −1 where a percentage
     fence_pct: np.ndarray  # float64 (C,)
+    reservations: np.ndarray  # int64 (4, K): SKU index (−1 unknown), node (−1 network-wide, −2 unknown), units,
+    #                          expiry (NEVER when none)
+    queue: np.ndarray  # int64 (S,): the brokering queue per SKU
 
     @property
     def fenced(self) -> bool:
@@ -225,6 +233,28 @@ def _groups(rules: Rules, locations: Locations, channels: list[str]) -> tuple[np
     return nodes, table
 
 
+def _reservations(rules: Rules, locations: Locations, index: SkuIndex) -> np.ndarray:
+    held_ = rules.reservations
+    if not held_:
+        return np.zeros((4, 0), np.int64)
+    node_at = {name: i for i, name in enumerate(locations.ids.tolist())}
+    return np.array([
+        index.find(r.sku for r in held_),
+        [-1 if r.location is None else node_at.get(r.location, -2) for r in held_],
+        [r.quantity for r in held_],
+        [NEVER if r.expires_at is None else r.expires_at for r in held_],
+    ], np.int64)
+
+
+def _queue(rules: Rules, index: SkuIndex) -> np.ndarray:
+    queue = np.zeros(len(index.skus), np.int64)
+    if rules.brokering_queue:
+        found = index.find(name for name, _ in rules.brokering_queue)
+        units = np.array([u for _, u in rules.brokering_queue], np.float64)
+        queue += np.bincount(found[found >= 0], units[found >= 0], minlength=len(index.skus)).astype(np.int64)
+    return queue
+
+
 def compile_rules(rules: Rules, locations: Locations, skus: np.ndarray,
                   extra_channels: Iterable[str] = ()) -> Compiled:
     """Resolve rules against the network and SKUs: eligibility masks, per-level buffers, groups."""
@@ -233,20 +263,21 @@ def compile_rules(rules: Rules, locations: Locations, skus: np.ndarray,
     types, ids = locations.types, locations.ids
     eligible = _eligibility(rules, locations, channels)
     any_eligible = eligible.any(axis=1)
-    group_of = sku_group_index(rules, skus)
+    index = SkuIndex(skus)
+    group_of = sku_group_index(rules, skus, index)
 
     safety_nodes = [(np.ones(n, bool), rules.safety_default)] if rules.safety_default else []
     safety_nodes += [(types == t, x) for t, x in rules.safety_by_type]
     safety_nodes += [(ids == loc, x) for loc, x in rules.safety_by_location]
-    safety = _levels(n, s, safety_nodes, rules.safety_by_sku_group, rules.safety_by_sku, group_of, skus, rules)
+    safety = _levels(n, s, safety_nodes, rules.safety_by_sku_group, rules.safety_by_sku, group_of, index, rules)
     threshold_nodes = [(np.ones(n, bool), rules.threshold_default)] if rules.threshold_default else []
     threshold_nodes += [(types == t, x if isinstance(x, SafetyStock) else SafetyStock(quantity=int(x)))
                         for t, x in rules.thresholds]
     threshold_nodes += [(ids == loc, x) for loc, x in rules.threshold_by_location]
     node_threshold = _levels(n, s, threshold_nodes, rules.threshold_by_sku_group, rules.threshold_by_sku,
-                             group_of, skus, rules)
+                             group_of, index, rules)
     online_groups = list(rules.online_threshold_by_sku_group)
-    online = _levels(1, s, [], online_groups, rules.online_threshold_by_sku, group_of, skus, rules)
+    online = _levels(1, s, [], online_groups, rules.online_threshold_by_sku, group_of, index, rules)
     if rules.online_threshold is not None:  # the network level: every SKU without its own rule
         spec = rules.online_threshold
         fill = ~online.sku_rule
@@ -269,6 +300,7 @@ def compile_rules(rules: Rules, locations: Locations, skus: np.ndarray,
         else:
             fence_pct[c] = fence.percent
     return Compiled(
+        reservations=_reservations(rules, locations, index), queue=_queue(rules, index),
         rules=rules, channels=tuple(channels), eligible=eligible, any_eligible=any_eligible,
         pool_nodes=any_eligible.any(axis=0) if channels else np.ones(n, bool),
         safety=safety, node_threshold=node_threshold, online=online, online_channels=online_channels,

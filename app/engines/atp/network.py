@@ -141,7 +141,7 @@ def network_atp(stock: Stock, locations: Locations, rules: Rules, as_of: int = 0
     comp = compile_rules(rules, locations, stock.skus, extra_channels)
     atp = node_atp(comp, stock, as_of, reservations_held(comp, stock, locations, as_of))
     n_skus = len(stock.skus)
-    deducted = network_holds(comp, stock.skus).at(np.arange(n_skus), as_of)
+    deducted = network_holds(comp).at(np.arange(n_skus), as_of)
     weights = atp.astype(np.float64)
     sku_class = None
     if rules.group_assignments:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engines.atp.compile import Compiled, held, held_code, positions, to_p4
+from app.engines.atp.compile import NEVER, Compiled, held, held_code, positions, to_p4
 from app.engines.atp.model import DAY, NO_DATE, Locations, Rules, Stock
 
 
@@ -83,47 +83,33 @@ class NetworkHolds:
         return held_units + self.cumulative[last] - self.cumulative[expired]
 
 
-def network_holds(comp: Compiled, skus: np.ndarray) -> NetworkHolds:
-    """Resolve the brokering queue and network-wide reservations against the SKU list."""
-    rules, n_skus = comp.rules, len(skus)
-    queue = np.zeros(n_skus, np.int64)
-    if rules.brokering_queue:
-        found = positions(skus, [name for name, _ in rules.brokering_queue])
-        units = np.array([u for _, u in rules.brokering_queue], np.float64)
-        queue += np.bincount(found[found >= 0], units[found >= 0], minlength=n_skus).astype(np.int64)
-    whole = [r for r in rules.reservations if r.location is None]
-    sku = positions(skus, [r.sku for r in whole])
-    keep = sku >= 0
-    expiries = [r.expires_at for r in whole if r.expires_at is not None]
-    base = min(expiries) - 1 if expiries else 0
-    offset = np.array([2**32 - 1 if r.expires_at is None else min(r.expires_at - base, 2**32 - 2) for r in whole],
-                      np.int64)
-    key = (sku[keep] << 32) + offset[keep]
+def network_holds(comp: Compiled) -> NetworkHolds:
+    """The brokering queue and network-wide reservations, indexed for look-ups by SKU and moment."""
+    sku, node, units, expiry = comp.reservations
+    whole = (sku >= 0) & (node == -1)
+    sku, units, expiry = sku[whole], units[whole], expiry[whole]
+    finite = expiry[expiry != NEVER]
+    base = int(finite.min()) - 1 if len(finite) else 0
+    offset = np.where(expiry == NEVER, 2**32 - 1, np.minimum(expiry - base, 2**32 - 2))
+    key = (sku << 32) + offset
     order = np.argsort(key, kind="stable")
-    units = np.array([r.quantity for r in whole], np.int64)[keep][order]
-    return NetworkHolds(queue, key[order], np.concatenate([[0], np.cumsum(units)]).astype(np.int64), base)
+    return NetworkHolds(comp.queue, key[order], np.concatenate([[0], np.cumsum(units[order])]).astype(np.int64),
+                        base)
 
 
 def reservations_held(comp: Compiled, stock: Stock, locations: Locations, as_of: int) -> np.ndarray | int:
     """Unexpired reservations at nodes at `as_of`: units per stock row (or 0 when there are none)."""
     n_skus, n = len(stock.skus), max(len(locations), 1)
-    live = [r for r in comp.rules.reservations
-            if r.location is not None and (r.expires_at is None or r.expires_at > as_of)]
-    if not live:
-        return 0
-    sku = positions(stock.skus, [r.sku for r in live])
-    node_at = {name: i for i, name in enumerate(locations.ids.tolist())}
-    node = np.array([node_at.get(r.location, -1) for r in live], np.int64)
-    units = np.array([r.quantity for r in live], np.float64)
-    local = (sku >= 0) & (node >= 0)
+    sku, node, units, expiry = comp.reservations
+    local = (sku >= 0) & (node >= 0) & (expiry > as_of)
     if not local.any():
         return 0
-    keys = sku[local] * n + node[local]
+    keys, units = sku[local] * n + node[local], units[local].astype(np.float64)
     row_keys = stock.sku.astype(np.int64) * n + stock.node
     if n_skus * n <= 4 * max(len(row_keys), 1):  # dense enough: one table lookup per row
-        return np.bincount(keys, units[local], minlength=n_skus * n).astype(np.int64)[row_keys]
+        return np.bincount(keys, units, minlength=n_skus * n).astype(np.int64)[row_keys]
     distinct, inverse = np.unique(keys, return_inverse=True)
-    total = np.bincount(inverse, units[local]).astype(np.int64)
+    total = np.bincount(inverse, units).astype(np.int64)
     at = np.minimum(np.searchsorted(distinct, row_keys), len(distinct) - 1)
     return np.where(distinct[at] == row_keys, total[at], 0)
 

@@ -122,7 +122,7 @@ def _run(stock, locations, comp, orders, line_channel, receipts, lag, progress) 
     # Everything a round reads, laid out in round order once, so that each round takes slices, not gathers.
     r = _RoundArrays(by_rank, ev_sku, ev_time, ev_kind, ev_ref, seen, starts, lag, comp, orders, line_channel,
                      n_nodes, used)
-    r.holds = network_holds(comp, stock.skus)
+    r.holds = network_holds(comp)
     r.receipts_in_round = np.add.reduceat((r.kind == 0).astype(np.int64), bounds[:-1]) > 0
     fixed = dense.allocated.copy()
     if dense.safety_pct is None:
