@@ -149,6 +149,20 @@ def test_an_atp_run_page_shows_segments_and_regions(browser, session, engagement
     assert 'id="region-table"' in html and "<th scope=\"row\">north</th>" in html
 
 
+def test_the_overview_summarises_levels_and_network_rules_in_words(browser, session, engagement):
+    scenario = find_scenario(session, engagement)
+    atp_rules.save_rules(session, engagement, scenario, {
+        "thresholds": {"store": {"percent": 10}, "dc": 2, "by_sku": {"X": {"quantity": 1}}},
+        "network": {"online_threshold": {"quantity": 10}},
+        "reservations": [{"sku": "X", "quantity": 1}], "segments": [{"name": "vip", "quantity": 1}],
+    })
+    session.commit()
+    html = browser.get(f"/e/{engagement.id}/atp").get_data(as_text=True)
+    assert "store 10.0 %, dc 2, by sku (1)" in html
+    assert "online threshold 10" in html and "1 reservation(s)" in html and "1 segment(s)" in html
+    assert "{&#39;" not in html  # no raw dictionaries
+
+
 def test_invalid_rules_are_shown_with_their_place_and_not_saved(browser, session, engagement):
     scenario = find_scenario(session, engagement)
     resp = browser.post(f"/e/{engagement.id}/atp/rules/{scenario.id}",
