@@ -52,3 +52,16 @@ def test_a_distribution_group_keeps_bulky_web_orders_to_the_dcs():
                   group_assignments=(GroupAssignment("web", "dcs", sku_group="bulky"),))
     outcome = replay(stock, network, rules, web_orders([10, 10], [0, 1], [1, 1]))
     assert outcome.lines.status.tolist() == [REFUSED, OK]
+
+
+def test_a_reservation_at_a_node_holds_its_atp_until_it_expires_without_touching_physical_stock():
+    network = locations_from_rows(["DC", "S1"], ["dc", "store"])
+    stock = stock_from_rows(["A"], [0, 0], [0, 1], on_hand=[6, 4])
+    rules = Rules(channels=("web",), reservations=(Reservation("A", 5, "DC", expires_at=100),
+                                                   Reservation("A", 1, "DC", expires_at=300),
+                                                   Reservation("A", 2, "S1")))
+    outcome = replay(stock, network, rules, web_orders([50, 200, 400], [0, 0, 0], [3, 3, 1]))
+    # t=50: DC 6 − 5 − 1 = 0, S1 4 − 2 = 2 -> 3 refused; t=200: DC 5, S1 2 -> 3 accepted;
+    # t=400: the DC's last reservation has gone: 6 − 3 = 3 at the DC (the S1 one never expires).
+    assert outcome.lines.status.tolist() == [REFUSED, OK, OK]
+    assert outcome.lines.visible.tolist() == [2, 7, 5]

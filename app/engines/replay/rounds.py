@@ -58,6 +58,27 @@ class _Dense:
     threshold_pct: np.ndarray | None
     in_transit: np.ndarray
     eta: np.ndarray
+    reserved: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # layers of (units, expiry), each (U, N)
+
+
+def _reservation_layers(comp: Compiled, position: np.ndarray, shape: tuple[int, int]):
+    """Reservations at nodes, for the SKUs in play, as layers of (units, expiry) matrices: the k-th reservation
+    of a cell sits in layer k, so cells holding several reservations with different expiries stay exact."""
+    sku, node, units, expiry = comp.reservations
+    keep = (sku >= 0) & (node >= 0)
+    keep[keep] = position[sku[keep]] >= 0
+    rows, cols, units, expiry = position[sku[keep]], node[keep], units[keep], expiry[keep]
+    cell = rows * shape[1] + cols
+    order = np.argsort(cell, kind="stable")
+    cell, units, expiry = cell[order], units[order], expiry[order]
+    rank = np.arange(len(cell)) - np.searchsorted(cell, cell, "left")
+    layers = []
+    for k in range(int(rank.max()) + 1 if len(rank) else 0):
+        at = rank == k
+        u, e = np.zeros(shape[0] * shape[1], np.int64), np.zeros(shape[0] * shape[1], np.int64)
+        u[cell[at]], e[cell[at]] = units[at], expiry[at]
+        layers.append((u.reshape(shape), e.reshape(shape)))
+    return tuple(layers)
 
 
 def _dense(stock: Stock, comp: Compiled, used: np.ndarray, position: np.ndarray, n_nodes: int) -> _Dense:
@@ -76,7 +97,8 @@ def _dense(stock: Stock, comp: Compiled, used: np.ndarray, position: np.ndarray,
     qty, pct = resolve_safety(comp, sku_index, node_index, dataset_safety)
     t_qty, t_pct = comp.node_threshold.resolve(sku_index, node_index)
     return _Dense(spread(stock.on_hand, 0), spread(stock.allocated, 0), qty, pct, t_qty, t_pct,
-                  spread(stock.in_transit, 0), spread(stock.eta, np.iinfo(np.int64).min))
+                  spread(stock.in_transit, 0), spread(stock.eta, np.iinfo(np.int64).min),
+                  _reservation_layers(comp, position, shape))
 
 
 def _run(stock, locations, comp, orders, line_channel, receipts, lag, progress) -> LineOutcomes:
@@ -213,6 +235,9 @@ def _orders_round(sel, r: _RoundArrays, history, current, dense, fixed, comp, st
         atp = atp - held(np.concatenate([dense.threshold_qty[s]] * 2), np.concatenate([dense.threshold_pct[s]] * 2),
                          both)
     rules = comp.rules
+    for units, expiry in dense.reserved:  # reservations hold ATP (not stock) until they expire
+        moment = np.concatenate([r.lagged[sel], r.time[sel]])
+        atp = atp - np.where(np.concatenate([expiry[s]] * 2) > moment, np.concatenate([units[s]] * 2), 0)
     if rules.in_transit:
         as_of = np.concatenate([r.lagged[sel], r.time[sel]])
         eta, transit = np.concatenate([dense.eta[s]] * 2), np.concatenate([dense.in_transit[s]] * 2)
