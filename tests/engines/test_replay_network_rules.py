@@ -65,3 +65,20 @@ def test_a_reservation_at_a_node_holds_its_atp_until_it_expires_without_touching
     # t=400: the DC's last reservation has gone: 6 − 3 = 3 at the DC (the S1 one never expires).
     assert outcome.lines.status.tolist() == [REFUSED, OK, OK]
     assert outcome.lines.visible.tolist() == [2, 7, 5]
+
+
+def test_segments_cap_what_each_channel_sees_in_the_replay_as_in_the_atp_run():
+    from app.engines.atp import Segment, network_atp
+
+    dc = locations_from_rows(["DC"], ["dc"])
+    stock = stock_from_rows(["A"], [0], [0], on_hand=[100])
+    rules = Rules(channels=("web", "amazon"),
+                  segments=(Segment("amazon", frozenset({"amazon"}), percent=10, consumption="segment_only"),))
+    assert network_atp(stock, dc, rules).network[0].tolist() == [90, 10]
+    lines = OrderLines(("web", "amazon"), np.array([10, 20, 30], np.int64), np.array([0, 1, 1], np.int32),
+                       np.zeros(3, np.int8), np.full(3, -1, np.int32), np.zeros(3, np.int32),
+                       np.array([95, 10, 1], np.int64), np.ones(3))
+    outcome = replay(stock, dc, rules, lines)
+    # web sees 90 of the 100 (refused 95); amazon its 10; then 90 left, amazon's share 9 — and it takes 1.
+    assert outcome.lines.visible.tolist() == [90, 10, 9]
+    assert outcome.lines.status.tolist() == [REFUSED, OK, OK]

@@ -77,8 +77,9 @@ def _sums(comp: Compiled, stock: Stock, weights: np.ndarray, table: np.ndarray, 
     return any_sum, ship
 
 
-def _segments(comp: Compiled, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(reserved (S, G) in list order, never beyond what is left; the shared rest (S,))."""
+def segment_shares(comp: Compiled, pool: np.ndarray, sku_group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row (a SKU's pool and its SKU group): (reserved (rows, G) in list order, never beyond what is
+    left; the shared rest (rows,))."""
     segs = comp.rules.segments
     names = [name for name, _ in comp.rules.sku_groups]
     remaining = np.maximum(pool, 0)
@@ -89,10 +90,21 @@ def _segments(comp: Compiled, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]
         else:  # a percentage of the pool, rounded down
             want = np.maximum(pool, 0) * to_p4(seg.percent) // P4
         if seg.sku_group is not None:
-            want = np.where(comp.sku_group == names.index(seg.sku_group), want, 0)
+            want = np.where(sku_group == names.index(seg.sku_group), want, 0)
         reserved[:, g] = np.minimum(want, remaining)
         remaining = remaining - reserved[:, g]
     return reserved, remaining
+
+
+def segment_members(comp: Compiled) -> tuple[np.ndarray, np.ndarray]:
+    """(member (G, C): the segment's channels; only (C,): a channel in a segment_only segment)."""
+    member = np.zeros((len(comp.rules.segments), len(comp.channels)), bool)
+    only = np.zeros(len(comp.channels), bool)
+    for g, seg in enumerate(comp.rules.segments):
+        for name in seg.channels:
+            member[g, comp.channels.index(name)] = True
+            only[comp.channels.index(name)] |= seg.consumption == "segment_only"
+    return member, only
 
 
 def _promise(comp: Compiled, eligible: np.ndarray, ship: np.ndarray, pool: np.ndarray, deducted: np.ndarray):
@@ -112,7 +124,7 @@ def _promise(comp: Compiled, eligible: np.ndarray, ship: np.ndarray, pool: np.nd
     seg_reserved = np.zeros((n_skus, len(rules.segments)), np.int64)
     shared = pool
     if rules.segments:
-        seg_reserved, shared = _segments(comp, pool)
+        seg_reserved, shared = segment_shares(comp, pool, comp.sku_group)
     fence_reserved = np.zeros_like(eligible)
     if not rules.segments and not comp.fenced:
         return eligible, ship, fence_reserved, online, seg_reserved, seg_reserved
@@ -121,14 +133,8 @@ def _promise(comp: Compiled, eligible: np.ndarray, ship: np.ndarray, pool: np.nd
         shared_cap, fence_reserved = fence_caps(comp, eligible, shared)
     cap = shared_cap
     if rules.segments:
-        own = np.zeros_like(eligible)
-        only = np.zeros(n_channels, bool)
-        for g, seg in enumerate(rules.segments):
-            for name in seg.channels:
-                c = comp.channels.index(name)
-                own[:, c] += seg_reserved[:, g]
-                only[c] |= seg.consumption == "segment_only"
-        cap = own + np.where(only[None, :], 0, shared_cap)
+        member, only = segment_members(comp)
+        cap = seg_reserved @ member.astype(np.int64) + np.where(only[None, :], 0, shared_cap)
     first = np.array([s.consumption == "segment_first" for s in rules.segments], bool)
     seg_atp = seg_reserved + np.where(first[None, :], np.maximum(shared, 0)[:, None], 0)
     return (np.minimum(eligible, cap), np.minimum(ship, cap), fence_reserved, online, seg_reserved, seg_atp)

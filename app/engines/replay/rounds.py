@@ -21,6 +21,7 @@ from app.engines.atp import (
     network_holds,
     resolve_safety,
 )
+from app.engines.atp.network import segment_members, segment_shares
 from app.engines.replay.model import OK, OVERSOLD, PHANTOM, REFUSED, LineOutcomes, OrderLines, Receipts, ReplayResult
 from app.engines.replay.summary import summarise
 
@@ -182,6 +183,27 @@ def _network_level(comp: Compiled, totals: np.ndarray, sku: np.ndarray, channel:
     return totals if comp.rules.backorders else np.maximum(totals, 0)
 
 
+def _caps(comp: Compiled, atp: np.ndarray, deducted: np.ndarray, sku: np.ndarray, channel: np.ndarray) -> np.ndarray:
+    """What each view's channel may promise under segments and ring-fences, as in the ATP run."""
+    rows = np.arange(len(sku))
+    pool = (atp * comp.pool_nodes).sum(axis=1) - deducted
+    if not comp.rules.backorders:
+        pool = np.maximum(pool, 0)
+    shared = pool
+    if comp.rules.segments:
+        reserved, shared = segment_shares(comp, pool, comp.sku_group[sku])
+    cap = np.maximum(shared, 0)
+    if comp.fenced:
+        eligible_any = atp @ comp.any_eligible.T.astype(np.int64) - deducted[:, None]
+        if not comp.rules.backorders:
+            eligible_any = np.maximum(eligible_any, 0)
+        cap = fence_caps(comp, eligible_any, shared)[0][rows, channel]
+    if comp.rules.segments:
+        member, only = segment_members(comp)
+        cap = (reserved * member[:, channel].T).sum(axis=1) + np.where(only[channel], 0, cap)
+    return cap
+
+
 class _RoundArrays:
     """Per-event arrays in round order (k-th event of every SKU together), orders' fields filled in."""
 
@@ -253,12 +275,8 @@ def _orders_round(sel, r: _RoundArrays, history, current, dense, fixed, comp, st
     deducted = r.holds.at(sku2, moments)  # brokering queue and network-wide reservations, as each view saw them
     sums = _network_level(comp, sums - deducted, sku2, np.concatenate([ch, ch]))
     seen_atp, true = sums[:n], sums[n:]
-    if comp.fenced:
-        eligible_any = atp @ comp.any_eligible.T.astype(np.int64) - deducted[:, None]
-        pool = (atp * comp.pool_nodes).sum(axis=1) - deducted
-        if not rules.backorders:
-            eligible_any, pool = np.maximum(eligible_any, 0), np.maximum(pool, 0)
-        cap = fence_caps(comp, eligible_any, pool)[0][np.arange(2 * n), np.concatenate([ch, ch])]
+    if comp.fenced or rules.segments:
+        cap = _caps(comp, atp, deducted, sku2, np.concatenate([ch, ch]))
         seen_atp, true = np.minimum(seen_atp, cap[:n]), np.minimum(true, cap[n:])
 
     physical_node = np.maximum(now - dense.allocated[s], 0)
