@@ -163,6 +163,19 @@ def test_the_overview_summarises_levels_and_network_rules_in_words(browser, sess
     assert "{&#39;" not in html  # no raw dictionaries
 
 
+def test_the_sku_drill_down_shows_the_buffers_the_rules_resolved(browser, session, engagement):
+    load_small_network(session, engagement)
+    scenario = find_scenario(session, engagement)
+    atp_rules.save_rules(session, engagement, scenario, {"safety_stock": {"default": {"percent": 25}},
+                                                         "thresholds": {"dc": {"percent": 10}}})
+    run = engine_runs.run_now(session, engagement, scenario, "atp")
+    html = browser.get(f"/e/{engagement.id}/atp/runs/{run.id}/sku?sku=A").get_data(as_text=True)
+    # A at DC1: on hand 10, safety 25 % -> 3, buffer 10 % -> 1, ATP 6.
+    row = html[html.index('<td class="ref">DC1</td>'):]
+    cells = re.findall(r'<td class="num">(?:<strong>)?(\d+)', row[:row.index("</tr>")])
+    assert cells == ["10", "0", "3", "1", "6"]
+
+
 def test_invalid_rules_are_shown_with_their_place_and_not_saved(browser, session, engagement):
     scenario = find_scenario(session, engagement)
     resp = browser.post(f"/e/{engagement.id}/atp/rules/{scenario.id}",

@@ -41,6 +41,7 @@ from app.engines.atp.network import AtpResult, network_atp
 from app.engines.atp.node import (
     NetworkHolds,
     arriving,
+    buffers_at,
     fence_caps,
     network_holds,
     node_atp,
@@ -52,7 +53,7 @@ from app.engines.atp.node import (
 __all__ = [
     "CONSUMPTION", "DAY", "FULFILMENTS", "LOCATION_TYPES", "NO_DATE", "P4", "PICKUP", "SHIP", "STRATEGIES",
     "AtpResult", "Compiled", "DistributionGroup", "Grant", "GroupAssignment", "Levels", "Locations", "NetworkHolds",
-    "Reservation", "RingFence", "Rules", "SafetyStock", "Segment", "Stock", "allocate", "arriving",
+    "Reservation", "RingFence", "Rules", "SafetyStock", "Segment", "Stock", "allocate", "arriving", "buffers_at",
     "channel_key", "compile_rules", "fence_caps", "held", "locations_from_rows", "network_atp",
     "network_holds", "node_atp",
     "reservations_held", "resolve_safety", "sku_group_index", "stock_from_rows", "to_p4", "unknown_references",

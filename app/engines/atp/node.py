@@ -97,6 +97,16 @@ def network_holds(comp: Compiled) -> NetworkHolds:
                         base)
 
 
+def buffers_at(comp: Compiled, stock: Stock, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(safety stock, threshold) in units for some stock rows, as node ATP resolved them (the drill-down)."""
+    sku, node, on_hand = stock.sku[rows], stock.node[rows], stock.on_hand[rows]
+    safety = comp.safety.resolve_code(sku, node)
+    if comp.rules.use_dataset_safety_stock:
+        safety = np.where(stock.safety_stock[rows] >= 0, stock.safety_stock[rows], safety)
+    threshold = comp.node_threshold.resolve_code(sku, node)
+    return held_code(safety, on_hand), held_code(threshold, on_hand)
+
+
 def reservations_held(comp: Compiled, stock: Stock, locations: Locations, as_of: int) -> np.ndarray | int:
     """Unexpired reservations at nodes at `as_of`: units per stock row (or 0 when there are none)."""
     n_skus, n = len(stock.skus), max(len(locations), 1)
