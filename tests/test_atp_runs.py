@@ -63,6 +63,53 @@ def test_an_atp_run_is_stored_with_its_versions_rules_and_metrics(session, engag
     assert result.skus.tolist() == ["A", "B"]
 
 
+def test_default_rules_report_every_channel_of_the_orders_dataset(session, engagement):
+    load_small_network(session, engagement)
+    run = engine_runs.run_now(session, engagement, find_scenario(session, engagement), "atp")
+    # Every location sells to every channel: both channels see the whole pool (A 10 + 2, B 1 + 3 less safety 1).
+    assert set(run.metrics["by_channel"]) == {"web", "store"}
+    assert run.metrics["by_channel"]["web"]["atp_units"] == run.metrics["by_channel"]["store"]["atp_units"] == 15
+
+
+def test_default_rules_without_orders_report_the_catalog_channels(session, engagement):
+    from tests.support.datasets import LOCATIONS, erp
+
+    system = erp(session, engagement)
+    for kind, text in (("locations", LOCATIONS), ("inventory", INVENTORY)):
+        upload_dataset(session, engagement, kind, text.encode(), f"{kind}.csv", system=system)
+    run = engine_runs.run_now(session, engagement, find_scenario(session, engagement), "atp")
+    assert "web" in run.metrics["by_channel"] and len(run.metrics["by_channel"]) > 1
+    assert {c["atp_units"] for c in run.metrics["by_channel"].values()} == {15}
+
+
+def test_an_atp_run_reports_segments_regions_and_network_deductions(session, engagement):
+    load_small_network(session, engagement)
+    scenario = find_scenario(session, engagement)
+    atp_rules.save_rules(session, engagement, scenario, {
+        **SILOED,
+        "network": {"brokering_queue": {"A": 2}},
+        "segments": [{"name": "vip", "quantity": 1, "consumption": "segment_only"}],
+        "distribution": {"groups": {"stores": {"location_types": ["store"]}}, "regions": ["north"],
+                         "assignments": [{"channel": "web", "group": "stores", "region": "north"}]},
+    })
+    run = engine_runs.run_now(session, engagement, scenario, "atp")
+    assert run.status == "done", run.error
+    assert run.metrics["deducted_units"] == 2
+    assert run.metrics["by_segment"] == {"vip": {"reserved_units": 2, "atp_units": 2}}
+    assert set(run.metrics["by_region"]["north"]) == {"web", "store"}
+
+
+def test_reservations_naming_unknown_skus_or_locations_are_reported_in_the_run_notes(session, engagement):
+    load_small_network(session, engagement)
+    scenario = find_scenario(session, engagement)
+    atp_rules.save_rules(session, engagement, scenario, {"reservations": [
+        {"sku": "ZZZ", "quantity": 1}, {"sku": "A", "location": "NOWHERE", "quantity": 1}]})
+    run = engine_runs.run_now(session, engagement, scenario, "atp")
+    assert any("ZZZ" in note for note in run.metrics["notes"])
+    assert any("NOWHERE" in note for note in run.metrics["notes"])
+    assert run.metrics["pool_units"] == 15  # both ignored
+
+
 def test_a_run_keeps_the_dataset_version_it_used_after_a_reupload(session, engagement):
     versions = load_small_network(session, engagement)
     scenario = find_scenario(session, engagement)

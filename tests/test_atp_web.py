@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from app.services.accounts import set_membership
@@ -86,6 +87,93 @@ def test_the_rules_form_saves_what_it_shows(browser, session, engagement):
     assert resp.status_code == 302
     session.expire_all()
     assert atp_rules.rules_document(session, scenario) == saved
+
+
+def test_the_rules_form_saves_every_level_and_keeps_segments_and_distribution_groups(browser, session, engagement):
+    scenario = find_scenario(session, engagement)
+    document = {
+        "channels": ["web", "amazon"],
+        "sku_groups": {"coats": ["COAT-*", "PARKA-1"]},
+        "safety_stock": {"default": {"percent": 25}, "by_sku_group": {"coats": {"percent": 12.5}}},
+        "thresholds": {"store": {"percent": 10}, "dc": 3, "default": {"quantity": 1},
+                       "by_location": {"LON-OXF": {"quantity": 2}}, "by_sku": {"PARKA-1": {"percent": 5}}},
+        "network": {"online_threshold": {"quantity": 10}, "channels": ["web"],
+                    "by_sku_group": {"coats": {"percent": 2.5}}, "brokering_queue": {"PARKA-1": 4}},
+        "reservations": [{"sku": "PARKA-1", "location": "LON-OXF", "quantity": 2, "expires_at": "2025-03-10T18:00:00Z"},
+                         {"sku": "COAT-9", "quantity": 1}],
+        "in_transit": {"enabled": True, "horizon_days": 5, "past_due_days": 2, "discount_by_type": {"po": 20}},
+        "segments": [{"name": "amazon", "channels": ["amazon"], "percent": 10, "consumption": "segment_only"}],
+        "distribution": {"groups": {"dcs": {"location_types": ["dc"]}}, "regions": ["north"],
+                         "assignments": [{"channel": "web", "group": "dcs", "sku_group": "coats"}]},
+    }
+    saved = atp_rules.save_rules(session, engagement, scenario, document)
+    session.commit()
+    form = _form_fields(browser.get(f"/e/{engagement.id}/atp/rules/{scenario.id}").get_data(as_text=True))
+    resp = browser.post(f"/e/{engagement.id}/atp/rules/{scenario.id}", data=form)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    session.expire_all()
+    assert atp_rules.rules_document(session, scenario) == saved
+
+
+@pytest.mark.parametrize(("field", "value", "place"), [
+    ("reservations", "PARKA-1, LON-OXF, two", "reservations[0].quantity"),
+    ("reservations", "PARKA-1, *, 2, next tuesday", "reservations[0].expires_at"),
+    ("online_threshold", "120%", "network.online_threshold.percent"),
+    ("threshold-by_sku_group", "hats = 2", "thresholds.by_sku_group.hats"),
+    ("in_transit_past_due_days", "soon", "in_transit.past_due_days"),
+    ("brokering_queue", "PARKA-1 = lots", "network.brokering_queue.PARKA-1"),
+])
+def test_a_bad_rule_in_the_form_is_a_422_naming_its_field_and_nothing_is_saved(browser, session, engagement,
+                                                                              field, value, place):
+    scenario = find_scenario(session, engagement)
+    before = atp_rules.rules_document(session, scenario)
+    form = _form_fields(browser.get(f"/e/{engagement.id}/atp/rules/{scenario.id}").get_data(as_text=True))
+    resp = browser.post(f"/e/{engagement.id}/atp/rules/{scenario.id}", data={**form, field: value})
+    assert resp.status_code == 422
+    assert f"<code>{place}</code>" in resp.get_data(as_text=True)
+    session.expire_all()
+    assert atp_rules.rules_document(session, scenario) == before
+
+
+def test_an_atp_run_page_shows_segments_and_regions(browser, session, engagement):
+    load_small_network(session, engagement)
+    scenario = find_scenario(session, engagement)
+    atp_rules.save_rules(session, engagement, scenario, {
+        "channels": ["web"], "segments": [{"name": "vip", "quantity": 1}],
+        "distribution": {"groups": {"dcs": {"location_types": ["dc"]}}, "regions": ["north"],
+                         "assignments": [{"channel": "web", "group": "dcs", "region": "north"}]},
+    })
+    run = engine_runs.run_now(session, engagement, scenario, "atp")
+    html = browser.get(f"/e/{engagement.id}/atp/runs/{run.id}").get_data(as_text=True)
+    assert 'id="segment-table"' in html and "<th scope=\"row\">vip</th>" in html
+    assert 'id="region-table"' in html and "<th scope=\"row\">north</th>" in html
+
+
+def test_the_overview_summarises_levels_and_network_rules_in_words(browser, session, engagement):
+    scenario = find_scenario(session, engagement)
+    atp_rules.save_rules(session, engagement, scenario, {
+        "thresholds": {"store": {"percent": 10}, "dc": 2, "by_sku": {"X": {"quantity": 1}}},
+        "network": {"online_threshold": {"quantity": 10}},
+        "reservations": [{"sku": "X", "quantity": 1}], "segments": [{"name": "vip", "quantity": 1}],
+    })
+    session.commit()
+    html = browser.get(f"/e/{engagement.id}/atp").get_data(as_text=True)
+    assert "store 10.0 %, dc 2, by sku (1)" in html
+    assert "online threshold 10" in html and "1 reservation(s)" in html and "1 segment(s)" in html
+    assert "{&#39;" not in html  # no raw dictionaries
+
+
+def test_the_sku_drill_down_shows_the_buffers_the_rules_resolved(browser, session, engagement):
+    load_small_network(session, engagement)
+    scenario = find_scenario(session, engagement)
+    atp_rules.save_rules(session, engagement, scenario, {"safety_stock": {"default": {"percent": 25}},
+                                                         "thresholds": {"dc": {"percent": 10}}})
+    run = engine_runs.run_now(session, engagement, scenario, "atp")
+    html = browser.get(f"/e/{engagement.id}/atp/runs/{run.id}/sku?sku=A").get_data(as_text=True)
+    # A at DC1: on hand 10, safety 25 % -> 3, buffer 10 % -> 1, ATP 6.
+    row = html[html.index('<td class="ref">DC1</td>'):]
+    cells = re.findall(r'<td class="num">(?:<strong>)?(\d+)', row[:row.index("</tr>")])
+    assert cells == ["10", "0", "3", "1", "6"]
 
 
 def test_invalid_rules_are_shown_with_their_place_and_not_saved(browser, session, engagement):

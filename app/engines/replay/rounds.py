@@ -8,17 +8,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engines.atp import (
-    DAY,
     PICKUP,
     Compiled,
     Locations,
     Rules,
     Stock,
+    arriving,
     channel_key,
     compile_rules,
     fence_caps,
+    held,
+    network_holds,
     resolve_safety,
 )
+from app.engines.atp.network import segment_members, segment_shares
 from app.engines.replay.model import OK, OVERSOLD, PHANTOM, REFUSED, LineOutcomes, OrderLines, Receipts, ReplayResult
 from app.engines.replay.summary import summarise
 
@@ -51,9 +54,32 @@ class _Dense:
     on_hand: np.ndarray
     allocated: np.ndarray
     safety_qty: np.ndarray
-    safety_pct: np.ndarray | None
+    safety_pct: np.ndarray | None  # p4 (0.0001 %), −1 where a quantity
+    threshold_qty: np.ndarray
+    threshold_pct: np.ndarray | None
     in_transit: np.ndarray
     eta: np.ndarray
+    reserved: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # layers of (units, expiry), each (U, N)
+
+
+def _reservation_layers(comp: Compiled, position: np.ndarray, shape: tuple[int, int]):
+    """Reservations at nodes, for the SKUs in play, as layers of (units, expiry) matrices: the k-th reservation
+    of a cell sits in layer k, so cells holding several reservations with different expiries stay exact."""
+    sku, node, units, expiry = comp.reservations
+    keep = (sku >= 0) & (node >= 0)
+    keep[keep] = position[sku[keep]] >= 0
+    rows, cols, units, expiry = position[sku[keep]], node[keep], units[keep], expiry[keep]
+    cell = rows * shape[1] + cols
+    order = np.argsort(cell, kind="stable")
+    cell, units, expiry = cell[order], units[order], expiry[order]
+    rank = np.arange(len(cell)) - np.searchsorted(cell, cell, "left")
+    layers = []
+    for k in range(int(rank.max()) + 1 if len(rank) else 0):
+        at = rank == k
+        u, e = np.zeros(shape[0] * shape[1], np.int64), np.zeros(shape[0] * shape[1], np.int64)
+        u[cell[at]], e[cell[at]] = units[at], expiry[at]
+        layers.append((u.reshape(shape), e.reshape(shape)))
+    return tuple(layers)
 
 
 def _dense(stock: Stock, comp: Compiled, used: np.ndarray, position: np.ndarray, n_nodes: int) -> _Dense:
@@ -67,10 +93,13 @@ def _dense(stock: Stock, comp: Compiled, used: np.ndarray, position: np.ndarray,
         return out
 
     dataset_safety = spread(stock.safety_stock, -1)
-    qty, pct = resolve_safety(comp, np.repeat(used, n_nodes).reshape(shape),
-                              np.tile(np.arange(n_nodes), len(used)).reshape(shape), dataset_safety)
-    return _Dense(spread(stock.on_hand, 0), spread(stock.allocated, 0), qty, pct,
-                  spread(stock.in_transit, 0), spread(stock.eta, np.iinfo(np.int64).min))
+    sku_index = np.repeat(used, n_nodes).reshape(shape)
+    node_index = np.tile(np.arange(n_nodes), len(used)).reshape(shape)
+    qty, pct = resolve_safety(comp, sku_index, node_index, dataset_safety)
+    t_qty, t_pct = comp.node_threshold.resolve(sku_index, node_index)
+    return _Dense(spread(stock.on_hand, 0), spread(stock.allocated, 0), qty, pct, t_qty, t_pct,
+                  spread(stock.in_transit, 0), spread(stock.eta, np.iinfo(np.int64).min),
+                  _reservation_layers(comp, position, shape))
 
 
 def _run(stock, locations, comp, orders, line_channel, receipts, lag, progress) -> LineOutcomes:
@@ -115,11 +144,14 @@ def _run(stock, locations, comp, orders, line_channel, receipts, lag, progress) 
     bounds = np.concatenate([[0], np.cumsum(np.bincount(rank))])
     # Everything a round reads, laid out in round order once, so that each round takes slices, not gathers.
     r = _RoundArrays(by_rank, ev_sku, ev_time, ev_kind, ev_ref, seen, starts, lag, comp, orders, line_channel,
-                     n_nodes)
+                     n_nodes, used)
+    r.holds = network_holds(comp)
     r.receipts_in_round = np.add.reduceat((r.kind == 0).astype(np.int64), bounds[:-1]) > 0
-    fixed = dense.allocated + comp.threshold[None, :]
+    fixed = dense.allocated.copy()
     if dense.safety_pct is None:
         fixed = fixed + dense.safety_qty
+    if dense.threshold_pct is None:
+        fixed = fixed + dense.threshold_qty
     step = max(1, (len(bounds) - 1) // 50)
     for k in range(len(bounds) - 1):
         a, b = bounds[k], bounds[k + 1]
@@ -142,13 +174,44 @@ def _run(stock, locations, comp, orders, line_channel, receipts, lag, progress) 
     return LineOutcomes(status, short, visible, true_atp, blamed)
 
 
+def _network_level(comp: Compiled, totals: np.ndarray, sku: np.ndarray, channel: np.ndarray) -> np.ndarray:
+    """A channel's total after the network deductions: less the online threshold, floored unless backorders."""
+    online = comp.online
+    if online.sku_rule.any() and comp.online_channels.any():
+        applies = online.sku_rule[sku] & comp.online_channels[channel]
+        totals = totals - np.where(applies, held(online.qty_sku[sku], online.p4_sku[sku], totals), 0)
+    return totals if comp.rules.backorders else np.maximum(totals, 0)
+
+
+def _caps(comp: Compiled, atp: np.ndarray, deducted: np.ndarray, sku: np.ndarray, channel: np.ndarray) -> np.ndarray:
+    """What each view's channel may promise under segments and ring-fences, as in the ATP run."""
+    rows = np.arange(len(sku))
+    pool = (atp * comp.pool_nodes).sum(axis=1) - deducted
+    if not comp.rules.backorders:
+        pool = np.maximum(pool, 0)
+    shared = pool
+    if comp.rules.segments:
+        reserved, shared = segment_shares(comp, pool, comp.sku_group[sku])
+    cap = np.maximum(shared, 0)
+    if comp.fenced:
+        eligible_any = atp @ comp.any_eligible.T.astype(np.int64) - deducted[:, None]
+        if not comp.rules.backorders:
+            eligible_any = np.maximum(eligible_any, 0)
+        cap = fence_caps(comp, eligible_any, shared)[0][rows, channel]
+    if comp.rules.segments:
+        member, only = segment_members(comp)
+        cap = (reserved * member[:, channel].T).sum(axis=1) + np.where(only[channel], 0, cap)
+    return cap
+
+
 class _RoundArrays:
     """Per-event arrays in round order (k-th event of every SKU together), orders' fields filled in."""
 
     def __init__(self, by_rank, ev_sku, ev_time, ev_kind, ev_ref, seen, starts, lag, comp, orders, line_channel,
-                 n_nodes) -> None:
+                 n_nodes, used) -> None:
         self.event = by_rank
         self.sku = ev_sku[by_rank]
+        self.global_sku = used[self.sku]  # index into the stock's SKU list (network holds, SKU groups)
         self.kind = ev_kind[by_rank]
         self.ref = ev_ref[by_rank]
         time = ev_time[by_rank]
@@ -168,7 +231,13 @@ class _RoundArrays:
         if pickup.any():
             mask = mask & np.where(pickup[:, None], np.arange(n_nodes)[None, :] == orders.pickup_node[line][:, None],
                                    True)
+        table = comp.group_table[0]
+        if (table >= 0).any():  # distribution groups: a channel sells only from its group for the SKU's group
+            sku_class = np.where(comp.sku_group < 0, table.shape[1] - 1, comp.sku_group)[self.global_sku]
+            group = table[self.channel, sku_class]
+            mask = mask & ((group < 0)[:, None] | comp.group_nodes[np.maximum(group, 0)])
         self.mask = mask
+        self.holds = None  # set by the caller
         self.receipts_in_round = np.zeros(0, bool)  # set by the caller, which knows the round bounds
 
 
@@ -183,28 +252,31 @@ def _orders_round(sel, r: _RoundArrays, history, current, dense, fixed, comp, st
     both = np.concatenate([then, now])  # one ATP computation for the stale and the true view
     atp = both - np.concatenate([fixed[s], fixed[s]])
     if dense.safety_pct is not None:
-        pct = dense.safety_pct[s]
-        by_percent = np.ceil(np.maximum(both, 0) * np.nan_to_num(np.concatenate([pct, pct])) / 100.0)
-        atp = atp - np.where(np.isnan(np.concatenate([pct, pct])), np.concatenate([dense.safety_qty[s]] * 2),
-                             by_percent.astype(np.int64))
+        atp = atp - held(np.concatenate([dense.safety_qty[s]] * 2), np.concatenate([dense.safety_pct[s]] * 2), both)
+    if dense.threshold_pct is not None:
+        atp = atp - held(np.concatenate([dense.threshold_qty[s]] * 2), np.concatenate([dense.threshold_pct[s]] * 2),
+                         both)
     rules = comp.rules
+    for units, expiry in dense.reserved:  # reservations hold ATP (not stock) until they expire
+        moment = np.concatenate([r.lagged[sel], r.time[sel]])
+        atp = atp - np.where(np.concatenate([expiry[s]] * 2) > moment, np.concatenate([units[s]] * 2), 0)
     if rules.in_transit:
         as_of = np.concatenate([r.lagged[sel], r.time[sel]])
         eta, transit = np.concatenate([dense.eta[s]] * 2), np.concatenate([dense.in_transit[s]] * 2)
-        arriving = np.where((eta != np.iinfo(np.int64).min) & (eta <= as_of + rules.in_transit_horizon_days * DAY),
-                            transit, 0)
-        atp = atp + np.floor(arriving * (1.0 - rules.in_transit_discount_percent / 100.0) + 1e-9).astype(np.int64)
+        atp = atp + arriving(comp, transit, eta, as_of)
     if not rules.backorders:
         atp = np.maximum(atp, 0)
     n = len(s)
     atp_then, atp_now = atp[:n], atp[n:]
     sums = (atp * np.concatenate([mask, mask])).sum(axis=1)
+    ch = r.channel[sel]
+    sku2 = np.concatenate([r.global_sku[sel]] * 2)
+    moments = np.concatenate([r.lagged[sel][:, 0], r.time[sel][:, 0]])
+    deducted = r.holds.at(sku2, moments)  # brokering queue and network-wide reservations, as each view saw them
+    sums = _network_level(comp, sums - deducted, sku2, np.concatenate([ch, ch]))
     seen_atp, true = sums[:n], sums[n:]
-    if comp.fenced:
-        ch = r.channel[sel]
-        eligible_any = atp @ comp.any_eligible.T.astype(np.int64)
-        pool = (atp * comp.pool_nodes).sum(axis=1)
-        cap = fence_caps(comp, eligible_any, pool)[0][np.arange(2 * n), np.concatenate([ch, ch])]
+    if comp.fenced or rules.segments:
+        cap = _caps(comp, atp, deducted, sku2, np.concatenate([ch, ch]))
         seen_atp, true = np.minimum(seen_atp, cap[:n]), np.minimum(true, cap[n:])
 
     physical_node = np.maximum(now - dense.allocated[s], 0)

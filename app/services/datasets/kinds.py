@@ -73,6 +73,8 @@ KINDS: dict[str, Kind] = {
             Column("safety_stock", "int", minimum=0, example="2"),
             Column("in_transit", "int", minimum=0, example="0"),
             Column("in_transit_eta", "date", example="2025-03-10"),
+            Column("in_transit_type", "str", description="Supply type of the in-transit units (po, transfer…): "
+                   "the rules may discount each type", example="po"),
         ),
         unique=("sku", "location_id"),
         description="A stock snapshot: one row per SKU per location.",

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from app.engines.atp import Rules
 from app.engines.rules import default_document, parse_rules, rules_to_document
 from app.services.errors import NotFound, ValidationError
-from models import AtpRules, Engagement, Scenario, User
+from models import AtpRules, Channel, Engagement, Scenario, User
+
+EVERY_CHANNEL = "all channels"  # what default rules report when no channel is known anywhere
 
 
 def rules_document(session: Session, scenario: Scenario) -> dict[str, Any]:
@@ -52,3 +54,20 @@ def save_rules(
     if commit:
         session.commit()
     return canonical
+
+
+def default_channels(session: Session, engagement: Engagement, rules: Rules) -> list[str]:
+    """The channels an ATP run reports when the rules name none (every location sells to every channel):
+    those of the latest orders dataset, else the catalog's channels, else one "all channels" line."""
+    if rules.channels or rules.grants or rules.fences or rules.segments or rules.group_assignments:
+        return []
+    from app.services.datasets.uploads import latest_version, load_frame  # only default rules need them
+
+    version = latest_version(session, engagement.id, "orders")
+    if version is not None:
+        names = [str(c) for c in load_frame(session, version).codes("channel")[1]]
+        if names:
+            return names
+    names = list(session.scalars(select(Channel.name).where(Channel.engagement_id == engagement.id)
+                                 .order_by(Channel.name)))
+    return names or [EVERY_CHANNEL]

@@ -91,6 +91,7 @@ def build_inputs(session: Session, versions: dict[str, DatasetVersion]) -> Input
         notes.append(f"{int((~keep).sum()):,} inventory row(s) at locations missing from the locations version "
                      "were left out.")
     eta = inv.times("in_transit_eta")
+    supply_codes, supply_values = inv.codes("in_transit_type")
     stock = Stock(
         skus=skus,
         sku=sku_of(inv)[keep],
@@ -100,6 +101,8 @@ def build_inputs(session: Session, versions: dict[str, DatasetVersion]) -> Input
         safety_stock=inv.ints("safety_stock", empty=-1)[keep],
         in_transit=inv.ints("in_transit")[keep],
         eta=np.where(eta == NULL_TIME, NO_DATE, eta)[keep],
+        supply_type=supply_codes[keep].astype(np.int32) if len(supply_values) else None,
+        supply_types=tuple(str(v) for v in supply_values),
     )
     network = Network(ids=ids, types=locations.types, lat=loc.floats("latitude"), lon=loc.floats("longitude"),
                       ship_from=locations.ship_from, pickup=locations.pickup,

@@ -15,10 +15,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.engines.atp import AtpResult, channel_key, network_atp
+from app.engines.atp import AtpResult, channel_key, network_atp, unknown_references
 from app.engines.replay import ReplaySummary, Totals, replay
 from app.engines.rules import parse_rules
-from app.services.engines.atp_rules import rules_document
+from app.services.engines.atp_rules import default_channels, rules_document
 from app.services.engines.inputs import Inputs, build_inputs, channel_latency, choose_versions
 from app.services.errors import NotFound, ValidationError
 from app.services.work import is_stale, progress_writer, reap_stale
@@ -60,6 +60,8 @@ def start_run(
             parameters["as_of"] = _parse_time(as_of)
         except ValueError:
             raise ValidationError({"as_of": "Must be an ISO date or timestamp."}) from None
+    if kind == "atp":
+        parameters["channels"] = default_channels(session, engagement, rules)
     if kind == "routing":
         from app.services.engines import routing as routing
 
@@ -109,7 +111,8 @@ def execute_run(session: Session, run_id: int) -> EngineRun:
         inputs = run_inputs(session, run)
         rules, _ = parse_rules(run.rules)
         if run.kind == "atp":
-            result = network_atp(inputs.stock, inputs.locations, rules, as_of=_as_of(run))
+            result = network_atp(inputs.stock, inputs.locations, rules, as_of=_as_of(run),
+                                 extra_channels=run.parameters.get("channels", ()))
             run.metrics = atp_metrics(result, inputs)
         elif run.kind == "routing":
             from app.services.engines.routing import routing_metrics
@@ -153,7 +156,8 @@ def atp_result(session: Session, run: EngineRun) -> tuple[AtpResult, Inputs]:
     """Recompute an ATP run's full result (for drill-down): same versions, same rules snapshot."""
     inputs = run_inputs(session, run)
     rules, _ = parse_rules(run.rules)
-    return network_atp(inputs.stock, inputs.locations, rules, as_of=_as_of(run)), inputs
+    return network_atp(inputs.stock, inputs.locations, rules, as_of=_as_of(run),
+                       extra_channels=run.parameters.get("channels", ())), inputs
 
 
 def get_run(session: Session, engagement_id: int, run_id: int) -> EngineRun:
@@ -272,9 +276,15 @@ def atp_metrics(result: AtpResult, inputs: Inputs) -> dict[str, Any]:
         "pool_units": int(result.pool.sum()),
         "by_channel": by_channel,
         "by_location_type": by_type,
+        "by_segment": {name: {"reserved_units": int(result.segment_reserved[:, g].sum()),
+                              "atp_units": int(result.segment_atp[:, g].sum())}
+                       for g, name in enumerate(result.segments)},
+        "by_region": {region: {c: int(result.region_network[r, :, i].sum()) for i, c in enumerate(result.channels)}
+                      for r, region in enumerate(result.regions)},
+        "deducted_units": int(result.deducted.sum()) if result.deducted is not None else 0,
         "top_skus": [{"sku": str(result.skus[s]), "pool": int(result.pool[s]),
                       "atp": {c: int(result.network[s, i]) for i, c in enumerate(result.channels)}} for s in top],
-        "notes": list(inputs.notes),
+        "notes": [*inputs.notes, *unknown_references(result.compiled.rules, stock, locations)],
     }
 
 

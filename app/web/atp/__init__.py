@@ -8,7 +8,7 @@ import numpy as np
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
-from app.engines.atp import FULFILMENTS, LOCATION_TYPES, channel_key
+from app.engines.atp import FULFILMENTS, LOCATION_TYPES, buffers_at, channel_key
 from app.extensions import db
 from app.jobs import init_jobs
 from app.services import transactions
@@ -82,7 +82,7 @@ def rules_editor(scenario_id: int):
     if request.method == "POST":
         document, errors, saved = edit_document(
             document,
-            lambda: (document_from_form(request.form), {}),
+            lambda: (document_from_form(request.form, document if isinstance(document, dict) else {}), {}),
             lambda doc: atp_rules.save_rules(db.session, g.engagement, scenario, doc, user=current_user),
         )
         if saved:
@@ -189,16 +189,16 @@ def run_sku(run_id: int):
     stock = inputs.stock
     rows = np.flatnonzero(stock.sku == s)
     comp = result.compiled
+    safety, threshold = buffers_at(comp, stock, rows)
     nodes = []
-    for r in rows:
+    for i, r in enumerate(rows):
         n = int(stock.node[r])
         serves = [f"{c} {f}" for ci, c in enumerate(result.channels) for fi, f in enumerate(FULFILMENTS)
                   if comp.eligible[ci, fi, n]]
         nodes.append({
             "location": str(inputs.locations.ids[n]), "type": str(inputs.locations.types[n]),
             "on_hand": int(stock.on_hand[r]), "allocated": int(stock.allocated[r]),
-            "safety": int(stock.safety_stock[r]) if stock.safety_stock[r] >= 0 else None,
-            "threshold": int(comp.threshold[n]), "atp": int(result.node_atp[r]), "serves": serves,
+            "safety": int(safety[i]), "threshold": int(threshold[i]), "atp": int(result.node_atp[r]), "serves": serves,
         })
     nodes.sort(key=lambda x: -x["atp"])
     channel_rows = [(c, int(result.eligible_sum[s, i]), int(result.reserved[s, i]), int(result.network[s, i]),

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from app.engines.atp import FULFILMENTS, LOCATION_TYPES, channel_key
+from app.web.atp.rules_form_levels import levels_form, levels_from_form, spec_of
 
 UNITS = ("quantity", "percent")
 
@@ -42,8 +43,10 @@ def _spec_lines(text: str) -> dict[str, Any]:
     return out
 
 
-def document_from_form(form) -> dict[str, Any]:
-    """Build the rules document from the posted editor form."""
+def document_from_form(form, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the rules document from the posted editor form (`current`: the stored document, for the
+    sections only the JSON editor changes)."""
+    levels = levels_from_form(form, current or {})
     channels = [channel_key(c) for c in _split(form.get("channels", ""))]
     grants = []
     for i, channel in enumerate(channels):
@@ -74,7 +77,8 @@ def document_from_form(form) -> dict[str, Any]:
     for t in LOCATION_TYPES:
         raw = (form.get(f"threshold-{t}", "") or "").strip()
         if raw:
-            thresholds[t] = int(raw) if raw.isdigit() else raw
+            thresholds[t] = int(raw) if raw.isdigit() else spec_of(raw) if raw.endswith("%") else raw
+    thresholds.update(levels["thresholds"])
     horizon = (form.get("in_transit_horizon_days", "") or "0").strip()
     discount = (form.get("in_transit_discount_percent", "") or "0").strip()
     return {
@@ -85,15 +89,22 @@ def document_from_form(form) -> dict[str, Any]:
             "default": _spec(form.get("safety-default-value", ""), form.get("safety-default-unit", "quantity")),
             "by_type": by_type,
             "by_location": _spec_lines(form.get("safety_locations", "")),
+            "by_sku_group": levels["safety_by_sku_group"],
             "by_sku": _spec_lines(form.get("safety_skus", "")),
             "use_dataset_column": form.get("use_dataset_column") == "on",
         },
+        "sku_groups": levels["sku_groups"],
         "thresholds": thresholds,
+        "network": levels["network"],
+        "reservations": levels["reservations"],
         "in_transit": {
             "enabled": form.get("in_transit_enabled") == "on",
             "horizon_days": int(horizon) if horizon.isdigit() else horizon,
             "discount_percent": _number(discount),
+            **levels["in_transit"],
         },
+        "segments": levels["segments"],
+        "distribution": levels["distribution"],
         "eligibility": {"default": form.get("eligibility_default", "all"), "grants": grants},
         "allocation": {
             "mode": form.get("allocation_mode", "shared"),
@@ -150,4 +161,5 @@ def form_from_document(document: dict[str, Any], suggested_channels: list[str]) 
         "safety_locations": lines(safety.get("by_location", {})),
         "safety_skus": lines(safety.get("by_sku", {})),
         "use_dataset_column": safety.get("use_dataset_column", True),
+        **levels_form(document),
     }

@@ -8,24 +8,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.engines.atp import FULFILMENTS, LOCATION_TYPES, Grant, RingFence, Rules, SafetyStock, channel_key
+from app.engines.atp import FULFILMENTS, LOCATION_TYPES, Grant, RingFence, Rules, channel_key
+from app.engines.rules import sections
+from app.engines.rules.fields import Errors as _Errors
+from app.engines.rules.fields import check_bool as _bool
+from app.engines.rules.fields import names as _names
+from app.engines.rules.fields import spec as _safety
+from app.engines.rules.fields import spec_doc, spec_map
 
 ELIGIBILITY_DEFAULTS = ("all", "none")
 ALLOCATION_MODES = ("shared", "ring_fenced")
 UNUSED_FENCE = ("keep", "share")
-MAX_QUANTITY = 10**9
-KEYS = ("channels", "channel_map", "safety_stock", "thresholds", "in_transit", "eligibility", "allocation",
-        "backorders")
+KEYS = ("channels", "channel_map", "sku_groups", "safety_stock", "thresholds", "network", "reservations",
+        "in_transit", "eligibility", "distribution", "segments", "allocation", "backorders")
 
 
 def default_document() -> dict[str, Any]:
     """Rules for a scenario nobody has edited yet: one shared pool, every location sells everywhere."""
     return rules_to_document(Rules())
-
-
-class _Errors(dict):
-    def add(self, where: str, message: str) -> None:
-        self.setdefault(where, []).append(message)
 
 
 def parse_rules(document: Any) -> tuple[Rules | None, dict[str, list[str]]]:
@@ -38,50 +38,47 @@ def parse_rules(document: Any) -> tuple[Rules | None, dict[str, list[str]]]:
             errors.add(str(key), f"Unknown setting; known: {', '.join(KEYS)}.")
     channels = _channels(document.get("channels", []), "channels", errors)
     _channel_map(document.get("channel_map", {}), errors)
+    groups = sections.sku_groups(document, errors)
+    group_names = [name for name, _ in groups]
     safety = document.get("safety_stock", {}) or {}
     if not isinstance(safety, dict):
         errors.add("safety_stock", "Must be an object.")
         safety = {}
     default = _safety(safety.get("default"), "safety_stock.default", errors) if safety.get("default") else None
-    by_type = _safety_map(safety.get("by_type", {}), "safety_stock.by_type", errors, LOCATION_TYPES)
-    by_location = _safety_map(safety.get("by_location", {}), "safety_stock.by_location", errors)
-    by_sku = _safety_map(safety.get("by_sku", {}), "safety_stock.by_sku", errors)
+    by_type = spec_map(safety.get("by_type", {}), "safety_stock.by_type", errors, LOCATION_TYPES)
+    by_location = spec_map(safety.get("by_location", {}), "safety_stock.by_location", errors)
+    by_group = spec_map(safety.get("by_sku_group", {}), "safety_stock.by_sku_group", errors, tuple(group_names),
+                        "SKU group")
+    by_sku = spec_map(safety.get("by_sku", {}), "safety_stock.by_sku", errors)
     use_column = _bool(safety.get("use_dataset_column", True), "safety_stock.use_dataset_column", errors)
-    thresholds = []
-    raw_thresholds = document.get("thresholds", {}) or {}
-    if not isinstance(raw_thresholds, dict):
-        errors.add("thresholds", "Must be an object of location type → units.")
-        raw_thresholds = {}
-    for loc_type, qty in raw_thresholds.items():
-        if loc_type not in LOCATION_TYPES:
-            errors.add(f"thresholds.{loc_type}", f"Unknown location type; known: {', '.join(LOCATION_TYPES)}.")
-        elif _quantity(qty, f"thresholds.{loc_type}", errors) is not None:
-            thresholds.append((loc_type, int(qty)))
-    transit = document.get("in_transit", {}) or {}
-    if not isinstance(transit, dict):
-        errors.add("in_transit", "Must be an object.")
-        transit = {}
-    transit_on = _bool(transit.get("enabled", False), "in_transit.enabled", errors)
-    horizon = _quantity(transit.get("horizon_days", 0), "in_transit.horizon_days", errors, most=3650) or 0
-    discount = _percent(transit.get("discount_percent", 0), "in_transit.discount_percent", errors) or 0.0
+    levels = sections.thresholds(document, group_names, errors)
+    network = sections.network(document, group_names, errors)
+    held = sections.reservations(document, errors)
+    transit = sections.in_transit(document, errors)
     grants, eligibility_default = _eligibility(document.get("eligibility", {}) or {}, errors)
+    distribution = sections.distribution(document, group_names, errors)
+    segments = sections.segments(document, group_names, errors)
     allocation, fences, unused = _allocation(document.get("allocation", {}) or {}, errors)
     backorders = _bool(document.get("backorders", False), "backorders", errors)
     if errors:
         return None, dict(errors)
     return Rules(
         channels=tuple(channels),
+        sku_groups=tuple(groups),
         safety_default=default,
         safety_by_type=tuple(by_type),
         safety_by_location=tuple(by_location),
+        safety_by_sku_group=tuple(by_group),
         safety_by_sku=tuple(by_sku),
         use_dataset_safety_stock=use_column,
-        thresholds=tuple(thresholds),
-        in_transit=transit_on,
-        in_transit_horizon_days=int(horizon),
-        in_transit_discount_percent=float(discount),
+        **levels,
+        **network,
+        reservations=held,
+        **transit,
         grants=tuple(grants),
         eligibility_default=eligibility_default,
+        **distribution,
+        segments=segments,
         allocation=allocation,
         fences=tuple(fences),
         unused_fence=unused,
@@ -91,26 +88,23 @@ def parse_rules(document: Any) -> tuple[Rules | None, dict[str, list[str]]]:
 
 def rules_to_document(rules: Rules, channel_map: dict[str, str] | None = None) -> dict[str, Any]:
     """The canonical JSON document of a Rules value (what is stored and shown)."""
-
-    def spec(s: SafetyStock) -> dict[str, Any]:
-        return {"quantity": s.quantity} if s.quantity is not None else {"percent": s.percent}
-
+    extra = sections.documents(rules)
     return {
         "channels": list(rules.channels),
         "channel_map": dict(channel_map or {}),
+        "sku_groups": extra["sku_groups"],
         "safety_stock": {
-            "default": spec(rules.safety_default) if rules.safety_default else None,
-            "by_type": {k: spec(v) for k, v in rules.safety_by_type},
-            "by_location": {k: spec(v) for k, v in rules.safety_by_location},
-            "by_sku": {k: spec(v) for k, v in rules.safety_by_sku},
+            "default": spec_doc(rules.safety_default) if rules.safety_default else None,
+            "by_type": {k: spec_doc(v) for k, v in rules.safety_by_type},
+            "by_location": {k: spec_doc(v) for k, v in rules.safety_by_location},
+            "by_sku_group": {k: spec_doc(v) for k, v in rules.safety_by_sku_group},
+            "by_sku": {k: spec_doc(v) for k, v in rules.safety_by_sku},
             "use_dataset_column": rules.use_dataset_safety_stock,
         },
-        "thresholds": dict(rules.thresholds),
-        "in_transit": {
-            "enabled": rules.in_transit,
-            "horizon_days": rules.in_transit_horizon_days,
-            "discount_percent": rules.in_transit_discount_percent,
-        },
+        "thresholds": extra["thresholds"],
+        "network": extra["network"],
+        "reservations": extra["reservations"],
+        "in_transit": extra["in_transit"],
         "eligibility": {
             "default": rules.eligibility_default,
             "grants": [
@@ -125,6 +119,8 @@ def rules_to_document(rules: Rules, channel_map: dict[str, str] | None = None) -
                 for g in rules.grants
             ],
         },
+        "distribution": extra["distribution"],
+        "segments": extra["segments"],
         "allocation": {
             "mode": rules.allocation,
             "ring_fences": [
@@ -156,60 +152,6 @@ def _channels(value: Any, where: str, errors: _Errors) -> list[str]:
 def _channel_map(value: Any, errors: _Errors) -> None:
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         errors.add("channel_map", "Must map dataset channel names to catalog channel names.")
-
-
-def _bool(value: Any, where: str, errors: _Errors) -> bool:
-    if not isinstance(value, bool):
-        errors.add(where, "Must be true or false.")
-        return False
-    return value
-
-
-def _quantity(value: Any, where: str, errors: _Errors, most: int = MAX_QUANTITY) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
-        errors.add(where, f"Must be a whole number of units from 0 to {most}.")
-        return None
-    return value
-
-
-def _percent(value: Any, where: str, errors: _Errors) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
-        errors.add(where, "Must be a percentage from 0 to 100.")
-        return None
-    return float(value)
-
-
-def _safety(value: Any, where: str, errors: _Errors) -> SafetyStock | None:
-    if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in ("quantity", "percent"):
-        errors.add(where, 'Give exactly one of {"quantity": units} or {"percent": 0–100}.')
-        return None
-    if "quantity" in value:
-        qty = _quantity(value["quantity"], f"{where}.quantity", errors)
-        return None if qty is None else SafetyStock(quantity=qty)
-    pct = _percent(value["percent"], f"{where}.percent", errors)
-    return None if pct is None else SafetyStock(percent=pct)
-
-
-def _safety_map(value: Any, where: str, errors: _Errors, allowed: tuple[str, ...] | None = None):
-    if not isinstance(value, dict):
-        errors.add(where, "Must be an object (key → safety stock).")
-        return []
-    out = []
-    for key, spec in value.items():
-        if allowed is not None and key not in allowed:
-            errors.add(f"{where}.{key}", f"Unknown location type; known: {', '.join(allowed)}.")
-            continue
-        parsed = _safety(spec, f"{where}.{key}", errors)
-        if parsed is not None:
-            out.append((key, parsed))
-    return out
-
-
-def _names(value: Any, where: str, errors: _Errors) -> frozenset[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        errors.add(where, "Must be a list of names.")
-        return frozenset()
-    return frozenset(v.strip() for v in value if v.strip())
 
 
 def _eligibility(value: Any, errors: _Errors) -> tuple[list[Grant], str]:
