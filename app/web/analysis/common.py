@@ -12,6 +12,7 @@ from app.services.scenarios import list_scenarios
 from app.web.analysis import bp
 from app.web.crud import endpoint
 from app.web.hooks import CSP
+from app.web.templating import url_builder
 from models import Scenario
 
 # Same policy as every page, except that same-origin <object> embeds (our SVG diagrams) are allowed.
@@ -54,8 +55,8 @@ def load(param: str = "scenario") -> tuple[analysis.Analysis, list[Scenario]]:
 
 
 def detail_url(kind: str, element_id: int) -> str:
-    """The detail page of an element, by kind (`system`) or plural (`systems`)."""
-    return url_for(endpoint(OBJECT_KINDS.get(kind, kind), "detail"), element_id=element_id)
+    """The detail page of an element, by kind (`system`) or plural (`systems`); one url_for per kind and request."""
+    return url_builder(endpoint(OBJECT_KINDS.get(kind, kind), "detail"))(element_id)
 
 
 def link_prefix() -> str:
