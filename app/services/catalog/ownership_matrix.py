@@ -66,10 +66,10 @@ def _members(scenario_id: int):
 
 def build(
     session: Session, engagement: Engagement, scenario: Scenario, category: str = "", offset: int = 0,
-    limit: int | None = PAGE_SIZE,
+    every_column: bool = False,
 ) -> OwnershipMatrix:
-    """Load one page of the matrix for one scenario in a few queries: `limit` columns from `offset` (clamped;
-    limit None: every column); large landscapes show only relevant columns."""
+    """Load one page of the matrix for one scenario in a few queries: `PAGE_SIZE` columns from `offset` (clamped),
+    or every column (the client report); large landscapes show only relevant columns."""
     entities = list(
         session.scalars(
             select(DataEntity).where(DataEntity.engagement_id == engagement.id).order_by(DataEntity.name_key)
@@ -93,7 +93,7 @@ def build(
     shown = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     offset = min(max(offset, 0), max(shown - 1, 0))
     stmt = stmt.order_by(System.category, System.name_key, System.id)
-    systems = list(session.scalars(stmt.offset(offset).limit(limit) if limit else stmt))
+    systems = list(session.scalars(stmt if every_column else stmt.offset(offset).limit(PAGE_SIZE)))
     matrix = OwnershipMatrix(scenario, entities, systems, total_systems=total, offset=offset, shown_systems=shown)
     on_page = {s.id for s in systems}
     for own in ownerships:

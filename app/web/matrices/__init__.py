@@ -135,11 +135,14 @@ def trace_toggle():
             flash(error, "error")
         return redirect(url_for("matrices.traceability_view"))
     if error:
-        return render_template("components/_toast_body.html", message=error, error=True), 422
+        toast = render_template("components/_toast_body.html", message=error, error=True)
+        return toast, 422, {"HX-Retarget": "#toasts", "HX-Reswap": "beforeend"}
     response = render_template(
         "matrices/_trace_cell.html", requirement_id=requirement_id, decision_id=decision_id, link=link
     )
-    return response, 200, {"HX-Trigger": "coverage-changed"}
+    # The matrix posts through one form around the table: the answer replaces the clicked cell alone.
+    cell = {"HX-Retarget": f"#trace-{requirement_id}-{decision_id}", "HX-Reswap": "outerHTML"}
+    return response, 200, {"HX-Trigger": "coverage-changed", **cell}
 
 
 @bp.route("/traceability/coverage")
