@@ -155,7 +155,8 @@ def report(by_scale: dict[int, dict[str, dict]]) -> None:
     for scale, results in by_scale.items():
         width = max(len(k) for k in results)
         print(f"\n{scale:,} systems")
-        print(f"{'page':<{width}}  {'p50 ms':>8}  {'p95 ms':>8}  {'n':>3}  {'queries':>7}  {'KiB':>7}  {'load':>5}  verdict")
+        print(f"{'page':<{width}}  {'p50 ms':>8}  {'p95 ms':>8}  {'n':>3}  {'queries':>7}  {'KiB':>7}  {'load':>5}  "
+              "verdict")
         for label, row in results.items():
             judged = verdict(label, row, scale, by_scale.get(1000, {}).get(label))
             if row.get("missing"):

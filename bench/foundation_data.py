@@ -212,8 +212,9 @@ def populate(engine, rng: random.Random, scale: int) -> dict:
     ends = Counter(end for f in flows for end in (f["source_id"], f["target_id"]))
     busiest = ends.most_common(1)[0][0]
     probe = system_names[rng.choice(system_ids)].split()[-1]  # a 4-digit number: matches one system's flows
-    check_sample(engine, eid, rng, {"ownership": [o["id"] for o in ownerships], "system": system_ids, "flow": flow_ids, "requirement": requirement_ids,
-                                    "decision": decision_ids, "stakeholder": stakeholder_ids})
+    check_sample(engine, eid, rng, {"ownership": [o["id"] for o in ownerships], "system": system_ids,
+                                    "flow": flow_ids, "requirement": requirement_ids, "decision": decision_ids,
+                                    "stakeholder": stakeholder_ids})
     return {"eid": eid, "busiest": busiest, "probe": probe, "baseline": baseline,
             "counts": {"systems": n_systems, "flows": n_flows, "requirements": n_requirements,
                        "with criteria": sum(1 for r in requirements if r["acceptance"]), "decisions": n_decisions,

@@ -113,5 +113,6 @@ def findings_slices(findings) -> tuple[list[Slice], dict[str, list[tuple[str, st
         items = [f for f in findings.findings if f.severity == severity]
         slices.append(slice_of(severity, items, offset if severity == wanted else 0))
         counts = Counter(f.rule_id for f in items)
-        by_rule[severity] = [(rule, RULES[rule].title if rule in RULES else rule, n) for rule, n in counts.most_common()]
+        by_rule[severity] = [(rule, RULES[rule].title if rule in RULES else rule, n)
+                             for rule, n in counts.most_common()]
     return slices, by_rule
