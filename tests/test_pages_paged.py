@@ -86,6 +86,28 @@ def test_an_offset_past_the_end_shows_the_last_item_not_an_empty_page(browser, d
     assert fragment.count('class="card requirement-criteria"') == 1 and "Show" not in fragment
 
 
+def test_long_evidence_is_shortened_and_the_rest_loads_on_request(browser, session, engagement):
+    inventory = session.scalar(select(DataEntity).where(DataEntity.engagement_id == engagement.id,
+                                                        DataEntity.name == "Inventory"))
+    erp = elements.save_element(session, engagement, "system", {"name": "SAP S/4", "category": "erp"})
+    for n in range(12):
+        shop = elements.save_element(session, engagement, "system", {"name": f"Shop {n}", "category": "ecommerce"})
+        elements.save_element(session, engagement, "flow", {"source_id": erp.id, "target_id": shop.id,
+                                                            "entity_ids": [inventory.id], "pattern": "batch"})
+    req = elements.save_element(session, engagement, "requirement", {
+        "title": "No stock by file", "acceptance": "no_pattern(inventory, batch)"})
+    html = page(browser, f"/e/{engagement.id}/analysis/criteria")
+    block = html[html.index(f'id="req-{req.id}"'):].split("</article>")[0]
+    assert "and 2 more" in block and block.count("/flows/") == 10
+    url = re.search(r'hx-get="([^"]*/analysis/criteria/evidence\?[^"]+kind=flow[^"]*)"', block).group(1)
+    url = url.replace("&amp;", "&")
+    full = page(browser, url, htmx=True)
+    assert full.count("/flows/") == 12 and "<html" not in full
+    assert "Evidence of a criterion" in page(browser, url)  # a page of its own without JavaScript
+    page(browser, url.replace(f"requirement={req.id}", "requirement=999999"), status=404)
+    page(browser, url.replace("kind=flow", "kind=person"), status=404)
+
+
 def test_findings_show_counts_by_rule_and_a_page_per_severity(browser, session, demo, monkeypatch):
     monkeypatch.setattr(detail, "PAGE_SIZE", 1)
     html = page(browser, f"/e/{demo.id}/analysis")

@@ -13,7 +13,7 @@ from flask import abort, redirect, render_template, request, url_for
 from app.graph.findings import RULES, SEVERITIES
 from app.web.analysis import bp
 from app.web.analysis.common import load
-from app.web.render import wants_fragment
+from app.web.render import render, wants_fragment
 
 # Cards per group and page: enough to read a screenful, few enough to render in milliseconds at any scale.
 PAGE_SIZE = 25
@@ -89,6 +89,25 @@ def criteria_more():
     loaded, _ = load()
     group = slice_of(status, _criteria_groups(loaded.criteria())[status], offset)
     return render_template("analysis/_criteria_group.html", loaded=loaded, group=group)
+
+
+@bp.route("/analysis/criteria/evidence")
+def criteria_evidence():
+    """Every system or flow behind one criterion (`?requirement=<id>&line=<n>&kind=system|flow`): htmx swaps
+    the full list in for "and N more"; without JavaScript it is a page of its own."""
+    kind = request.args.get("kind")
+    if kind not in ("system", "flow"):
+        abort(404)
+    loaded, scenarios = load()
+    wanted = request.args.get("requirement", type=int)
+    line = request.args.get("line", type=int)
+    found = [c for req in loaded.criteria().requirements if req.requirement_id == wanted
+             for c in req.results if c.line == line]
+    if not found:
+        abort(404)
+    ids = found[0].systems if kind == "system" else found[0].flows
+    return render("analysis/criterion_evidence.html", "analysis/_evidence.html", loaded=loaded,
+                  scenarios=scenarios, criterion=found[0], requirement_id=wanted, kind=kind, ids=ids)
 
 
 @bp.route("/analysis/findings")
