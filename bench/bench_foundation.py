@@ -32,7 +32,7 @@ PAGE_MS, FRAGMENT_MS, MAX_KIB, BIG_PAGE_MS = 300, 100, 1024, 1000
 HTMX = {"HX-Request": "true"}
 # Lazily loaded detail: the first hx-get of a page that matches, timed as that page's fragment.
 FRAGMENT_PATTERNS = {
-    "analysis criteria": ("criteria group (htmx)", r'hx-get="([^"]*/analysis/criteria/[^"]+)"'),
+    "analysis criteria": ("criteria group (htmx)", r'hx-get="([^"]*/analysis/criteria/more[^"]+)"'),
     "analysis overview": ("findings of a rule (htmx)", r'hx-get="([^"]*/analysis/findings[^"]*)"'),
     "analysis freshness": ("freshness path (htmx)", r'hx-get="([^"]*/analysis/freshness/path[^"]*)"'),
     "ownership matrix": ("ownership next page (htmx)", r'hx-get="([^"]*/ownership-matrix\?[^"]*offset=[^"]+)"'),
