@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.services.catalog.elements import delete_element, save_element
 from app.services.catalog.scenario_view import in_view
@@ -79,7 +79,6 @@ def build(
         session.scalars(
             select(Ownership)
             .where(Ownership.engagement_id == engagement.id, Ownership.id.in_(_members(scenario.id)))
-            .options(selectinload(Ownership.scenarios))
         )
     ), scenario)
     in_scenario = and_(System.engagement_id == engagement.id, System.id.in_(_members(scenario.id)))

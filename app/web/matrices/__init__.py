@@ -110,6 +110,7 @@ def traceability_view():
         channels=channels,
         coverage=traceability.coverage(db.session, g.engagement),
         suspects=traceability.suspect_links(db.session, g.engagement.id),
+        page_size=traceability.PAGE_SIZE,
     )
 
 
