@@ -191,3 +191,15 @@ def test_the_url_builder_gives_what_url_for_gives(app, engagement):
         for element_id in (1, 42, 10**9):
             assert build(element_id) == url_for("catalog.system_detail", eid=engagement.id, element_id=element_id)
         assert url_builder("catalog.system_detail", eid=engagement.id) is build  # built once per request
+
+
+def test_a_scenario_page_lists_the_first_members_and_links_to_all_of_them(browser, session, engagement, monkeypatch):
+    from app.web import scenarios as scenario_pages
+
+    monkeypatch.setattr(scenario_pages, "MEMBERS_SHOWN", 2)
+    for name in ("Alpha", "Bravo", "Charlie"):
+        elements.save_element(session, engagement, "system", {"name": name, "category": "erp"})
+    baseline = list_scenarios(session, engagement.id)[0]
+    html = page(browser, f"/e/{engagement.id}/scenarios/{baseline.id}")
+    assert "Alpha" in html and "Bravo" in html and "Charlie" not in html
+    assert "(3)" in html and f"/systems?scenario={baseline.id}" in html and "All 3 systems" in html
