@@ -53,6 +53,30 @@ def members_of(session: Session, scenario: Scenario) -> list[Element]:
     ).all()
 
 
+def members_by_kind(
+    session: Session, scenario: Scenario, kinds: tuple[str, ...], per_kind: int
+) -> dict[str, tuple[list[Element], int]]:
+    """The first `per_kind` members of each kind, by name, and how many there are (one count query, one per kind)."""
+    in_scenario = Element.id.in_(
+        select(scenario_members.c.element_id).where(scenario_members.c.scenario_id == scenario.id)
+    )
+    totals = dict(
+        session.execute(
+            select(Element.kind, func.count()).where(in_scenario, Element.kind.in_(kinds)).group_by(Element.kind)
+        ).all()
+    )
+    return {
+        kind: (
+            list(session.scalars(
+                select(Element).where(in_scenario, Element.kind == kind)
+                .order_by(Element.name_key, Element.name, Element.id).limit(per_kind)
+            )),
+            totals.get(kind, 0),
+        )
+        for kind in kinds
+    }
+
+
 def save_scenario(
     session: Session,
     engagement: Engagement,

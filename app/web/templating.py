@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, request, session, url_for
 
 from app.services.catalog.fields import KINDS
 from app.services.labels import label
@@ -28,6 +28,23 @@ def human_seconds(value: float | None) -> str:
 
 
 UNKNOWN = "—"
+# A value no real id takes, so it is found again in the URL url_for builds around it.
+_SLOT = 987654321987
+
+
+def url_builder(endpoint: str, param: str = "element_id", **values: Any) -> Callable[[Any], str]:
+    """A function of one id giving `url_for(endpoint, param=id, **values)`, built with one url_for per request.
+
+    Hot loops (thousands of links on a page) call the result instead of url_for: formatting an int into a
+    prefix costs a fraction of a microsecond, url_for tens of microseconds."""
+    key = (endpoint, param, tuple(sorted(values.items())))
+    cache = g.setdefault("_url_builders", {})
+    if key not in cache:
+        head, slot, tail = url_for(endpoint, **{param: _SLOT}, **values).partition(str(_SLOT))
+        if not slot:
+            raise ValueError(f"{endpoint} does not put {param} in its URL")
+        cache[key] = lambda value: f"{head}{int(value)}{tail}"
+    return cache[key]
 
 
 def display(element: Any, field, statuses: Mapping[int, EffectiveStatus] | None = None) -> Any:
@@ -71,7 +88,7 @@ def register_templating(app: Flask) -> None:
 
     app.jinja_env.globals.update(vocab=vocab, KINDS=KINDS, AREA_OF=AREA_OF, has_endpoint=has_endpoint,
                                  nav_menus=nav_menus, scenario_in_view=scenario_in_view,
-                                 engagement_scenarios=engagement_scenarios)
+                                 engagement_scenarios=engagement_scenarios, url_builder=url_builder)
     app.jinja_env.filters["display"] = display
     app.jinja_env.filters["label"] = label  # any stored code as the words a person reads: "Not met"
 

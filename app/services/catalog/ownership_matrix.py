@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.services.catalog.elements import delete_element, save_element
 from app.services.catalog.scenario_view import in_view
@@ -16,6 +16,8 @@ from models.vocab import OWNERSHIP_ROLES
 
 # Past this many systems, columns are the systems that own something (plus a chosen category).
 ALL_COLUMNS_UP_TO = 40
+# Columns per page: what fits a wide screen; the page weight then stays flat however large the landscape.
+PAGE_SIZE = 40
 
 
 @dataclass
@@ -27,14 +29,28 @@ class OwnershipMatrix:
     systems: list[System]
     cells: dict[tuple[int, int], list[Ownership]] = field(default_factory=dict)
     total_systems: int = 0
+    offset: int = 0
+    shown_systems: int = 0  # columns over all pages (the systems that own data, plus a chosen category)
+    sor_counts: dict[int, int] = field(default_factory=dict)  # entity id -> systems of record on every page
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where the next page of columns starts (None on the last page)."""
+        end = self.offset + len(self.systems)
+        return end if end < self.shown_systems else None
+
+    @property
+    def prev_offset(self) -> int | None:
+        """Where the previous page of columns starts (None on the first)."""
+        return max(self.offset - PAGE_SIZE, 0) if self.offset > 0 else None
 
     def roles(self, entity_id: int, system_id: int) -> list[str]:
         """Role codes in one cell."""
         return [o.role for o in self.cells.get((entity_id, system_id), [])]
 
     def sor_count(self, entity_id: int) -> int:
-        """How many systems are system of record for the entity in this scenario."""
-        return sum(1 for (e, _s), owns in self.cells.items() if e == entity_id for o in owns if o.role == "sor")
+        """How many systems are system of record for the entity in this scenario (on any page)."""
+        return self.sor_counts.get(entity_id, 0)
 
     def problem(self, entity_id: int) -> str | None:
         """'No system of record' or 'N systems of record' when the entity does not have exactly one."""
@@ -48,8 +64,12 @@ def _members(scenario_id: int):
     return select(scenario_members.c.element_id).where(scenario_members.c.scenario_id == scenario_id)
 
 
-def build(session: Session, engagement: Engagement, scenario: Scenario, category: str = "") -> OwnershipMatrix:
-    """Load the matrix for one scenario in a few queries; large landscapes show only relevant columns."""
+def build(
+    session: Session, engagement: Engagement, scenario: Scenario, category: str = "", offset: int = 0,
+    every_column: bool = False,
+) -> OwnershipMatrix:
+    """Load one page of the matrix for one scenario in a few queries: `PAGE_SIZE` columns from `offset` (clamped),
+    or every column (the client report); large landscapes show only relevant columns."""
     entities = list(
         session.scalars(
             select(DataEntity).where(DataEntity.engagement_id == engagement.id).order_by(DataEntity.name_key)
@@ -59,7 +79,6 @@ def build(session: Session, engagement: Engagement, scenario: Scenario, category
         session.scalars(
             select(Ownership)
             .where(Ownership.engagement_id == engagement.id, Ownership.id.in_(_members(scenario.id)))
-            .options(selectinload(Ownership.scenarios))
         )
     ), scenario)
     in_scenario = and_(System.engagement_id == engagement.id, System.id.in_(_members(scenario.id)))
@@ -70,10 +89,17 @@ def build(session: Session, engagement: Engagement, scenario: Scenario, category
         stmt = stmt.where(
             or_(System.id.in_(owning), System.category == category) if category else System.id.in_(owning)
         )
-    systems = list(session.scalars(stmt.order_by(System.category, System.name_key)))
-    matrix = OwnershipMatrix(scenario, entities, systems, total_systems=total)
+    shown = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    offset = min(max(offset, 0), max(shown - 1, 0))
+    stmt = stmt.order_by(System.category, System.name_key, System.id)
+    systems = list(session.scalars(stmt if every_column else stmt.offset(offset).limit(PAGE_SIZE)))
+    matrix = OwnershipMatrix(scenario, entities, systems, total_systems=total, offset=offset, shown_systems=shown)
+    on_page = {s.id for s in systems}
     for own in ownerships:
-        matrix.cells.setdefault((own.entity_id, own.system_id), []).append(own)
+        if own.role == "sor":
+            matrix.sor_counts[own.entity_id] = matrix.sor_counts.get(own.entity_id, 0) + 1
+        if own.system_id in on_page:
+            matrix.cells.setdefault((own.entity_id, own.system_id), []).append(own)
     return matrix
 
 

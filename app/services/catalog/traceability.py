@@ -13,7 +13,7 @@ from app.services.catalog import decision_status
 from app.services.errors import NotFound
 from models import Decision, Element, Engagement, Requirement, TraceLink, element_channels
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50  # rows per page: with a column per decision they address, ~2,500 cells
 # Past this many decisions, columns are the decisions linked to the requirements on the page.
 ALL_COLUMNS_UP_TO = 60
 

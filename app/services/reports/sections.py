@@ -118,7 +118,7 @@ def integrations_table(session: Session, scenario: Scenario) -> tuple[Table, str
 
 def ownership_table(session: Session, engagement: Engagement, scenario: Scenario) -> tuple[Table, tuple[str, ...]]:
     """Who holds each entity (system of record first) and notes on entities without exactly one."""
-    m = ownership_matrix.build(session, engagement, scenario)
+    m = ownership_matrix.build(session, engagement, scenario, every_column=True)
     by_entity: dict[int, list[tuple[str, str]]] = defaultdict(list)
     names = {s.id: s.name for s in m.systems}
     for (entity_id, system_id), owns in m.cells.items():

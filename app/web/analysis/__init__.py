@@ -5,4 +5,4 @@ from app.web.tenancy import engagement_blueprint
 
 bp = engagement_blueprint("analysis", __name__)
 
-from app.web.analysis import diagram, explore, layout, pages  # noqa: E402,F401  (routes register on bp)
+from app.web.analysis import detail, diagram, explore, layout, pages  # noqa: E402,F401  (routes register on bp)

@@ -11,6 +11,7 @@ from app.services.analysis import scenario as analysis
 from app.services.scenarios import list_scenarios
 from app.web.analysis import bp
 from app.web.crud import endpoint
+from app.web.templating import url_builder
 from models import Scenario
 
 # Where each kind of id a finding or impact lists has its detail page.
@@ -49,8 +50,8 @@ def load(param: str = "scenario") -> tuple[analysis.Analysis, list[Scenario]]:
 
 
 def detail_url(kind: str, element_id: int) -> str:
-    """The detail page of an element, by kind (`system`) or plural (`systems`)."""
-    return url_for(endpoint(OBJECT_KINDS.get(kind, kind), "detail"), element_id=element_id)
+    """The detail page of an element, by kind (`system`) or plural (`systems`); one url_for per kind and request."""
+    return url_builder(endpoint(OBJECT_KINDS.get(kind, kind), "detail"))(element_id)
 
 
 def link_prefix() -> str:

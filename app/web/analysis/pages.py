@@ -1,4 +1,4 @@
-"""Overview (findings and headline metrics), rule switches, the freshness heat map and acceptance criteria."""
+"""Overview (findings and headline metrics), rule switches and the freshness heat map."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from app.services.engines import identity as identity
 from app.services.errors import ValidationError
 from app.web.analysis import bp
 from app.web.analysis.common import load
+from app.web.analysis.detail import findings_slices
 from app.web.render import render, wants_fragment
 
 # Heat-map classes by worst latency, freshest first: (upper bound in seconds, class, legend).
@@ -29,7 +30,7 @@ def overview():
     """Findings of a scenario grouped by severity, with headline metrics and its landscape."""
     loaded, scenarios = load()
     findings = loaded.findings()
-    grouped = {s: [f for f in findings.findings if f.severity == s] for s in SEVERITIES}
+    slices, by_rule = findings_slices(findings)
     cluster = request.args.get("cluster") if request.args.get("cluster") in ("channel", "category") else "category"
     identity_run, identity_findings = identity.scenario_findings(db.session, loaded.scenario)
     return render_template(
@@ -39,7 +40,8 @@ def overview():
         loaded=loaded,
         scenarios=scenarios,
         findings=findings,
-        grouped=grouped,
+        slices=slices,
+        by_rule=by_rule,
         metrics=metrics(loaded.graph, findings),
         cluster=cluster,
         diagram_params={"kind": "landscape", "scenario": loaded.scenario.id, "cluster": cluster},
@@ -111,12 +113,3 @@ def _heat_map(loaded: analysis.Analysis, scenarios) -> dict:
     cells = {(r.entity_id, r.channel_id): r for r in rows}
     return {"loaded": loaded, "scenarios": scenarios, "cells": cells, "bands": FRESHNESS_BANDS,
             "band": freshness_band}
-
-
-@bp.route("/analysis/criteria")
-def criteria():
-    """Each requirement's executable criteria: pass, fail or unknown with the evidence; errors explained."""
-    loaded, scenarios = load()
-    return render_template("analysis/criteria.html", loaded=loaded, scenarios=scenarios,
-                           criteria=loaded.criteria())
-

@@ -26,12 +26,18 @@ def _scenario():
     return scenario_in_view(), engagement_scenarios()
 
 
+def _columns() -> tuple[str, int]:
+    """The category added as columns and the first column of the page (`?category=&offset=`)."""
+    category = request.args.get("category", "") if request.args.get("category") in SYSTEM_CATEGORIES else ""
+    return category, max(request.args.get("offset", type=int) or 0, 0)
+
+
 @bp.route("/ownership-matrix")
 def ownership():
     """Entities × systems of one scenario; entities without exactly one system of record are flagged."""
     scenario, scenarios = _scenario()
-    category = request.args.get("category", "") if request.args.get("category") in SYSTEM_CATEGORIES else ""
-    matrix = ownership_matrix.build(db.session, g.engagement, scenario, category)
+    category, offset = _columns()
+    matrix = ownership_matrix.build(db.session, g.engagement, scenario, category, offset)
     return render(
         "matrices/ownership.html",
         "matrices/_ownership_table.html",
@@ -45,8 +51,7 @@ def ownership():
 def ownership_cell(scenario_id: int):
     """Set one cell's role; answers with the entity's row so its highlight follows."""
     scenario = get_scenario(db.session, g.engagement.id, scenario_id)
-    system_id = request.form.get("system_id", type=int) or 0
-    entity_id = request.form.get("entity_id", type=int) or 0
+    system_id, entity_id = _pair("cell", "system_id", "entity_id")
     error = None
     try:
         ownership_matrix.set_cell(
@@ -61,17 +66,29 @@ def ownership_cell(scenario_id: int):
     except ValidationError as exc:
         transactions.discard(db.session)
         error = "; ".join(m for ms in exc.errors.values() for m in ms)
-    matrix = ownership_matrix.build(db.session, g.engagement, scenario)
+    category, offset = _columns()  # the page the cell is on, so the row answered has the page's columns
+    matrix = ownership_matrix.build(db.session, g.engagement, scenario, category, offset)
     if not wants_fragment():
         if error:
             flash(error, "error")
-        return redirect(url_for("matrices.ownership", scenario=scenario.id))
+        return redirect(url_for("matrices.ownership", scenario=scenario.id, category=category or None,
+                                offset=offset or None))
     entity = next((e for e in matrix.entities if e.id == entity_id), None)
     if entity is None:
         return render_template("components/_toast_body.html", message=error or "Unknown entity.", error=True), 422
-    return render_template("matrices/_ownership_row.html", matrix=matrix, entity=entity, error=error), (
+    return render_template("matrices/_ownership_row.html", matrix=matrix, entity=entity, error=error,
+                           category=category), (
         422 if error else 200
     )
+
+
+def _pair(compact: str, first: str, second: str) -> tuple[int, int]:
+    """The two ids a cell posts: `first` and `second`, or `compact=<first>-<second>` (the compact cells)."""
+    ids = (request.form.get(first, type=int) or 0, request.form.get(second, type=int) or 0)
+    parts = request.form.get(compact, "").split("-")
+    if len(parts) == 2 and all(part.isdigit() for part in parts):
+        ids = (int(parts[0]), int(parts[1]))
+    return ids
 
 
 @bp.route("/traceability")
@@ -93,14 +110,14 @@ def traceability_view():
         channels=channels,
         coverage=traceability.coverage(db.session, g.engagement),
         suspects=traceability.suspect_links(db.session, g.engagement.id),
+        page_size=traceability.PAGE_SIZE,
     )
 
 
 @bp.route("/traceability/toggle", methods=["POST"])
 def trace_toggle():
     """Link or unlink a requirement and a decision from the matrix."""
-    requirement_id = request.form.get("requirement_id", type=int) or 0
-    decision_id = request.form.get("decision_id", type=int) or 0
+    requirement_id, decision_id = _pair("pair", "requirement_id", "decision_id")
     link = trace.find_link(db.session, g.engagement.id, "addresses", requirement_id, decision_id)
     error = None
     try:
@@ -119,11 +136,14 @@ def trace_toggle():
             flash(error, "error")
         return redirect(url_for("matrices.traceability_view"))
     if error:
-        return render_template("components/_toast_body.html", message=error, error=True), 422
+        toast = render_template("components/_toast_body.html", message=error, error=True)
+        return toast, 422, {"HX-Retarget": "#toasts", "HX-Reswap": "beforeend"}
     response = render_template(
         "matrices/_trace_cell.html", requirement_id=requirement_id, decision_id=decision_id, link=link
     )
-    return response, 200, {"HX-Trigger": "coverage-changed"}
+    # The matrix posts through one form around the table: the answer replaces the clicked cell alone.
+    cell = {"HX-Retarget": f"#trace-{requirement_id}-{decision_id}", "HX-Reswap": "outerHTML"}
+    return response, 200, {"HX-Trigger": "coverage-changed", **cell}
 
 
 @bp.route("/traceability/coverage")

@@ -14,9 +14,10 @@ from app.services.errors import ValidationError
 from app.web.form_errors import attach_errors
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint
-from models import Element
 
 bp = engagement_blueprint("scenarios", __name__)
+# Members listed per kind on a scenario's page; the rest are on the kind's list filtered to the scenario.
+MEMBERS_SHOWN = 100
 
 
 class ScenarioForm(FlaskForm):
@@ -66,10 +67,7 @@ def scenario_new():
 def scenario_detail(scenario_id: int):
     """A scenario's systems, flows and ownerships."""
     scenario = svc.get_scenario(db.session, g.engagement.id, scenario_id)
-    members = svc.members_of(db.session, scenario)
-    grouped: dict[str, list[Element]] = {}
-    for element in members:
-        grouped.setdefault(element.kind, []).append(element)
+    grouped = svc.members_by_kind(db.session, scenario, ("system", "flow", "ownership"), MEMBERS_SHOWN)
     return render("scenarios/detail.html", None, scenario=scenario, grouped=grouped)
 
 
