@@ -50,6 +50,7 @@ def greedy_route(problem: Problem, allowed: np.ndarray, criteria: Sequence[str])
     """
     atp = problem.atp.copy()
     cap = problem.capacity.copy()
+    pick_cap = problem.pickup_capacity.copy()
     n_lines = len(problem.sku)
     node = np.full(n_lines, -1, np.int32)
     reason = np.zeros(n_lines, np.int8)
@@ -62,7 +63,7 @@ def greedy_route(problem: Problem, allowed: np.ndarray, criteria: Sequence[str])
         lo, hi = int(starts[g]), int(starts[g + 1])
         if _blocked(problem, node, reason, g, lo, hi):
             continue
-        day_cap = cap[problem.group_day[g]]
+        day_cap = problem.group_capacity(cap, pick_cap, g)  # a view: taking a shipment updates it
         ok_nodes = allowed[g]
         skus = problem.sku[lo:hi]
         qty = problem.quantity[lo:hi]

@@ -30,7 +30,8 @@ def dense_atp(n_skus: int, n_nodes: int, sku: np.ndarray, node: np.ndarray, atp:
 
 def build_problem(network: Network, orders: Orders, skus: np.ndarray, atp: np.ndarray, eligible: np.ndarray,
                   eligible_channels: Sequence[str], cost: CostModel, lines: np.ndarray | None = None,
-                  capacity: np.ndarray | None = None, days: np.ndarray | None = None) -> Problem:
+                  capacity: np.ndarray | None = None, days: np.ndarray | None = None,
+                  pickup_capacity: np.ndarray | None = None) -> Problem:
     """A Problem over `lines` (indexes into orders; default all), grouped and sorted by (time, order, method).
 
     `atp` (S, N) is per-node ATP; `eligible` (C, 2, N) the ATP rules' eligibility for `eligible_channels`
@@ -63,6 +64,9 @@ def build_problem(network: Network, orders: Orders, skus: np.ndarray, atp: np.nd
     if capacity is None:
         cap = np.where(network.capacity >= 0, network.capacity, UNLIMITED)
         capacity = np.tile(cap, (len(days), 1))
+    if pickup_capacity is None:
+        pcap = np.where(network.pickup_capacity >= 0, network.pickup_capacity, UNLIMITED)
+        pickup_capacity = np.tile(pcap, (len(days), 1))
     g_channel = orders.channel[lines[head]]
     g_method = method[head]
     g_node = np.where(g_method == PICKUP, orders.pickup_node[lines[head]], -1).astype(np.int32)
@@ -108,4 +112,5 @@ def build_problem(network: Network, orders: Orders, skus: np.ndarray, atp: np.nd
         group_channel=g_channel.astype(np.int32), group_method=g_method.astype(np.int8), group_day=g_day,
         group_node=g_node, group_start=start, distance=distance, ship_cost=ship_cost, allowed=allowed,
         block=block, sku=orders.sku[lines], quantity=orders.quantity[lines], line_index=lines,
+        pickup_capacity=pickup_capacity.copy(),
     )

@@ -51,11 +51,13 @@ def validate(problem: Problem, a: Assignment, limit: int = 20) -> list[Violation
     per_group = np.bincount(sg, minlength=problem.n_groups)
     for gi in np.flatnonzero(per_group > problem.cost.max_splits + 1)[:limit]:
         out.append(Violation("max_splits", f"Order {problem.group_order[gi]}: {per_group[gi]} shipments."))
-    load = np.zeros_like(problem.capacity)
-    np.add.at(load, (problem.group_day[sg], sn), 1)
-    for d, n in np.argwhere(load > problem.capacity)[:limit]:
-        out.append(Violation("capacity", f"{problem.network.ids[n]} takes {load[d, n]} orders on day "
-                                         f"{problem.days[d]} (capacity {problem.capacity[d, n]})."))
+    is_pick = problem.group_method[sg] == PICKUP
+    for what, limit_of, mask in (("orders", problem.capacity, ~is_pick), ("pickups", problem.pickup_capacity, is_pick)):
+        load = np.zeros_like(limit_of)
+        np.add.at(load, (problem.group_day[sg[mask]], sn[mask]), 1)
+        for d, n in np.argwhere(load > limit_of)[:limit]:
+            out.append(Violation("capacity", f"{problem.network.ids[n]} takes {load[d, n]} {what} on day "
+                                             f"{problem.days[d]} (capacity {limit_of[d, n]})."))
     return out[:limit]
 
 
