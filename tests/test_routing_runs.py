@@ -49,12 +49,14 @@ def test_routing_runs_are_stored_with_strategy_cost_model_and_metrics(session, e
         assert run.dataset_versions.keys() == {"locations", "inventory", "orders"}
         m = run.metrics
         assert m["trusted"] and m["lines"] == 6 and m["orders"] == 5
-    # Z is stocked nowhere; today's routing also finds no C for W1 (web ships only from the DC); the others may
-    # ship it from Oxford Street, which takes one order a day: W1 or the pickup P1, not both
+    # Z is stocked nowhere; today's routing also finds no C for W1 (web ships only from the DC); the others ship
+    # it from Oxford Street, which dispatches one order a day: W1 — the pickup P1 does not use that capacity
     assert runs["channel_origin"].metrics["unfilled"] == {"no_stock": 2}
-    assert runs["rules"].metrics["unfilled"] == runs["optimal"].metrics["unfilled"] == {"no_stock": 1, "capacity": 1}
+    assert runs["rules"].metrics["unfilled"] == runs["optimal"].metrics["unfilled"] == {"no_stock": 1}
     assert runs["optimal"].metrics["cost"]["total"] <= runs["rules"].metrics["cost"]["total"] + 1e-6
     assert runs["optimal"].metrics["solver"]["optimal_batches"] == 1
+    assert runs["optimal"].metrics["solver"]["scope"] == "horizon"
+    assert runs["optimal"].metrics["solver"]["bound"] is not None
     assert runs["rules"].metrics["utilisation"]["nodes_at_capacity"] == 1
 
 
