@@ -28,7 +28,8 @@ def test_every_routing_page_answers_and_compares_strategies_and_scenarios(browse
     assert 'id="routing-comparison"' in overview and "Target · optimal" in overview
     assert overview.count("<svg") >= 2 and "Cost per order, per scenario and strategy" in overview
     page = browser.get(f"/e/{e}/routing/runs/{runs[2].id}").get_data(as_text=True)
-    assert 'id="solver"' in page and "solved to optimality" in page and "<circle" in page
+    assert 'id="solver"' in page and "The whole run solved as one problem: proven optimal" in page
+    assert "gap to the global lower bound" in page and "<circle" in page
 
 
 def test_an_atp_run_id_is_not_a_routing_run(browser, session, engagement):
