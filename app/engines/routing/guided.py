@@ -35,7 +35,7 @@ def guided_route(problem: Problem, keep: int = KEEP, time_limit: float | None = 
     started = time.perf_counter()
     limit = problem.cost.time_limit_s if time_limit is None else time_limit
     form = formulate(problem, keep=keep)
-    lp = solve(form, relax=True, time_limit=limit)
+    lp = solve(form, relax=True, time_limit=max(limit - (time.perf_counter() - started), 0.0))
     info: dict[str, Any] = {"variables": int(form.n_var), "lp_seconds": round(lp.seconds, 3), "lp_bound": lp.bound}
     node = None
     if lp.values is not None:
@@ -55,7 +55,7 @@ def guided_route(problem: Problem, keep: int = KEEP, time_limit: float | None = 
         base = form.assignment(problem, np.where(fix, np.round(v), 0.0))
         info["fractional_groups"] = int(loose.sum())
         if loose.any():
-            rest = solve(form, time_limit=max(limit - lp.seconds, 0.0), gap=problem.cost.mip_gap,
+            rest = solve(form, time_limit=max(limit - (time.perf_counter() - started), 0.0), gap=problem.cost.mip_gap,
                          start=form.start(problem, base), lower=lower, upper=upper)
             node = form.assignment(problem, rest.values) if rest.values is not None else base
             info["repair_seconds"] = round(rest.seconds, 3)

@@ -59,7 +59,9 @@ def solve_milp(problem: Problem, start: np.ndarray | None = None, time_limit: fl
         start = greedy_route(problem, problem.allowed, problem.cost.criteria).node
         info["warm_start"] = "rules"
     start_cost = assignment_cost(problem, start)["total"]
-    result = solve(form, time_limit=limit, gap=problem.cost.mip_gap, start=form.start(problem, start))
+    # the limit covers building the model and the warm start too
+    left = max(limit - (time.perf_counter() - started), 0.0)
+    result = solve(form, time_limit=left, gap=problem.cost.mip_gap, start=form.start(problem, start))
     info.update(status=result.status, message=result.status)
     fixed = problem.cost.unfilled_penalty * int(len(problem.sku) - len(form.live))  # lines no node can take
     if result.values is None:
