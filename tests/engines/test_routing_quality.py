@@ -137,3 +137,26 @@ def test_bad_horizon_settings_name_the_setting(document, field):
     with pytest.raises(CostModelError) as caught:
         parse_cost_model(document)
     assert list(caught.value.errors) == [field]
+
+
+@pytest.mark.parametrize("strategy", ["rules", "guided", "optimal"])
+def test_a_channel_never_takes_more_than_its_ring_fenced_allocation(strategy):
+    rows = [ship("w1", "A", 1.0, time=0), ship("w2", "A", 1.0, time=60), pickup("p1", "A", "S1", time=120)]
+    orders = orders_from_rows(rows, ["A", "B"], NODES)
+    caps = np.array([[1, 2], [0, 0]], np.int64)  # A: web may take 1, store 2 (the rest is fenced for the store)
+    result = route_orders(net(), orders, np.asarray(["A", "B"]), np.asarray([[0, 3, 0], [0, 0, 0]], np.int64),
+                          np.ones((2, 2, 3), bool), ["web", "store"], PER_KM, strategy, channel_caps=caps)
+    assert sorted(result.node.tolist()[:2]) == [-1, 1] and result.node[2] == 1  # one web order, and the pickup
+    assert [REASONS[r] for r in result.reason if r] == ["ring_fence"]
+    assert result.trusted
+
+
+def test_a_plugin_that_ignores_a_ring_fence_is_reported():
+    rows = [ship("w1", "A", 1.0), ship("w2", "A", 1.0)]
+    orders = orders_from_rows(rows, ["A", "B"], NODES)
+    problem = build_problem(net(), orders, np.asarray(["A", "B"]), np.asarray([[0, 3, 0], [0, 0, 0]], np.int64),
+                            np.ones((1, 2, 3), bool), ["web"], PER_KM, channel_caps=np.array([[1], [0]], np.int64))
+    from app.engines.routing import Assignment, validate
+
+    broken = validate(problem, Assignment(np.array([1, 1], np.int32), np.zeros(2, np.int8)))
+    assert [v.kind for v in broken] == ["ring_fence"]

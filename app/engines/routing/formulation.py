@@ -132,6 +132,13 @@ def formulate(problem: Problem, keep: int | None = None, scale: float = 1.0) -> 
     limit = np.where(d_kind == 1, pick_cap[d_day, d_node], cap[d_day, d_node]).astype(np.float64)
     cap_row0 = r
     add(d_row, oy + np.arange(ny), np.ones(ny), 0, scale * limit, len(dkey))
+    if problem.channel_cap is not None:
+        # ring-fenced allocation: a channel takes at most its cap of a SKU over the whole network
+        x_channel = problem.group_channel[gl[xl]].astype(np.int64)
+        ckey, c_row = np.unique(problem.sku[xl].astype(np.int64) * len(problem.channels) + x_channel,
+                                return_inverse=True)
+        add(c_row, ox + np.arange(nx), problem.quantity[xl], 0,
+            scale * problem.channel_cap[ckey // len(problem.channels), ckey % len(problem.channels)], len(ckey))
     sg_row = s_of_group[yg]
     add(np.concatenate([sg_row, np.arange(ns)]), np.concatenate([oy + np.arange(ny), os_ + np.arange(ns)]),
         np.concatenate([np.ones(ny), -np.ones(ns)]), -np.inf, 1, ns)

@@ -10,7 +10,7 @@ import numpy as np
 from app.engines.atp import PICKUP
 from app.engines.routing.formulation import formulate, solve
 from app.engines.routing.greedy import _blocked, _why, greedy_route
-from app.engines.routing.model import R_SPLITS, R_STOCK, Assignment, Problem
+from app.engines.routing.model import R_FENCE, R_SPLITS, R_STOCK, Assignment, Problem
 from app.engines.routing.validation import assignment_cost, shipments
 
 
@@ -27,6 +27,11 @@ def unfilled_reasons(problem: Problem, node: np.ndarray) -> np.ndarray:
     pick = problem.group_method[sg] == PICKUP
     np.subtract.at(left_cap, (problem.group_day[sg[~pick]], sn[~pick]), 1)
     np.subtract.at(left_pick, (problem.group_day[sg[pick]], sn[pick]), 1)
+    left_chan = None
+    if problem.channel_cap is not None:
+        left_chan = problem.channel_cap.copy()
+        np.subtract.at(left_chan, (problem.sku[took], problem.group_channel[problem.group_of_line[took]]),
+                       problem.quantity[took])
     for g in np.unique(problem.group_of_line[~took]):
         a, b = int(problem.group_start[g]), int(problem.group_start[g + 1])
         if _blocked(problem, node, reason, g, a, b):
@@ -36,6 +41,11 @@ def unfilled_reasons(problem: Problem, node: np.ndarray) -> np.ndarray:
         usable = (problem.group_capacity(left_cap, left_pick, g) > 0) | used
         for li in range(a, b):
             if node[li] < 0 and problem.sku[li] >= 0:
+                s, q = problem.sku[li], problem.quantity[li]
+                if left_chan is not None and left_chan[s, problem.group_channel[g]] < q and (
+                        left_atp[s, problem.allowed[g]] >= q).any():
+                    reason[li] = R_FENCE
+                    continue
                 reason[li] = _why(problem, problem.allowed[g], usable, left_atp, problem.sku[li],
                                   problem.quantity[li], g)
                 if reason[li] == R_SPLITS:  # stock and capacity existed: the penalty made it not worth it

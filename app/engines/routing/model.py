@@ -14,8 +14,8 @@ from app.engines.routing.cost_model import CostModel
 UNLIMITED = np.iinfo(np.int64).max // 4
 # Why a line is unfilled (index = code; 0 means assigned).
 REASONS = ("", "unknown_sku", "no_coordinates", "not_eligible", "max_distance", "no_stock", "capacity",
-           "max_splits", "unknown_store", "rejected")
-R_SKU, R_COORD, R_ELIG, R_DIST, R_STOCK, R_CAP, R_SPLITS, R_STORE, R_REJECTED = range(1, 10)
+           "max_splits", "unknown_store", "rejected", "ring_fence")
+R_SKU, R_COORD, R_ELIG, R_DIST, R_STOCK, R_CAP, R_SPLITS, R_STORE, R_REJECTED, R_FENCE = range(1, 11)
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,6 +127,9 @@ class Problem:
     quantity: np.ndarray  # int64 (L,)
     line_index: np.ndarray  # int64 (L,): position in the original orders
     pickup_capacity: np.ndarray | None = None  # int64 (D, N) pickups still possible per day; None: unlimited
+    # int64 (S, C) units each channel may still take of each SKU network-wide (the ATP rules' ring-fenced
+    # allocation); None where stock is shared
+    channel_cap: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.pickup_capacity is None:

@@ -47,6 +47,13 @@ def validate(problem: Problem, a: Assignment, limit: int = 20) -> list[Violation
     pick = ok & (problem.group_method[g] == PICKUP) & (node != problem.group_node[g])
     for i in np.flatnonzero(pick)[:limit]:
         out.append(Violation("pickup_store", f"Line {problem.line_index[i]}: a pickup line left its store."))
+    if problem.channel_cap is not None:
+        taken = np.zeros_like(problem.channel_cap)
+        np.add.at(taken, (problem.sku[lines], problem.group_channel[g[lines]]), problem.quantity[lines])
+        caps = problem.channel_cap
+        for s, c in np.argwhere(taken > caps)[:limit]:
+            out.append(Violation("ring_fence", f"Channel {problem.channels[c]} takes {taken[s, c]} of "
+                                               f"{problem.skus[s]}, beyond its allocation {caps[s, c]}."))
     sg, sn = shipments(problem, node)
     per_group = np.bincount(sg, minlength=problem.n_groups)
     for gi in np.flatnonzero(per_group > problem.cost.max_splits + 1)[:limit]:
