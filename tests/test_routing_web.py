@@ -18,7 +18,7 @@ def test_every_routing_page_answers_and_compares_strategies_and_scenarios(browse
     current = find_scenario(session, engagement)
     target = save_scenario(session, engagement, "Target")
     runs = [engine_runs.run_now(session, engagement, s, "routing", strategy=name)
-            for s in (current, target) for name in ("channel_origin", "rules", "optimal")]
+            for s in (current, target) for name in ("channel_origin", "rules", "optimal", "guided")]
     e = engagement.id
     for url in (f"/e/{e}/routing", f"/e/{e}/routing/cost/{current.id}", f"/e/{e}/routing/runs/{runs[0].id}",
                 f"/e/{e}/routing/runs/{runs[2].id}", f"/e/{e}/routing/runs/{runs[0].id}/status",
