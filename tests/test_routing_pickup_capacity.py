@@ -42,7 +42,7 @@ def test_a_store_with_no_dispatch_capacity_fills_pickups_up_to_its_pickup_capaci
 
 def test_a_negative_pickup_capacity_is_refused_naming_row_and_column_and_nothing_is_stored(session, engagement):
     system = erp(session, engagement)
-    bad = LOCATIONS.replace("S2,Leeds,store,53.79,-1.54,true,true,,,2.0", "S2,Leeds,store,53.79,-1.54,true,true,,-3,2.0")
+    bad = LOCATIONS.replace("true,true,,,2.0", "true,true,,-3,2.0")  # only Leeds has both capacities empty
     with pytest.raises(DatasetRejected) as caught:
         upload_dataset(session, engagement, "locations", bad.encode(), "locations.csv", system=system)
     session.rollback()

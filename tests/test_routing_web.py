@@ -21,7 +21,8 @@ def test_every_routing_page_answers_and_compares_strategies_and_scenarios(browse
             for s in (current, target) for name in ("channel_origin", "rules", "optimal", "guided")]
     e = engagement.id
     for url in (f"/e/{e}/routing", f"/e/{e}/routing/cost/{current.id}", f"/e/{e}/routing/runs/{runs[0].id}",
-                f"/e/{e}/routing/runs/{runs[2].id}", f"/e/{e}/routing/runs/{runs[0].id}/status",
+                f"/e/{e}/routing/runs/{runs[2].id}", f"/e/{e}/routing/runs/{runs[3].id}",
+                f"/e/{e}/routing/runs/{runs[0].id}/status",
                 f"/e/{e}/routing/compare", f"/e/{e}/routing/compare?run={runs[1].id}&run={runs[2].id}"):
         assert browser.get(url).status_code == 200, url
     overview = browser.get(f"/e/{e}/routing").get_data(as_text=True)
