@@ -160,3 +160,20 @@ def test_a_plugin_that_ignores_a_ring_fence_is_reported():
 
     broken = validate(problem, Assignment(np.array([1, 1], np.int32), np.zeros(2, np.int8)))
     assert [v.kind for v in broken] == ["ring_fence"]
+
+
+def test_solving_prints_nothing_on_stdout_so_json_output_stays_parseable():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import json, numpy as np\n"
+              "from app.engines.routing import build_problem\n"
+              "from app.engines.routing.guided import guided_route\n"
+              "from app.engines.routing.instances import retail_instance\n"
+              "i = retail_instance(30, 1, stores=4)\n"
+              "p = build_problem(i.network, i.orders, i.skus, i.atp, i.eligible, [], i.cost)\n"
+              "print(json.dumps({'lines': int((guided_route(p).node >= 0).sum())}))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.startswith("{") and out.stdout.count("\n") == 1

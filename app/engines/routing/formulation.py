@@ -10,6 +10,8 @@ dispatch capacity, pickup groups the pickup capacity); per group, Σy − s ≤ 
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,6 +156,33 @@ def formulate(problem: Problem, keep: int | None = None, scale: float = 1.0) -> 
                        (cap_row0, d_kind, d_day, d_node))
 
 
+_quiet = threading.Lock()
+_banner_done = False
+
+
+def _highs():
+    """A silent HiGHS instance. The first one in a process prints a banner on file descriptor 1 from C++, which
+    would corrupt `routing run --json`; it is swallowed once, under a lock."""
+    global _banner_done
+    import highspy
+
+    with _quiet:
+        if not _banner_done:
+            saved = os.dup(1)
+            sink = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(sink, 1)
+                highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(sink)
+            _banner_done = True
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 @dataclass
 class Solve:
     """One HiGHS run: the values (None when it found nothing), objective, lower bound, status and time."""
@@ -177,8 +206,7 @@ def solve(form: Formulation, *, relax: bool = False, time_limit: float = 30.0, g
     started = time.perf_counter()
     if form.n_var == 0:
         return Solve(np.zeros(0), np.zeros(form.matrix.shape[0]), 0.0, 0.0, True, "Optimal", 0.0)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _highs()
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(gap))
     h.setOptionValue("threads", 1)
