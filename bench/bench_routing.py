@@ -45,6 +45,7 @@ def load() -> str:
 
 
 def timed(fn, *args, **kwargs):
+    """fn(*args, **kwargs), its wall seconds and the load average after it."""
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
     return out, time.perf_counter() - t0, load()
