@@ -49,12 +49,14 @@ def test_routing_runs_are_stored_with_strategy_cost_model_and_metrics(session, e
         assert run.dataset_versions.keys() == {"locations", "inventory", "orders"}
         m = run.metrics
         assert m["trusted"] and m["lines"] == 6 and m["orders"] == 5
-    # Z is stocked nowhere; today's routing also finds no C for W1 (web ships only from the DC); the others may
-    # ship it from Oxford Street, which takes one order a day: W1 or the pickup P1, not both
+    # Z is stocked nowhere; today's routing also finds no C for W1 (web ships only from the DC); the others ship
+    # it from Oxford Street, which dispatches one order a day: W1 — the pickup P1 does not use that capacity
     assert runs["channel_origin"].metrics["unfilled"] == {"no_stock": 2}
-    assert runs["rules"].metrics["unfilled"] == runs["optimal"].metrics["unfilled"] == {"no_stock": 1, "capacity": 1}
+    assert runs["rules"].metrics["unfilled"] == runs["optimal"].metrics["unfilled"] == {"no_stock": 1}
     assert runs["optimal"].metrics["cost"]["total"] <= runs["rules"].metrics["cost"]["total"] + 1e-6
     assert runs["optimal"].metrics["solver"]["optimal_batches"] == 1
+    assert runs["optimal"].metrics["solver"]["scope"] == "horizon"
+    assert runs["optimal"].metrics["solver"]["bound"] is not None
     assert runs["rules"].metrics["utilisation"]["nodes_at_capacity"] == 1
 
 
@@ -112,3 +114,18 @@ def test_routing_cost_model_prints_and_replaces_a_scenarios_cost_model(app, sess
     result = cli(app, session, "routing", "cost-model", str(engagement.id), "--set", str(path))
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["bands"] == [[50.0, 3.5], [300.0, 6.0]]
+
+
+def test_routing_honours_the_scenarios_ring_fences_so_it_never_ships_what_atp_would_not_promise(session, engagement):
+    load(session, engagement)
+    scenario = save_scenario(session, engagement, "Store fence")
+    # 11 of every SKU fenced for the store channel: of A (12 in the network) web keeps 1, which W1 and W3 both want;
+    # of B (4) and C (5) web keeps nothing; Z is stocked nowhere (no_stock, not a fence)
+    atp_rules.save_rules(session, engagement, scenario, {"allocation": {
+        "mode": "ring_fenced", "ring_fences": [{"channel": "store", "quantity": 11}], "unused": "keep"}})
+    for strategy in ("rules", "guided", "optimal"):
+        run = engine_runs.run_now(session, engagement, scenario, "routing", strategy=strategy)
+        assert run.status == "done", run.error
+        assert run.metrics["trusted"]
+        assert run.metrics["unfilled"] == {"ring_fence": 3, "no_stock": 1}, strategy
+        assert run.metrics["by_channel"]["store"]["filled"] == 1

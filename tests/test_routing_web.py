@@ -18,17 +18,19 @@ def test_every_routing_page_answers_and_compares_strategies_and_scenarios(browse
     current = find_scenario(session, engagement)
     target = save_scenario(session, engagement, "Target")
     runs = [engine_runs.run_now(session, engagement, s, "routing", strategy=name)
-            for s in (current, target) for name in ("channel_origin", "rules", "optimal")]
+            for s in (current, target) for name in ("channel_origin", "rules", "optimal", "guided")]
     e = engagement.id
     for url in (f"/e/{e}/routing", f"/e/{e}/routing/cost/{current.id}", f"/e/{e}/routing/runs/{runs[0].id}",
-                f"/e/{e}/routing/runs/{runs[2].id}", f"/e/{e}/routing/runs/{runs[0].id}/status",
+                f"/e/{e}/routing/runs/{runs[2].id}", f"/e/{e}/routing/runs/{runs[3].id}",
+                f"/e/{e}/routing/runs/{runs[0].id}/status",
                 f"/e/{e}/routing/compare", f"/e/{e}/routing/compare?run={runs[1].id}&run={runs[2].id}"):
         assert browser.get(url).status_code == 200, url
     overview = browser.get(f"/e/{e}/routing").get_data(as_text=True)
     assert 'id="routing-comparison"' in overview and "Target · optimal" in overview
     assert overview.count("<svg") >= 2 and "Cost per order, per scenario and strategy" in overview
     page = browser.get(f"/e/{e}/routing/runs/{runs[2].id}").get_data(as_text=True)
-    assert 'id="solver"' in page and "solved to optimality" in page and "<circle" in page
+    assert 'id="solver"' in page and "The whole run solved as one problem: proven optimal" in page
+    assert "gap to the global lower bound" in page and "<circle" in page
 
 
 def test_an_atp_run_id_is_not_a_routing_run(browser, session, engagement):

@@ -81,8 +81,9 @@ def run_command(engagement, scenario, strategy, cost_file, as_of, versions, by_e
         click.echo("  unfilled: " + ", ".join(f"{k} {v:,}" for k, v in m["unfilled"].items()))
     s = m["solver"]
     if m["strategy"] == "optimal":
-        click.echo(f"  solver: {s['optimal_batches']}/{s['batches']} batches optimal, max gap "
-                   f"{s['max_gap'] if s['max_gap'] is not None else '-'}, {s['fallback_batches']} fell back to rules")
+        scope = "whole run, gap to the global lower bound" if s.get("scope") == "horizon" else "per batch"
+        click.echo(f"  solver ({scope}): {s['optimal_batches']}/{s['batches']} optimal, max gap "
+                   f"{s['max_gap'] if s['max_gap'] is not None else '-'}, {s['fallback_batches']} fell back")
     if not m["trusted"]:
         click.echo(f"  WARNING: the strategy broke {len(m['violations'])} constraint(s): "
                    + "; ".join(v["detail"] for v in m["violations"][:3]))

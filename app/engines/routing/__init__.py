@@ -35,6 +35,7 @@ from app.engines.routing.model import (
     R_COORD,
     R_DIST,
     R_ELIG,
+    R_FENCE,
     R_REJECTED,
     R_SKU,
     R_SPLITS,
@@ -65,10 +66,10 @@ from app.engines.routing.strategies import (
 from app.engines.routing.validation import assignment_cost, shipments, validate
 
 __all__ = [
-    "CRITERIA", "EARTH_KM", "ORIGINS", "REASONS", "R_CAP", "R_COORD", "R_DIST", "R_ELIG", "R_REJECTED", "R_SKU",
-    "R_SPLITS", "R_STOCK", "R_STORE", "STRATEGIES", "UNLIMITED", "Assignment", "ChannelOriginStrategy", "CostModel",
-    "CostModelError", "Network", "OptimalStrategy", "Orders", "Problem", "RoutingResult", "RulesStrategy",
-    "Strategy", "Violation", "assignment_cost", "build_problem", "dense_atp", "greedy_route", "haversine_km",
-    "network_from_rows", "orders_from_rows", "origin_mask", "parse_cost_model", "register", "route_orders",
-    "routing_metrics", "shipments", "solve_milp", "validate",
+    "CRITERIA", "EARTH_KM", "ORIGINS", "REASONS", "R_CAP", "R_COORD", "R_DIST", "R_ELIG", "R_FENCE", "R_REJECTED",
+    "R_SKU", "R_SPLITS", "R_STOCK", "R_STORE", "STRATEGIES", "UNLIMITED", "Assignment", "ChannelOriginStrategy",
+    "CostModel", "CostModelError", "Network", "OptimalStrategy", "Orders", "Problem", "RoutingResult",
+    "RulesStrategy", "Strategy", "Violation", "assignment_cost", "build_problem", "dense_atp", "greedy_route",
+    "haversine_km", "network_from_rows", "orders_from_rows", "origin_mask", "parse_cost_model", "register",
+    "route_orders", "routing_metrics", "shipments", "solve_milp", "validate",
 ]

@@ -39,8 +39,10 @@ class CostModel:
     node_priority: tuple[tuple[str, int], ...] = ()  # lower first; unlisted nodes rank 100
     origin: tuple[tuple[str, str], ...] = (("web", "dc"), ("store", "own_store"))  # channel_origin's sources
     origin_default: str = "dc"
-    batch_orders: int = 2000  # optimal: groups per MILP
-    time_limit_s: float = 30.0  # optimal: per batch
+    batch_orders: int = 2000  # optimal: groups per MILP when the run is too big for one
+    # optimal: up to this many groups the whole run is one MILP; at 20,000 HiGHS overran a 120 s limit by far
+    horizon_groups: int = 2_000
+    time_limit_s: float = 30.0  # optimal: per MILP (the whole run, or each batch)
     mip_gap: float = 1e-4  # optimal: relative gap at which HiGHS stops
 
     def shipping(self, km: np.ndarray) -> np.ndarray:
@@ -61,6 +63,7 @@ class CostModel:
             "max_splits": self.max_splits, "criteria": list(self.criteria),
             "node_priority": dict(self.node_priority), "origin": dict(self.origin),
             "origin_default": self.origin_default, "batch_orders": self.batch_orders,
+            "horizon_groups": self.horizon_groups,
             "time_limit_s": self.time_limit_s, "mip_gap": self.mip_gap,
         }
 
@@ -98,6 +101,7 @@ def parse_cost_model(document: Mapping[str, Any] | None) -> CostModel:
     number("max_distance_km", allow_none=True, positive=True)
     number("max_splits", integer=True)
     number("batch_orders", minimum=1, integer=True)
+    number("horizon_groups", integer=True)
     number("time_limit_s", positive=True)
     number("mip_gap")
     if "bands" in document:

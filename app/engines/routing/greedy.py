@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from app.engines.atp import SHIP
-from app.engines.routing.model import R_CAP, R_DIST, R_ELIG, R_SKU, R_SPLITS, R_STOCK, Assignment, Problem
+from app.engines.routing.model import R_CAP, R_DIST, R_ELIG, R_FENCE, R_SKU, R_SPLITS, R_STOCK, Assignment, Problem
 
 
 def _blocked(problem: Problem, node: np.ndarray, reason: np.ndarray, g: int, lo: int, hi: int) -> bool:
@@ -50,6 +50,8 @@ def greedy_route(problem: Problem, allowed: np.ndarray, criteria: Sequence[str])
     """
     atp = problem.atp.copy()
     cap = problem.capacity.copy()
+    pick_cap = problem.pickup_capacity.copy()
+    chan = None if problem.channel_cap is None else problem.channel_cap.copy()
     n_lines = len(problem.sku)
     node = np.full(n_lines, -1, np.int32)
     reason = np.zeros(n_lines, np.int8)
@@ -62,11 +64,23 @@ def greedy_route(problem: Problem, allowed: np.ndarray, criteria: Sequence[str])
         lo, hi = int(starts[g]), int(starts[g + 1])
         if _blocked(problem, node, reason, g, lo, hi):
             continue
-        day_cap = cap[problem.group_day[g]]
+        day_cap = problem.group_capacity(cap, pick_cap, g)  # a view: taking a shipment updates it
         ok_nodes = allowed[g]
         skus = problem.sku[lo:hi]
         qty = problem.quantity[lo:hi]
         todo = np.flatnonzero(skus >= 0)
+        c = int(problem.group_channel[g])
+        if chan is not None and len(todo):
+            # lines beyond what the channel's ring-fenced allocation still allows (repeated SKUs add up)
+            asked: dict[int, int] = {}
+            fenced = []
+            for i in todo:
+                asked[int(skus[i])] = asked.get(int(skus[i]), 0) + int(qty[i])
+                # a line no allowed node has the stock for is "no_stock", whatever its allocation
+                in_stock = bool((atp[skus[i], ok_nodes] >= qty[i]).any())
+                fenced.append(asked[int(skus[i])] > chan[skus[i], c] and in_stock)
+            reason[lo + todo[fenced]] = R_FENCE
+            todo = todo[~np.asarray(fenced, bool)]
         cap_ok = day_cap > 0
         cand = ok_nodes & cap_ok
         have = (atp[skus[todo]] >= qty[todo, None]) & cand  # (l, N)
@@ -99,6 +113,8 @@ def greedy_route(problem: Problem, allowed: np.ndarray, criteria: Sequence[str])
                 best = pick(np.flatnonzero(full))
                 node[lo + todo] = best
                 np.subtract.at(atp, (group_skus, best), qty[todo])  # repeated SKUs accumulate
+                if chan is not None:
+                    np.subtract.at(chan, (group_skus, c), qty[todo])
                 day_cap[best] -= 1
                 continue
         remaining = np.ones(len(todo), bool)
@@ -122,6 +138,8 @@ def greedy_route(problem: Problem, allowed: np.ndarray, criteria: Sequence[str])
                 s, q = problem.sku[li], problem.quantity[li]
                 if atp[s, best] >= q:
                     atp[s, best] -= q
+                    if chan is not None:
+                        chan[s, c] -= q
                     node[li] = best
                     remaining[i] = False
             have[:, best] &= False

@@ -30,7 +30,7 @@ def routing_metrics(problem: Problem, node: np.ndarray, reason: np.ndarray, batc
     lines = len(node)
     filled = int((node >= 0).sum())
     load = np.zeros((len(problem.days), n_nodes), np.int64)
-    np.add.at(load, (problem.group_day[sg], sn), 1)
+    np.add.at(load, (problem.group_day[sg[ship_sh]], sn[ship_sh]), 1)  # pickups have a capacity of their own
     limited = net.capacity > 0
     util = np.divide(load, np.where(limited, net.capacity, 1)[None, :], dtype=np.float64)
     util_limited = util[:, limited]
@@ -87,6 +87,9 @@ def _solver_summary(batches: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "optimal_batches": sum(1 for b in batches if b.get("optimal")),
             "fallback_batches": sum(1 for b in batches if b.get("fallback")),
             "max_gap": round(max(gaps), 6) if gaps else None,
+            # one batch: its bound is the whole run's lower bound, so the gap is to the global optimum
+            "bound": round(batches[0]["bound"], 2) if len(batches) == 1 and batches[0].get("bound") is not None
+            else None,
             "max_batch_seconds": round(max((b["seconds"] for b in batches), default=0.0), 4)}
 
 

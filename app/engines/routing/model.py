@@ -14,8 +14,8 @@ from app.engines.routing.cost_model import CostModel
 UNLIMITED = np.iinfo(np.int64).max // 4
 # Why a line is unfilled (index = code; 0 means assigned).
 REASONS = ("", "unknown_sku", "no_coordinates", "not_eligible", "max_distance", "no_stock", "capacity",
-           "max_splits", "unknown_store", "rejected")
-R_SKU, R_COORD, R_ELIG, R_DIST, R_STOCK, R_CAP, R_SPLITS, R_STORE, R_REJECTED = range(1, 10)
+           "max_splits", "unknown_store", "rejected", "ring_fence")
+R_SKU, R_COORD, R_ELIG, R_DIST, R_STOCK, R_CAP, R_SPLITS, R_STORE, R_REJECTED, R_FENCE = range(1, 11)
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,6 +30,13 @@ class Network:
     pickup: np.ndarray  # bool (N,)
     capacity: np.ndarray  # int64 (N,) orders per day, -1 where unlimited
     handling: np.ndarray  # float (N,), NaN where the model's default applies
+    # click-and-collect orders per day, -1 where unlimited; separate from `capacity` (dispatch), so a store that
+    # does not ship (capacity 0) still hands over pickups
+    pickup_capacity: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.pickup_capacity is None:
+            object.__setattr__(self, "pickup_capacity", np.full(len(self.ids), -1, np.int64))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -37,15 +44,17 @@ class Network:
 
 def network_from_rows(ids: Sequence[str], types: Sequence[str], lat: Sequence[float], lon: Sequence[float],
                       ship_from: Sequence[bool] | None = None, pickup: Sequence[bool] | None = None,
-                      capacity: Sequence[int] | None = None, handling: Sequence[float] | None = None) -> Network:
-    """A Network from plain sequences (tests, examples): flags default to True, capacity to unlimited."""
+                      capacity: Sequence[int] | None = None, handling: Sequence[float] | None = None,
+                      pickup_capacity: Sequence[int] | None = None) -> Network:
+    """A Network from plain sequences (tests, examples): flags default to True, capacities to unlimited."""
     n = len(ids)
     return Network(np.asarray(list(ids), str), np.asarray(list(types), str), np.asarray(lat, np.float64),
                    np.asarray(lon, np.float64),
                    np.asarray(ship_from if ship_from is not None else [True] * n, bool),
                    np.asarray(pickup if pickup is not None else [True] * n, bool),
                    np.asarray(capacity if capacity is not None else [-1] * n, np.int64),
-                   np.asarray(handling if handling is not None else [np.nan] * n, np.float64))
+                   np.asarray(handling if handling is not None else [np.nan] * n, np.float64),
+                   np.asarray(pickup_capacity if pickup_capacity is not None else [-1] * n, np.int64))
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +111,7 @@ class Problem:
     channels: tuple[str, ...]
     skus: np.ndarray  # (S,)
     atp: np.ndarray  # int64 (S, N) still available
-    capacity: np.ndarray  # int64 (D, N) orders still possible per day (UNLIMITED where no limit)
+    capacity: np.ndarray  # int64 (D, N) ship orders still possible per day (UNLIMITED where no limit)
     days: np.ndarray  # int64 (D,) day numbers since the epoch
     group_order: np.ndarray  # str (G,)
     group_channel: np.ndarray  # int32 (G,)
@@ -117,6 +126,18 @@ class Problem:
     sku: np.ndarray  # int32 (L,), -1 unknown
     quantity: np.ndarray  # int64 (L,)
     line_index: np.ndarray  # int64 (L,): position in the original orders
+    pickup_capacity: np.ndarray | None = None  # int64 (D, N) pickups still possible per day; None: unlimited
+    # int64 (S, C) units each channel may still take of each SKU network-wide (the ATP rules' ring-fenced
+    # allocation); None where stock is shared
+    channel_cap: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.pickup_capacity is None:
+            object.__setattr__(self, "pickup_capacity", np.full(self.capacity.shape, UNLIMITED, np.int64))
+
+    def group_capacity(self, cap: np.ndarray, pickup_cap: np.ndarray, g: int) -> np.ndarray:
+        """The capacity row (N,) group g draws on: pickup capacity for a pickup group, dispatch otherwise."""
+        return pickup_cap[self.group_day[g]] if self.group_method[g] == PICKUP else cap[self.group_day[g]]
 
     @property
     def n_groups(self) -> int:

@@ -30,11 +30,14 @@ def dense_atp(n_skus: int, n_nodes: int, sku: np.ndarray, node: np.ndarray, atp:
 
 def build_problem(network: Network, orders: Orders, skus: np.ndarray, atp: np.ndarray, eligible: np.ndarray,
                   eligible_channels: Sequence[str], cost: CostModel, lines: np.ndarray | None = None,
-                  capacity: np.ndarray | None = None, days: np.ndarray | None = None) -> Problem:
+                  capacity: np.ndarray | None = None, days: np.ndarray | None = None,
+                  pickup_capacity: np.ndarray | None = None, channel_caps: np.ndarray | None = None) -> Problem:
     """A Problem over `lines` (indexes into orders; default all), grouped and sorted by (time, order, method).
 
     `atp` (S, N) is per-node ATP; `eligible` (C, 2, N) the ATP rules' eligibility for `eligible_channels`
-    (a channel it does not list is eligible everywhere); `capacity` (D, N) what is left on `days`.
+    (a channel it does not list is eligible everywhere); `capacity` (D, N) the ship orders and `pickup_capacity`
+    (D, N) the pickups left on `days`; `channel_caps` (S, len(eligible_channels)) the units each channel may
+    take of each SKU under ring-fenced allocation (None: shared stock).
     """
     if np.isnan(network.lat).any() or np.isnan(network.lon).any():
         missing = network.ids[np.isnan(network.lat) | np.isnan(network.lon)]
@@ -63,6 +66,9 @@ def build_problem(network: Network, orders: Orders, skus: np.ndarray, atp: np.nd
     if capacity is None:
         cap = np.where(network.capacity >= 0, network.capacity, UNLIMITED)
         capacity = np.tile(cap, (len(days), 1))
+    if pickup_capacity is None:
+        pcap = np.where(network.pickup_capacity >= 0, network.pickup_capacity, UNLIMITED)
+        pickup_capacity = np.tile(pcap, (len(days), 1))
     g_channel = orders.channel[lines[head]]
     g_method = method[head]
     g_node = np.where(g_method == PICKUP, orders.pickup_node[lines[head]], -1).astype(np.int32)
@@ -84,6 +90,12 @@ def build_problem(network: Network, orders: Orders, skus: np.ndarray, atp: np.nd
     ship_cost = np.where(g_method[:, None] == SHIP, cost.shipping(np.nan_to_num(distance, nan=0.0)), 0.0) + handling
     # eligibility: the ATP rules, the location flags, the promise distance, the pickup store
     keys = [channel_key(c) for c in eligible_channels]
+    channel_cap = None
+    if channel_caps is not None:
+        channel_cap = np.full((len(skus), len(orders.channels)), UNLIMITED, np.int64)
+        for i, name in enumerate(orders.channels):
+            if channel_key(name) in keys:
+                channel_cap[:, i] = channel_caps[:, keys.index(channel_key(name))]
     elig = np.ones((len(orders.channels), 2, n_nodes), bool)
     for i, name in enumerate(orders.channels):
         if channel_key(name) in keys:
@@ -108,4 +120,5 @@ def build_problem(network: Network, orders: Orders, skus: np.ndarray, atp: np.nd
         group_channel=g_channel.astype(np.int32), group_method=g_method.astype(np.int8), group_day=g_day,
         group_node=g_node, group_start=start, distance=distance, ship_cost=ship_cost, allowed=allowed,
         block=block, sku=orders.sku[lines], quantity=orders.quantity[lines], line_index=lines,
+        pickup_capacity=pickup_capacity.copy(), channel_cap=channel_cap,
     )

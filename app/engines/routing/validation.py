@@ -47,15 +47,24 @@ def validate(problem: Problem, a: Assignment, limit: int = 20) -> list[Violation
     pick = ok & (problem.group_method[g] == PICKUP) & (node != problem.group_node[g])
     for i in np.flatnonzero(pick)[:limit]:
         out.append(Violation("pickup_store", f"Line {problem.line_index[i]}: a pickup line left its store."))
+    if problem.channel_cap is not None:
+        taken = np.zeros_like(problem.channel_cap)
+        np.add.at(taken, (problem.sku[lines], problem.group_channel[g[lines]]), problem.quantity[lines])
+        caps = problem.channel_cap
+        for s, c in np.argwhere(taken > caps)[:limit]:
+            out.append(Violation("ring_fence", f"Channel {problem.channels[c]} takes {taken[s, c]} of "
+                                               f"{problem.skus[s]}, beyond its allocation {caps[s, c]}."))
     sg, sn = shipments(problem, node)
     per_group = np.bincount(sg, minlength=problem.n_groups)
     for gi in np.flatnonzero(per_group > problem.cost.max_splits + 1)[:limit]:
         out.append(Violation("max_splits", f"Order {problem.group_order[gi]}: {per_group[gi]} shipments."))
-    load = np.zeros_like(problem.capacity)
-    np.add.at(load, (problem.group_day[sg], sn), 1)
-    for d, n in np.argwhere(load > problem.capacity)[:limit]:
-        out.append(Violation("capacity", f"{problem.network.ids[n]} takes {load[d, n]} orders on day "
-                                         f"{problem.days[d]} (capacity {problem.capacity[d, n]})."))
+    is_pick = problem.group_method[sg] == PICKUP
+    for what, limit_of, mask in (("orders", problem.capacity, ~is_pick), ("pickups", problem.pickup_capacity, is_pick)):
+        load = np.zeros_like(limit_of)
+        np.add.at(load, (problem.group_day[sg[mask]], sn[mask]), 1)
+        for d, n in np.argwhere(load > limit_of)[:limit]:
+            out.append(Violation("capacity", f"{problem.network.ids[n]} takes {load[d, n]} {what} on day "
+                                             f"{problem.days[d]} (capacity {limit_of[d, n]})."))
     return out[:limit]
 
 

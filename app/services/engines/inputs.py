@@ -106,7 +106,8 @@ def build_inputs(session: Session, versions: dict[str, DatasetVersion]) -> Input
     )
     network = Network(ids=ids, types=locations.types, lat=loc.floats("latitude"), lon=loc.floats("longitude"),
                       ship_from=locations.ship_from, pickup=locations.pickup,
-                      capacity=loc.ints("daily_capacity", empty=-1), handling=loc.floats("handling_cost"))
+                      capacity=loc.ints("daily_capacity", empty=-1), handling=loc.floats("handling_cost"),
+                      pickup_capacity=loc.ints("pickup_capacity", empty=-1))
     lines = routed = None
     if orders is not None:
         channel_codes, channel_values = orders.codes("channel")

@@ -83,7 +83,8 @@ def routing_metrics(run: EngineRun, inputs: Inputs, progress: Callable[[float], 
     matrix = dense_atp(len(inputs.stock.skus), len(network), inputs.stock.sku, inputs.stock.node, atp.node_atp)
     try:
         result = route_orders(network, orders, inputs.stock.skus, matrix, atp.compiled.eligible, atp.compiled.channels,
-                              cost, run.parameters["strategy"], progress=progress)
+                              cost, run.parameters["strategy"], progress=progress,
+                              channel_caps=atp.network if atp.compiled.fenced else None)
     except CostModelError as exc:
         raise ValidationError(exc.errors) from None
     return {**result.metrics, "batches": list(result.batches[:200]), "notes": list(inputs.notes)}

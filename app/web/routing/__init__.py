@@ -120,7 +120,7 @@ def start():
         return redirect(url_for("routing.overview"))
     lines = engine_runs.input_rows(db.session, run, "orders")
     background = lines > int(current_app.config.get("ROUTING_INLINE_LINES", INLINE_LINES)) or (
-        run.parameters["strategy"] == "optimal" and lines > 2_000
+        run.parameters["strategy"] in ("optimal", "guided") and lines > 2_000
     )
     return dispatch_run(run.id, engine_runs.execute_run, background=background, detail_endpoint="routing.run_detail")
 
