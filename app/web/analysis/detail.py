@@ -17,7 +17,7 @@ from app.web.render import render, wants_fragment
 
 # Cards per group and page: enough to read a screenful, few enough to render in milliseconds at any scale.
 PAGE_SIZE = 25
-CRITERIA_GROUPS = ("fail", "unknown", "pass")
+CRITERIA_GROUPS = ("error", "fail", "unknown", "pass")  # worst first, as a card's badge is the worst line
 
 
 @dataclass(frozen=True)
