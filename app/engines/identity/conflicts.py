@@ -11,7 +11,7 @@ before this runs, so they never count.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 
 import numpy as np
@@ -221,12 +221,21 @@ def _column(items: list[str]) -> np.ndarray:
     return out
 
 
+def _distinct(test: Callable[[str, str], bool], texts: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """test(texts[x[k]], texts[y[k]]) for every k, called once per distinct pair of codes: a million pairs of
+    duplicates hold far fewer pairs of values (most share theirs). `test` must be symmetric."""
+    width = np.int64(len(texts))
+    unique, inverse = np.unique(np.minimum(x, y) * width + np.maximum(x, y), return_inverse=True)
+    flags = np.fromiter((test(a, b) for a, b in zip(texts[unique // width], texts[unique % width], strict=True)),
+                        dtype=bool, count=len(unique))
+    return flags[inverse.reshape(-1)]
+
+
 def _within(texts: np.ndarray, x: np.ndarray, y: np.ndarray, limit: int, mask: np.ndarray) -> np.ndarray:
     """Where mask: edits(x, y, limit) <= limit for the values of codes x and y; elsewhere False."""
     out = np.zeros(len(x), dtype=bool)
     at = np.flatnonzero(mask)
-    out[at] = [OSA.distance(a, b, score_cutoff=limit) <= limit
-               for a, b in zip(texts[x[at]], texts[y[at]], strict=True)]
+    out[at] = _distinct(lambda a, b: OSA.distance(a, b, score_cutoff=limit) <= limit, texts, x[at], y[at])
     return out
 
 
@@ -234,7 +243,7 @@ def _streets(texts: np.ndarray, x: np.ndarray, y: np.ndarray, mask: np.ndarray) 
     """Where mask: _street() of the values of codes x and y; elsewhere False."""
     out = np.zeros(len(x), dtype=bool)
     at = np.flatnonzero(mask & (x != 0) & (y != 0))
-    out[at] = [_street_fast(a, b) for a, b in zip(texts[x[at]], texts[y[at]], strict=True)]
+    out[at] = _distinct(_street_fast, texts, x[at], y[at])
     return out
 
 
