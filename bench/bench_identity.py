@@ -347,7 +347,7 @@ def main() -> None:
         misses = ([f"{s['seconds']:.1f} s >= 120 s at load average {s['load']:.2f} on {os.cpu_count()} CPUs "
                    f"shared with other work"] if s["seconds"] >= 120 else []) + (
             [f"peak {s['run_peak_mib'] / 1024:.2f} GiB >= 4 GiB"] if s["run_peak_mib"] >= 4096 else [])
-        print(f"  goal < 120 s and < 4 GiB: " + ("met" if not misses else "not met: " + "; ".join(misses)))
+        print("  goal < 120 s and < 4 GiB: " + ("met" if not misses else "not met: " + "; ".join(misses)))
         print(f"  P {s['precision']:.4f} R {s['recall']:.4f} F1 {s['f1']:.4f}; real customers "
               f"{s['real_customers']:,} (truth {s['people']:,}); pairs {s['pairs']:,}; review {s['review']:,}")
         print(f"  blocking: {'; '.join(s['blocking'])}")
