@@ -13,7 +13,7 @@ import numpy as np
 
 from .base import Contribution, Options, Pair, Prepared, Result
 from .clusters import GoldenRecords, component_numbers, duplicate_rates, overlap, quality
-from .conflicts import Columns, conflict_reasons, evidences
+from .conflicts import Columns, conflict_reasons, evidences, judged_pairs
 from .model import probabilistic_pairs
 from .preparation import prepare
 from .rules import deterministic_pairs, set_aside_placeholders
@@ -170,11 +170,14 @@ def _hold_conflicts(record_columns: Columns, pairs: Sequence[Pair], columns: dic
     held = columns["held"]
     would_link = np.flatnonzero((columns["rule"] | (columns["probability"] >= options.threshold)) & ~held)
     left, right = columns["left"][would_link], columns["right"][would_link]
-    reasons = conflict_reasons(record_columns, left, right)
+    agree, disagree = judged_pairs(record_columns, left, right)  # once: the evidence below reads it too
+    reasons = conflict_reasons(record_columns, left, right, (agree, disagree))
     # evidence is asked only of the model links that no conflict holds already
     unheld = np.fromiter((reason is None for reason in reasons), dtype=bool, count=len(reasons))
     ask = np.flatnonzero(unheld & ~columns["rule"][would_link])
-    bare = ask[~evidences(record_columns, left[ask], right[ask])]
+    subset = ({k: v[ask] for k, v in agree.items()}, {k: v[ask] for k, v in disagree.items()})
+    bare = ask[~evidences(record_columns, left[ask], right[ask], subset)]
+    del agree, disagree, subset
     for k in bare.tolist():
         reasons[k] = "only the name (and city) agree: review before merging"
     name_only = np.zeros(len(pairs), dtype=bool)
