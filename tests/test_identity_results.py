@@ -221,3 +221,16 @@ def test_records_and_golden_exports_on_the_command_line(app, session, engagement
     assert load_workbook(golden).active.title == "golden_records"
     missing = app.test_cli_runner().invoke(args=["identity", "export", "999999", "-o", str(out)])
     assert missing.exit_code != 0 and "No identity run" in missing.output
+
+
+def test_a_held_rule_pair_inside_a_customer_is_not_what_joined_its_records():
+    from app.engines import identity as engine
+
+    result = engine.resolve([{"system": "S", "source_record_id": str(n), "first_name": "Ann", "last_name": "Lee"}
+                             for n in range(3)], engine.Options(probabilistic=False))
+    # record 0 shares an email with 1 but the pair was held; it joined through its model link to 2
+    result.pairs = [engine.Pair(0, 1, 1.0, float("inf"), "email", (), held="conflict: review before merging"),
+                    engine.Pair(0, 2, 0.95, 4.3), engine.Pair(1, 2, 0.99, 6.6)]
+    result.cluster_of, result.clusters = [0, 0, 0], [[0, 1, 2]]
+    first = identity_results.memberships(result)[0]
+    assert (first["match"], first["linked_to"], first["probability"]) == ("model", "S:2", 0.95)

@@ -214,3 +214,14 @@ def test_a_large_run_goes_to_the_background_and_writes_its_progress(app, browser
     session.expire_all()
     run = session.get(EngineRun, run_id)
     assert run.status == "done" and run.progress == 1.0 and run.metrics["real_customers"] == 4
+
+
+def test_the_run_page_shows_the_customer_range_when_name_only_pairs_are_held(browser, session, engagement):
+    run = _run(session, engagement)
+    real = run.metrics["real_customers"]
+    page = browser.get(f"/e/{engagement.id}/identity/runs/{run.id}").get_data(as_text=True)
+    assert "the low end merges" not in page  # rules only: nothing held for the name alone
+    run.metrics = {**run.metrics, "customers_range": {"low": real - 3, "high": real}}
+    session.commit()
+    page = browser.get(f"/e/{engagement.id}/identity/runs/{run.id}").get_data(as_text=True)
+    assert f"between {real - 3:,} and {real:,}" in page

@@ -72,6 +72,9 @@ def test_every_engine_run_of_the_demo_becomes_a_section_whose_figures_are_the_st
     i = runs["identity"].metrics
     assert headline(ident)["Records"] == f"{i['records']:,}"
     assert headline(ident)["Real customers"] == f"{i['real_customers']:,}"
+    low = i["customers_range"]["low"]
+    assert headline(ident).get("Real customers, if name-only pairs merged") == (
+        f"{low:,}" if low < i["real_customers"] else None)
     quality = next(table for table in ident.tables if table.caption == "Data quality per system")
     assert {row[0]: row[2] for row in quality.rows} == {s: f"{rate * 100:.1f}%" for s, rate in
                                                          i["duplicate_rate"].items()}

@@ -39,6 +39,7 @@ def run_payload(run, clusters_file: str | None, records_file: str | None = None)
         "decisions": len(run.parameters.get("decisions", {})),
         "records": m.get("records"),
         "real_customers": m.get("real_customers"),
+        "customers_range": m.get("customers_range"),
         "duplicate_rate": m.get("duplicate_rate"),
         "overlap": m.get("overlap"),
         "quality": m.get("quality"),
@@ -102,6 +103,10 @@ def run_command(engagement, scenario, threshold, review_low, options_file, clust
     m = run.metrics
     click.echo(f"Identity run {run.id} for {run.scenario.name}: {m['records']:,} records → "
                f"{m['real_customers']:,} real customers ({m['review']:,} pair(s) to review)")
+    low = (m.get("customers_range") or {}).get("low", m["real_customers"])
+    if low < m["real_customers"]:
+        click.echo(f"  customers between {low:,} and {m['real_customers']:,} (the low end merges the pairs held "
+                   f"because only the name agrees)")
     click.echo("  read: " + "; ".join(map(identity.read_label, identity.datasets_read(run))))
     left_out = run.parameters.get("left_out") or {}
     if left_out:

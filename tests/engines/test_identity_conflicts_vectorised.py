@@ -70,13 +70,13 @@ class _Kept(Columns):
         self.swapped_set = _old_swapped_names(records) if swapped is None else swapped
 
 
-def _reference_reasons(cols, left, right):
+def _reference_reasons(cols, left, right, _judged=None):  # the per-pair reference judges each pair itself
     prepared = cols.records
     return [conflict(prepared[i], prepared[j], cols.swapped_set)
             for i, j in zip(left.tolist(), right.tolist(), strict=True)]
 
 
-def _reference_evidences(cols, left, right):
+def _reference_evidences(cols, left, right, _judged=None):
     prepared = cols.records
     return np.array([evidence(prepared[i], prepared[j]) for i, j in zip(left.tolist(), right.tolist(), strict=True)],
                     dtype=bool).reshape(-1)

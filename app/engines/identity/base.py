@@ -187,6 +187,9 @@ class Result:
     model: dict[str, Any]
     options: Options
     placeholders: dict[str, dict[str, int]] = field(default_factory=dict)  # field -> {value: records}, set aside
+    # The customer count if the pairs held only because nothing but the name (and city) agrees were merged where
+    # the conflict splitting lets them: the low end of the range whose high end is real_customers.
+    customers_if_names_merged: int | None = None
 
     @property
     def real_customers(self) -> int:
@@ -204,6 +207,10 @@ class Result:
             "records": len(self.records),
             "matched_records": sum(1 for r in self.records if not (r.test and self.options.exclude_test_records)),
             "real_customers": self.real_customers,
+            # low: held name-only pairs merged where they would merge; high: as counted (docs/identity.md)
+            "customers_range": {"low": self.real_customers if self.customers_if_names_merged is None
+                                else min(self.customers_if_names_merged, self.real_customers),
+                                "high": self.real_customers},
             "duplicate_rate": self.duplicate_rate,
             "overlap": self.overlap,
             "quality": self.quality,

@@ -11,7 +11,8 @@ before this runs, so they never count.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import compress, repeat
 from operator import attrgetter
 
 import numpy as np
@@ -151,17 +152,27 @@ def swapped_names(records: Sequence[Prepared]) -> frozenset[int]:
 
 
 def _tokens(records: Sequence[Prepared]) -> tuple[list[str], list[str]]:
-    return ([_first_token(r.values.get("first_name")) for r in records],
-            [_first_token(r.values.get("last_name")) for r in records])
+    values = list(map(attrgetter("values"), records))
+    out = []
+    for name in ("first_name", "last_name"):
+        column = list(map(dict.get, values, repeat(name)))
+        token = {v: _first_token(v) for v in dict.fromkeys(column)}  # once per distinct name
+        out.append(list(map(token.__getitem__, column)))
+    return out[0], out[1]
+
+
+def _swapped_mask(first: list[str], last: list[str]) -> np.ndarray:
+    """Per record: its first-name token is keyed as a last name over twice as often as a first name, and its
+    last-name token the other way round."""
+    firsts, lasts = Counter(first), Counter(last)
+    family = {t for t in firsts if t and lasts[t] > 2 * firsts[t]}
+    given = {t for t in lasts if t and firsts[t] > 2 * lasts[t]}
+    return (np.fromiter(map(family.__contains__, first), dtype=bool, count=len(first))
+            & np.fromiter(map(given.__contains__, last), dtype=bool, count=len(last)))
 
 
 def _swapped(records: Sequence[Prepared], first: list[str], last: list[str]) -> frozenset[int]:
-    firsts, lasts = Counter(first), Counter(last)
-    out = set()
-    for r, f, name in zip(records, first, last, strict=True):
-        if f and name and lasts[f] > 2 * firsts[f] and firsts[name] > 2 * lasts[name]:
-            out.add(r.index)
-    return frozenset(out)
+    return frozenset(compress(map(attrgetter("index"), records), _swapped_mask(first, last).tolist()))
 
 
 def conflict(a: Prepared, b: Prepared, swapped: frozenset[int] = frozenset()) -> str | None:
@@ -200,18 +211,24 @@ class Columns:
         self.codes: dict[str, np.ndarray] = {}
         self.texts: dict[str, np.ndarray] = {}
         for name in _FIELDS:
-            # integer codes: comparing a million pairs is then numpy's work, not a million string comparisons
-            index = {"": 0}
-            self.codes[name] = np.fromiter((index.setdefault(v.get(name) or "", len(index)) for v in values),
-                                           dtype=np.int64, count=len(values))
-            self.texts[name] = _column(list(index))
+            # integer codes: comparing a million pairs is then numpy's work, not a million string comparisons;
+            # numbered in order of first appearance, 0 for missing (dict and map passes run at C speed)
+            column = list(map(dict.get, values, repeat(name)))
+            index = dict.fromkeys(column)
+            index.pop(None, None)
+            index.pop("", None)
+            code = {"": 0, None: 0} | {v: k for k, v in enumerate(index, 1)}
+            self.codes[name] = np.fromiter(map(code.__getitem__, column), dtype=np.int64, count=len(values))
+            self.texts[name] = _column(["", *index])
         first, last = _tokens(records)
         if swapped is None:
-            swapped = _swapped(records, first, last)
-        self.swapped = np.fromiter((r.index in swapped for r in records), dtype=bool, count=len(records))
-        flags = self.swapped.tolist()
-        self.first = _column([la if s else f for f, la, s in zip(first, last, flags, strict=True)])
-        self.last = _column([f if s else la for f, la, s in zip(first, last, flags, strict=True)])
+            self.swapped = _swapped_mask(first, last)
+        else:
+            self.swapped = np.fromiter(map(swapped.__contains__, map(attrgetter("index"), records)), dtype=bool,
+                                       count=len(records))
+        first_column, last_column = _column(first), _column(last)
+        self.first = np.where(self.swapped, last_column, first_column)
+        self.last = np.where(self.swapped, first_column, last_column)
         self.variants = list(map(attrgetter("variants"), records))  # sets made only for the pairs that need them
 
 
@@ -221,12 +238,21 @@ def _column(items: list[str]) -> np.ndarray:
     return out
 
 
+def _distinct(test: Callable[[str, str], bool], texts: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """test(texts[x[k]], texts[y[k]]) for every k, called once per distinct pair of codes: a million pairs of
+    duplicates hold far fewer pairs of values (most share theirs). `test` must be symmetric."""
+    width = np.int64(len(texts))
+    unique, inverse = np.unique(np.minimum(x, y) * width + np.maximum(x, y), return_inverse=True)
+    flags = np.fromiter((test(a, b) for a, b in zip(texts[unique // width], texts[unique % width], strict=True)),
+                        dtype=bool, count=len(unique))
+    return flags[inverse.reshape(-1)]
+
+
 def _within(texts: np.ndarray, x: np.ndarray, y: np.ndarray, limit: int, mask: np.ndarray) -> np.ndarray:
     """Where mask: edits(x, y, limit) <= limit for the values of codes x and y; elsewhere False."""
     out = np.zeros(len(x), dtype=bool)
     at = np.flatnonzero(mask)
-    out[at] = [OSA.distance(a, b, score_cutoff=limit) <= limit
-               for a, b in zip(texts[x[at]], texts[y[at]], strict=True)]
+    out[at] = _distinct(lambda a, b: OSA.distance(a, b, score_cutoff=limit) <= limit, texts, x[at], y[at])
     return out
 
 
@@ -234,7 +260,7 @@ def _streets(texts: np.ndarray, x: np.ndarray, y: np.ndarray, mask: np.ndarray) 
     """Where mask: _street() of the values of codes x and y; elsewhere False."""
     out = np.zeros(len(x), dtype=bool)
     at = np.flatnonzero(mask & (x != 0) & (y != 0))
-    out[at] = [_street_fast(a, b) for a, b in zip(texts[x[at]], texts[y[at]], strict=True)]
+    out[at] = _distinct(_street_fast, texts, x[at], y[at])
     return out
 
 
@@ -254,7 +280,8 @@ def _alike_fast(x: str, y: str) -> bool:
     return min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x))
 
 
-def _judged(cols: Columns, left: np.ndarray, right: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def judged_pairs(cols: Columns, left: np.ndarray, right: np.ndarray) -> tuple[dict[str, np.ndarray],
+                                                                              dict[str, np.ndarray]]:
     """judge() for every pair: (agree, disagree) masks per identifier and 'address'."""
     c, t = cols.codes, cols.texts
     agree, disagree = {}, {}
@@ -308,9 +335,14 @@ def _different_names(cols: Columns, left: np.ndarray, right: np.ndarray, mask: n
     return out
 
 
-def conflict_reasons(cols: Columns, left: np.ndarray, right: np.ndarray) -> list[str | None]:
-    """conflict() of every pair (left[k], right[k]), computed field by field over all pairs."""
-    agree, disagree = _judged(cols, left, right)
+Judged = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
+
+
+def conflict_reasons(cols: Columns, left: np.ndarray, right: np.ndarray,
+                     judged: Judged | None = None) -> list[str | None]:
+    """conflict() of every pair (left[k], right[k]), computed field by field over all pairs (`judged`: judged_pairs()
+    of these pairs when the caller has it already)."""
+    agree, disagree = judged or judged_pairs(cols, left, right)
     names = (*IDENTIFIERS, "address")
     any_agree = np.logical_or.reduce([agree[name] for name in names])
     household = _different_names(cols, left, right, ~agree["birth_date"] & ~agree["loyalty_id"])
@@ -324,9 +356,9 @@ def conflict_reasons(cols: Columns, left: np.ndarray, right: np.ndarray) -> list
     return reasons
 
 
-def evidences(cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """evidence() of every pair, as a boolean array."""
-    agree, _ = _judged(cols, left, right)
+def evidences(cols: Columns, left: np.ndarray, right: np.ndarray, judged: Judged | None = None) -> np.ndarray:
+    """evidence() of every pair, as a boolean array (`judged`: as for conflict_reasons)."""
+    agree, _ = judged or judged_pairs(cols, left, right)
     c, t = cols.codes, cols.texts
     pa, pb = c["postal_code"][left], c["postal_code"][right]
     na, nb = c["house_number"][left], c["house_number"][right]

@@ -13,11 +13,11 @@ import numpy as np
 
 from .base import Contribution, Options, Pair, Prepared, Result
 from .clusters import GoldenRecords, component_numbers, duplicate_rates, overlap, quality
-from .conflicts import Columns, conflict_reasons, evidences
+from .conflicts import Columns, conflict_reasons, evidences, judged_pairs
 from .model import probabilistic_pairs
 from .preparation import prepare
 from .rules import deterministic_pairs, set_aside_placeholders
-from .splitting import split_conflicts
+from .splitting import merged_count, split_conflicts
 
 # Share of the run each stage takes (measured on a million generated records), for the progress callback.
 # The rules run after the model: their pairs (with explanations) would otherwise sit in memory through the
@@ -94,7 +94,7 @@ def _resolve(records: Sequence[Mapping[str, Any]], options: Options,
     if record_columns is not None:
         _hold_conflicts(record_columns, pairs, columns, options)
     linked, rejected, accepted = _decide(prepared, pairs, columns, options)
-    number = _components(prepared, pairs, columns, linked, accepted, record_columns)
+    number, fewer = _components(prepared, pairs, columns, linked, rejected, accepted, record_columns)
     del record_columns
     tracker.stage("clusters")(0.5)
     cluster_of_array, clusters = _clusters(number, prepared, options)
@@ -116,7 +116,7 @@ def _resolve(records: Sequence[Mapping[str, Any]], options: Options,
     result = Result(prepared, pairs, cluster_of, clusters, golden, review, quality(prepared, systems),
                     overlap(map(frozenset, map(map, repeat(record_systems.__getitem__), clusters)), systems),
                     duplicate_rates(prepared, cluster_of, systems), normalised, rules_used, facts, options,
-                    placeholders)
+                    placeholders, max(len(clusters) - fewer, 0))
     tracker.report(1.0)
     return result
 
@@ -162,21 +162,27 @@ def _columns(pairs: Sequence[Pair]) -> dict[str, np.ndarray]:
             "held": column("held", bool, bool)}
 
 
-def _hold_conflicts(record_columns: Columns, pairs: Sequence[Pair], columns: Mapping[str, np.ndarray],
+def _hold_conflicts(record_columns: Columns, pairs: Sequence[Pair], columns: dict[str, np.ndarray],
                     options: Options) -> None:
     """Hold (for review) every link whose records conflict (conflicts.py), and every model link on which nothing
     but the name and city agree: a common name is no evidence on its own. Only the pairs that would link are
-    checked."""
+    checked. The name-only pairs are marked in columns["name_only"]."""
     held = columns["held"]
     would_link = np.flatnonzero((columns["rule"] | (columns["probability"] >= options.threshold)) & ~held)
     left, right = columns["left"][would_link], columns["right"][would_link]
-    reasons = conflict_reasons(record_columns, left, right)
+    agree, disagree = judged_pairs(record_columns, left, right)  # once: the evidence below reads it too
+    reasons = conflict_reasons(record_columns, left, right, (agree, disagree))
     # evidence is asked only of the model links that no conflict holds already
     unheld = np.fromiter((reason is None for reason in reasons), dtype=bool, count=len(reasons))
     ask = np.flatnonzero(unheld & ~columns["rule"][would_link])
-    bare = ask[~evidences(record_columns, left[ask], right[ask])]
+    subset = ({k: v[ask] for k, v in agree.items()}, {k: v[ask] for k, v in disagree.items()})
+    bare = ask[~evidences(record_columns, left[ask], right[ask], subset)]
+    del agree, disagree, subset
     for k in bare.tolist():
         reasons[k] = "only the name (and city) agree: review before merging"
+    name_only = np.zeros(len(pairs), dtype=bool)
+    name_only[would_link[bare]] = True
+    columns["name_only"] = name_only  # for the customer range (_components)
     for k, reason in zip(would_link.tolist(), reasons, strict=True):
         if reason is not None:
             pairs[k].held = reason + ": review before merging" if "review" not in reason else reason
@@ -184,14 +190,15 @@ def _hold_conflicts(record_columns: Columns, pairs: Sequence[Pair], columns: Map
 
 
 def _components(prepared: Sequence[Prepared], pairs: Sequence[Pair], columns: Mapping[str, np.ndarray],
-                linked: np.ndarray, accepted: np.ndarray, record_columns: Columns | None) -> np.ndarray:
-    """Each record's cluster: components of the links, split (splitting.py) where two members conflict; a link
-    cut there is held with the reason."""
+                linked: np.ndarray, rejected: np.ndarray, accepted: np.ndarray,
+                record_columns: Columns | None) -> tuple[np.ndarray, int]:
+    """(each record's cluster, how many fewer clusters if the name-only pairs held were links): components of
+    the links, split (splitting.py) where two members conflict; a link cut there is held with the reason."""
     left = np.concatenate((columns["left"][linked], accepted[:, 0]))
     right = np.concatenate((columns["right"][linked], accepted[:, 1]))
     number = component_numbers(len(prepared), left, right)
-    if record_columns is None:  # conflicts off
-        return number
+    if record_columns is None:  # conflicts off: nothing is held as name-only
+        return number, 0
     cols = record_columns
     positions = np.flatnonzero(linked)
     rule = columns["rule"][positions]
@@ -203,13 +210,19 @@ def _components(prepared: Sequence[Prepared], pairs: Sequence[Pair], columns: Ma
         return np.fromiter((reason is not None for reason in conflict_reasons(cols, i, j)), dtype=bool,
                            count=len(i))
 
-    number, cut = split_conflicts(number, left, right, strength, None, forced, conflicting_many=conflicting_many)
+    split, cut = split_conflicts(number, left, right, strength, None, forced, conflicting_many=conflicting_many)
+    # The low end of the customer count: the held name-only pairs (not rejected by a reviewer) merged where the
+    # splitting would let them, from the same links before any cut.
+    extra = np.flatnonzero(columns.get("name_only", np.zeros(len(pairs), dtype=bool)) & ~linked & ~rejected)
+    fewer = merged_count(split, left, right, strength, forced, columns["left"][extra], columns["right"][extra],
+                         np.nan_to_num(columns["weight"][extra], posinf=1e3), conflicting_many)
+    number = split
     for k in cut.tolist():
         if k < len(positions):
             pairs[int(positions[k])].held = ("cut: the records each side is linked to conflict (a chain of "
                                              "different people?): review before merging")
             linked[positions[k]] = False  # to the review queue
-    return number
+    return number, fewer
 
 
 def _decide(prepared: Sequence[Prepared], pairs: Sequence[Pair], columns: Mapping[str, np.ndarray],

@@ -151,3 +151,31 @@ def _clashes(order: np.ndarray, ends: np.ndarray, sizes: np.ndarray, components:
     for c, x, y in zip(owner[hit].tolist(), lefts[hit].tolist(), rights[hit].tolist(), strict=True):
         out.setdefault(c, set()).add((x, y))
     return out
+
+
+def merged_count(number: np.ndarray, left: np.ndarray, right: np.ndarray, strength: np.ndarray,
+                 forced: Sequence[bool], extra_left: np.ndarray, extra_right: np.ndarray, extra_strength: np.ndarray,
+                 conflicting_many: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> int:
+    """How many fewer clusters there would be if the extra links (held ones) were links too, split as the run
+    splits (split_conflicts): `number` is the run's clusters of the links (left, right). Only the components the
+    extra links touch are rebuilt, so the cost is that of splitting those components once more."""
+    from .clusters import component_numbers
+
+    if len(extra_left) == 0:
+        return 0
+    all_left, all_right = np.concatenate((left, extra_left)), np.concatenate((right, extra_right))
+    union = component_numbers(len(number), all_left, all_right)
+    touched = np.zeros(int(union.max()) + 1, dtype=bool)
+    touched[union[extra_left]] = True
+    items = np.flatnonzero(touched[union])
+    local = np.full(len(number), -1, dtype=np.int64)
+    local[items] = np.arange(len(items), dtype=np.int64)
+    inside = touched[union[all_left]]
+    sub_left, sub_right = local[all_left[inside]], local[all_right[inside]]
+    sub_strength = np.concatenate((strength, extra_strength))[inside]
+    sub_forced = np.concatenate((np.asarray(forced, dtype=bool), np.zeros(len(extra_left), dtype=bool)))[inside]
+    sub_number = component_numbers(len(items), sub_left, sub_right)
+    split, _ = split_conflicts(sub_number, sub_left, sub_right, sub_strength, None, sub_forced.tolist(),
+                               conflicting_many=lambda i, j: conflicting_many(items[i], items[j]))
+    before = len(np.unique(number[items]))
+    return max(before - (int(split.max()) + 1), 0)

@@ -66,7 +66,7 @@ def memberships(result: engine.Result) -> list[dict[str, Any]]:
         decision = decisions.get(tuple(sorted((a.key, b.key))))
         if decision == "reject":
             continue
-        if p.rule:
+        if p.rule and not p.held:  # a held rule pair did not join them: they are linked through other records
             how, rank = f"rule:{p.rule}", (3, p.probability)
         elif decision == "accept":
             how, rank = "review", (2, p.probability)

@@ -23,8 +23,10 @@ def _identity(session: Session, run: EngineRun, branding: Branding) -> EngineRes
     duplicate: dict[str, float] = m.get("duplicate_rate", {})
     quality: dict[str, dict[str, Any]] = m.get("quality", {})
     multi = sum(v for k, v in overlap.get("by_count", {}).items() if int(k) > 1)
+    low = int((m.get("customers_range") or {}).get("low", real))  # runs stored before the range: one figure
     headline = [("Records", _count(records)), ("Real customers", _count(real)),
                 ("Records per customer", _num(_share(matched, real), 2)),
+                *([("Real customers, if name-only pairs merged", _count(low))] if low < real else []),
                 (f"Customers in 2+ systems ({_count(multi)})", _pct(_share(multi, real))),
                 ("Systems", _count(len(systems))), ("Pairs to review", _count(m.get("review")))]
     figures = []
@@ -67,6 +69,9 @@ def _identity(session: Session, run: EngineRun, branding: Branding) -> EngineRes
     left_out = f" ({records - matched:,} test records left out)" if matched != records else ""
     sentences = [f"{_plural(records, 'customer record')} in {_plural(len(systems), 'system')}{left_out} describe "
                  f"{_plural(real, 'real customer')}: {_num(_share(matched, real), 2)} records per customer."]
+    if low < real:  # the pairs held because only the name (and city) agrees, merged where they would merge
+        sentences.append(f"Customers between {_count(low)} and {_count(real)}: the lower figure merges the pairs "
+                         f"held for review because only the name agrees.")
     if duplicate:
         worst = max(systems, key=lambda s: duplicate.get(s, 0))
         if duplicate.get(worst, 0) > 0:
