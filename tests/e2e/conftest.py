@@ -11,6 +11,16 @@ from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery"
+# A shared 2-core machine running the suite can take longer than Playwright's 5 s default to answer a keystroke;
+# these waits are for a state that does arrive, so a generous limit costs nothing when things are quick.
+WAIT_MS = 20_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expectations():
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
 
 
 def pytest_collection_modifyitems(items):
@@ -74,6 +84,7 @@ def live_app(tmp_path):
 
 def login(context, base_url: str, email: str):
     """A logged-in page in a browser context of its own."""
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     page.goto(f"{base_url}/login")
     page.fill("input[name=email]", email)

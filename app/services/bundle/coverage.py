@@ -48,4 +48,4 @@ EXCLUDED: dict[str, str] = {
 }
 
 # Tables that hold no engagement's data at all (reached from no engagement by foreign keys).
-NOT_ENGAGEMENT_DATA = ("users", "login_sessions")
+NOT_ENGAGEMENT_DATA = ("users", "login_sessions", "account_tokens")
