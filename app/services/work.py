@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import EngineRun, ReportJob
@@ -25,16 +25,26 @@ INTERRUPTED = ("Interrupted: no progress for {minutes} minutes — the server wa
 
 
 def progress_writer(session: Session, row: Any, *, every: float = 0.5, start: float = 0.0,
-                    span: float = 1.0) -> Callable[[float], None]:
+                    span: float = 1.0, apart: bool = False) -> Callable[[float], None]:
     """A progress(fraction) callback committing `row.progress` (mapped onto start..start+span, capped below 1)
-    and its heartbeat at most every `every` seconds; the heartbeat is set now and saved with the caller's commit."""
+    and its heartbeat at most every `every` seconds; the heartbeat is set now and saved with the caller's commit.
+
+    With `apart`, each update is its own short transaction on another session, so the caller's session can keep
+    reading in one read-only transaction (on SQLite: no write lock held while the work runs)."""
     row.heartbeat_at = utcnow()
     last = [time.monotonic()]
+    model, key = type(row), row.id
 
     def progress(fraction: float) -> None:
         if time.monotonic() - last[0] >= every:
             last[0] = time.monotonic()
-            row.progress = round(min(start + span * min(max(fraction, 0.0), 1.0), 0.99), 3)
+            value = round(min(start + span * min(max(fraction, 0.0), 1.0), 0.99), 3)
+            if apart:
+                with Session(session.get_bind()) as other:
+                    other.execute(update(model).where(model.id == key).values(progress=value, heartbeat_at=utcnow()))
+                    other.commit()
+                return
+            row.progress = value
             row.heartbeat_at = utcnow()
             session.commit()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services import transactions
 from app.services.analysis import scenario as svc
 from app.services.errors import NotFound, ValidationError
 from app.services.reports.build import PDF_TIMEOUT, make_pdf, selected_engine_results
@@ -39,15 +40,20 @@ def execute_job(session: Session, job_id: int, *, timeout: float = PDF_TIMEOUT) 
     if job is None:
         raise NotFound(f"No report job {job_id}.")
     job.status, job.progress = "running", 0.02
-    progress = progress_writer(session, job, every=0.3)
+    progress = progress_writer(session, job, every=0.3, apart=True)
     session.commit()
+    # Making the PDF only reads, for seconds: on SQLite a read-only transaction holds no write lock, so the
+    # editors' saves do not queue behind it. The result is written in a short transaction of its own.
+    transactions.begin_read(session)
 
     try:
         engagement = session.get(Engagement, job.engagement_id)
         user = session.get(User, job.created_by_id) if job.created_by_id else None
-        job.pdf = make_pdf(session, engagement, ReportOptions.from_json(job.options or {}),
-                           prepared_by=user.name if user else "", progress=progress, timeout=timeout)
-        job.status, job.progress = "done", 1.0
+        pdf = make_pdf(session, engagement, ReportOptions.from_json(job.options or {}),
+                       prepared_by=user.name if user else "", progress=progress, timeout=timeout)
+        session.commit()  # ends the read; nothing was changed in it
+        job = session.get(ReportJob, job_id)
+        job.pdf, job.status, job.progress = pdf, "done", 1.0
     except (ReportError, ValidationError, NotFound) as exc:
         session.rollback()
         job = session.get(ReportJob, job_id)
