@@ -21,8 +21,9 @@ def discard(session: Session) -> None:
 
 def begin_read(session: Session) -> None:
     """Open a read-only (deferred) transaction for a safe request, unless one is already open (app/database.py)."""
-    if not session.in_transaction():
-        session.connection(execution_options={DEFERRED: True})
+    target = session() if isinstance(session, scoped_session) else session  # the web hands a scoped session
+    if not target.in_transaction():
+        target.connection(execution_options={DEFERRED: True})
 
 
 def read_only(session: Session) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.services.transactions import begin_read
 from models import EngineRun, ReportJob
 from models.base import utcnow
 
@@ -49,6 +50,23 @@ def progress_writer(session: Session, row: Any, *, every: float = 0.5, start: fl
             session.commit()
 
     return progress
+
+
+def read_only_work(session: Session) -> None:
+    """Commit what is pending and go on in a read-only transaction: long work holds no SQLite write lock (its
+    progress is written apart, see progress_writer); finish_work writes the result afterwards."""
+    session.commit()
+    begin_read(session)
+
+
+def finish_work(session: Session, row: Any, **values: Any) -> Any:
+    """End the read-only transaction and write `values` on the row in a short write transaction of its own."""
+    session.rollback()  # nothing was changed while reading: this only ends the read
+    row = session.get(type(row), row.id)
+    for name, value in values.items():
+        setattr(row, name, value)
+    session.commit()
+    return row
 
 
 def _last_sign(row: Any) -> datetime | None:

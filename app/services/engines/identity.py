@@ -26,7 +26,7 @@ from app.services.engines.identity_inputs import (
 )
 from app.services.engines.identity_results import finding_items, identity_metrics
 from app.services.errors import NotFound, ValidationError
-from app.services.work import is_stale, progress_writer, reap_stale
+from app.services.work import finish_work, is_stale, progress_writer, read_only_work, reap_stale
 from models import DatasetVersion, Engagement, EngineRun, Scenario, User
 from models.base import utcnow
 
@@ -109,21 +109,15 @@ def execute_identity_run(session: Session, run_id: int) -> EngineRun:
         raise NotFound(f"No identity run {run_id}.")
     run.status, run.started_at, run.progress = "running", utcnow(), 0.0
     # loading the extracts is the first 5 %, storing the metrics the last few
-    progress = progress_writer(session, run, every=PROGRESS_EVERY, start=0.05, span=0.9)
-    session.commit()
+    progress = progress_writer(session, run, every=PROGRESS_EVERY, start=0.05, span=0.9, apart=True)
+    read_only_work(session)
 
     try:
-        result = resolve_run(session, run, progress)
-        run.progress = 0.95
-        run.metrics = identity_metrics(result)
-        run.status, run.progress = "done", 1.0
+        metrics = identity_metrics(resolve_run(session, run, progress))
+        return finish_work(session, run, metrics=metrics, status="done", progress=1.0, finished_at=utcnow())
     except Exception as exc:  # a failed run is recorded, not lost: the page shows why
-        session.rollback()
-        run = session.get(EngineRun, run_id)
-        run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
-    run.finished_at = utcnow()
-    session.commit()
-    return run
+        return finish_work(session, run, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000],
+                           finished_at=utcnow())
 
 
 def run_identity(session: Session, engagement: Engagement, scenario: Scenario, **kw) -> EngineRun:

@@ -21,7 +21,7 @@ from app.engines.rules import parse_rules
 from app.services.engines.atp_rules import default_channels, rules_document
 from app.services.engines.inputs import Inputs, build_inputs, channel_latency, choose_versions
 from app.services.errors import NotFound, ValidationError
-from app.services.work import is_stale, progress_writer, reap_stale
+from app.services.work import finish_work, is_stale, progress_writer, read_only_work, reap_stale
 from models import DatasetVersion, Engagement, EngineRun, Scenario, User
 from models.base import utcnow
 
@@ -104,8 +104,8 @@ def execute_run(session: Session, run_id: int) -> EngineRun:
     if run is None:
         raise NotFound(f"No run {run_id}.")
     run.status, run.started_at, run.progress = "running", utcnow(), 0.0
-    progress = progress_writer(session, run, every=PROGRESS_EVERY)
-    session.commit()
+    progress = progress_writer(session, run, every=PROGRESS_EVERY, apart=True)
+    read_only_work(session)
 
     try:
         inputs = run_inputs(session, run)
@@ -113,24 +113,20 @@ def execute_run(session: Session, run_id: int) -> EngineRun:
         if run.kind == "atp":
             result = network_atp(inputs.stock, inputs.locations, rules, as_of=_as_of(run),
                                  extra_channels=run.parameters.get("channels", ()))
-            run.metrics = atp_metrics(result, inputs)
+            metrics = atp_metrics(result, inputs)
         elif run.kind == "routing":
             from app.services.engines.routing import routing_metrics
 
-            run.metrics = routing_metrics(run, inputs, progress)
+            metrics = routing_metrics(run, inputs, progress)
         else:
             latency = {k: v["seconds"] for k, v in run.parameters.get("latency", {}).items()}
             outcome = replay(inputs.stock, inputs.locations, rules, inputs.orders, inputs.receipts, latency,
                              progress=progress)
-            run.metrics = replay_metrics(outcome.summary, inputs)
-        run.status, run.progress = "done", 1.0
+            metrics = replay_metrics(outcome.summary, inputs)
+        return finish_work(session, run, metrics=metrics, status="done", progress=1.0, finished_at=utcnow())
     except Exception as exc:  # a failed run is recorded, not lost: the page shows why
-        session.rollback()
-        run = session.get(EngineRun, run_id)
-        run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
-    run.finished_at = utcnow()
-    session.commit()
-    return run
+        return finish_work(session, run, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000],
+                           finished_at=utcnow())
 
 
 def run_now(session: Session, engagement: Engagement, scenario: Scenario, kind: str, **kw) -> EngineRun:

@@ -6,12 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services import transactions
 from app.services.analysis import scenario as svc
 from app.services.errors import NotFound, ValidationError
 from app.services.reports.build import PDF_TIMEOUT, make_pdf, selected_engine_results
 from app.services.reports.options import ReportOptions
-from app.services.work import is_stale, progress_writer, reap_stale
+from app.services.work import is_stale, progress_writer, read_only_work, reap_stale
 from exports.report import ReportError
 from models import Engagement, User
 from models.base import utcnow
@@ -41,10 +40,9 @@ def execute_job(session: Session, job_id: int, *, timeout: float = PDF_TIMEOUT) 
         raise NotFound(f"No report job {job_id}.")
     job.status, job.progress = "running", 0.02
     progress = progress_writer(session, job, every=0.3, apart=True)
-    session.commit()
     # Making the PDF only reads, for seconds: on SQLite a read-only transaction holds no write lock, so the
     # editors' saves do not queue behind it. The result is written in a short transaction of its own.
-    transactions.begin_read(session)
+    read_only_work(session)
 
     try:
         engagement = session.get(Engagement, job.engagement_id)
