@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from app.services.errors import Forbidden, NotFound, ValidationError
@@ -88,7 +89,24 @@ def update_engagement(session: Session, engagement: Engagement, **fields) -> Eng
 def delete_engagement(session: Session, engagement: Engagement) -> None:
     """Delete an engagement and everything in it."""
     session.execute(delete(Engagement).where(Engagement.id == engagement.id))
+    _forget_deleted(session)
     session.commit()
+
+
+def _forget_deleted(session: Session) -> None:
+    # The database's cascades removed the rows, but the session still holds their objects: a later insert that
+    # gets a freed id (SQLite reuses them) would then clash with a ghost in the identity map.
+    by_mapper: dict = defaultdict(list)
+    for key, obj in list(session.identity_map.items()):
+        mapper = inspect(key[0])
+        if len(mapper.primary_key) == 1:
+            by_mapper[mapper].append((key[1][0], obj))
+    for mapper, pairs in by_mapper.items():
+        column = mapper.primary_key[0]
+        alive = set(session.scalars(select(column).where(column.in_([ident for ident, _ in pairs]))))
+        for ident, obj in pairs:
+            if ident not in alive:
+                session.expunge(obj)
 
 
 def _validate(name: str, client: str, start: date | None, end: date | None) -> None:
