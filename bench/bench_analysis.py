@@ -14,7 +14,6 @@ indexes and Dijkstra runs it needs; as with timeit, garbage collection is off in
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -25,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.foundation_data import build_app  # noqa: E402 - one app set-up for every bench
 
 N_SYSTEMS = 1_000
 N_FLOWS = 5_000
@@ -43,20 +44,6 @@ CRITERIA = [
     "freshness(product, marketplace) <= 1d",
     "Prose that is not executable.",
 ]
-
-
-def build_app(workdir: Path):
-    os.environ["THROUGHLINE_INSTANCE"] = str(workdir / "instance")
-    from app import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.sqlite'}",
-            "SECRET_KEY": "bench-secret",
-            "SQLALCHEMY_ENGINE_OPTIONS": {},
-            "INSTANCE_PATH": str(workdir / "instance"),
-        }
-    )
 
 
 def populate(engine, rng: random.Random) -> int:

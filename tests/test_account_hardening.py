@@ -47,8 +47,7 @@ def test_successful_logins_do_not_count_towards_the_limit(anonymous, user):
 
 
 def test_behind_a_trusted_proxy_each_forwarded_address_is_counted_apart(app, session, user):
-    app.config["TRUSTED_PROXIES"] = 0  # the fixture's app trusts none; build one that trusts one hop
-    from app import create_app
+    from app import create_app  # the fixture's app trusts no proxy: build one that trusts one hop
 
     proxied = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY",
                                                         "SESSION_COOKIE_SECURE", "ARGON2_TIME_COST",

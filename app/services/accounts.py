@@ -37,13 +37,7 @@ def normalise_email(email: str) -> str:
 def create_user(session: Session, email: str, name: str, password: str, is_admin: bool = False) -> User:
     """Create a user with an argon2-hashed password."""
     email = normalise_email(email)
-    errors: dict[str, str] = {}
-    if "@" not in email or len(email) > 254:
-        errors["email"] = "Enter a valid email address."
-    elif session.scalar(select(User.id).where(User.email == email)):
-        errors["email"] = "A user with this email already exists."
-    if not name.strip():
-        errors["name"] = "Name is required."
+    errors = new_user_errors(session, email, name)
     if problem := password_problem(password, email, name):
         errors["password"] = problem
     if errors:
@@ -52,6 +46,20 @@ def create_user(session: Session, email: str, name: str, password: str, is_admin
     session.add(user)
     session.commit()
     return user
+
+
+def new_user_errors(session: Session, email: str, name: str) -> dict[str, str]:
+    """What is wrong with a new user's (normalised) email and name: empty when nothing is."""
+    errors: dict[str, str] = {}
+    if "@" not in email or len(email) > 254:
+        errors["email"] = "Enter a valid email address."
+    elif session.scalar(select(User.id).where(User.email == email)):
+        errors["email"] = "A user with this email already exists."
+    if not name.strip():
+        errors["name"] = "Name is required."
+    elif len(name.strip()) > 200:
+        errors["name"] = "Name must have at most 200 characters."
+    return errors
 
 
 def hash_password(password: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import text
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
+@cache  # the migrations shipped with the code do not change while it runs; a monitor calls this every few seconds
 def expected_revision() -> str | None:
     """The head revision of the migrations shipped with this code."""
     from alembic.config import Config

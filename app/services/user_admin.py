@@ -18,11 +18,14 @@ from app.services.errors import NotFound, ValidationError
 from models import AccountToken, LoginSession, User
 
 LINK_LIFETIME = timedelta(hours=72)
+# An invited user's password hash until they choose one: no password verifies against it (not an argon2 hash).
+UNUSABLE_PREFIX = "!"
 
 
-def list_users(session: Session) -> list[User]:
-    """Every user, by email."""
-    return list(session.scalars(select(User).order_by(User.email)))
+def list_users(session: Session) -> list[tuple[User, str]]:
+    """Every user, by email, with their state: active, invited (no password chosen yet) or disabled."""
+    return [(u, "active" if u.is_active else "invited" if u.password_hash.startswith(UNUSABLE_PREFIX) else
+             "disabled") for u in session.scalars(select(User).order_by(User.email))]
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -37,20 +40,10 @@ def invite_user(session: Session, email: str, name: str, *, is_admin: bool = Fal
                 lifetime: timedelta = LINK_LIFETIME) -> tuple[User, str]:
     """Create an inactive user and a one-time link to choose a password; return the user and the token."""
     email = accounts.normalise_email(email)
-    errors: dict[str, str] = {}
-    if "@" not in email or len(email) > 254:
-        errors["email"] = "Enter a valid email address."
-    elif accounts.user_by_email(session, email) is not None:
-        errors["email"] = "A user with this email already exists."
-    if not name.strip():
-        errors["name"] = "Name is required."
-    elif len(name.strip()) > 200:
-        errors["name"] = "Name must have at most 200 characters."
-    if errors:
+    if errors := accounts.new_user_errors(session, email, name):
         raise ValidationError(errors)
-    # Unusable until the invitation is accepted: no password verifies against a random, unhashed value.
-    user = User(email=email, name=name.strip(), password_hash="!" + secrets.token_hex(16), is_admin=is_admin,
-                is_active=False)
+    user = User(email=email, name=name.strip(), password_hash=UNUSABLE_PREFIX + secrets.token_hex(16),
+                is_admin=is_admin, is_active=False)
     session.add(user)
     session.flush()
     token = _issue(session, user, "invite", by, lifetime)

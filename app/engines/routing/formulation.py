@@ -40,8 +40,6 @@ class Formulation:
     ug: np.ndarray  # group of each s
     live: np.ndarray  # line of each u
     offsets: tuple[int, int, int, int]  # where x, y, s and u start
-    atp_rows: tuple[int, np.ndarray, np.ndarray]  # first row, SKU and node of each ATP row
-    cap_rows: tuple[int, np.ndarray, np.ndarray, np.ndarray]  # first row, pickup?, day and node of each
 
     @property
     def n_var(self) -> int:
@@ -72,9 +70,8 @@ class Formulation:
         return node
 
 
-def formulate(problem: Problem, keep: int | None = None, scale: float = 1.0) -> Formulation:
-    """The problem's MILP; with `keep`, each line's candidates are only its `keep` cheapest nodes (a heuristic);
-    `scale` multiplies every stock and capacity limit (a sample of the orders against its share of the network)."""
+def formulate(problem: Problem, keep: int | None = None) -> Formulation:
+    """The problem's MILP; with `keep`, each line's candidates are only its `keep` cheapest nodes (a heuristic)."""
     from scipy.sparse import coo_array
 
     n_lines, n_nodes = len(problem.sku), len(problem.network)
@@ -125,22 +122,20 @@ def formulate(problem: Problem, keep: int | None = None, scale: float = 1.0) -> 
     add(np.concatenate([np.arange(nx), np.arange(nx)]), np.concatenate([ox + np.arange(nx), oy + y_of_x]),
         np.concatenate([np.ones(nx), -np.ones(nx)]), -np.inf, 0, nx)
     skey, s_row = np.unique(problem.sku[xl].astype(np.int64) * n_nodes + xn, return_inverse=True)
-    atp_row0 = r
-    add(s_row, ox + np.arange(nx), problem.quantity[xl], 0, scale * atp[skey // n_nodes, skey % n_nodes], len(skey))
+    add(s_row, ox + np.arange(nx), problem.quantity[xl], 0, atp[skey // n_nodes, skey % n_nodes], len(skey))
     # dispatch and pickup capacity are separate rows: a pickup never uses a store's daily_capacity
     kind = pickup_g[yg].astype(np.int64)
     dkey, d_row = np.unique((kind * len(problem.days) + problem.group_day[yg]) * n_nodes + yn, return_inverse=True)
     d_kind, d_day, d_node = dkey // (len(problem.days) * n_nodes), (dkey // n_nodes) % len(problem.days), dkey % n_nodes
     limit = np.where(d_kind == 1, pick_cap[d_day, d_node], cap[d_day, d_node]).astype(np.float64)
-    cap_row0 = r
-    add(d_row, oy + np.arange(ny), np.ones(ny), 0, scale * limit, len(dkey))
+    add(d_row, oy + np.arange(ny), np.ones(ny), 0, limit, len(dkey))
     if problem.channel_cap is not None:
         # ring-fenced allocation: a channel takes at most its cap of a SKU over the whole network
         x_channel = problem.group_channel[gl[xl]].astype(np.int64)
         ckey, c_row = np.unique(problem.sku[xl].astype(np.int64) * len(problem.channels) + x_channel,
                                 return_inverse=True)
         add(c_row, ox + np.arange(nx), problem.quantity[xl], 0,
-            scale * problem.channel_cap[ckey // len(problem.channels), ckey % len(problem.channels)], len(ckey))
+            problem.channel_cap[ckey // len(problem.channels), ckey % len(problem.channels)], len(ckey))
     sg_row = s_of_group[yg]
     add(np.concatenate([sg_row, np.arange(ns)]), np.concatenate([oy + np.arange(ny), os_ + np.arange(ns)]),
         np.concatenate([np.ones(ny), -np.ones(ns)]), -np.inf, 1, ns)
@@ -152,8 +147,7 @@ def formulate(problem: Problem, keep: int | None = None, scale: float = 1.0) -> 
     upper[os_:os_ + ns] = np.inf
     return Formulation(c, matrix.tocsc(), np.concatenate(lo) if lo else np.zeros(0),
                        np.concatenate(hi) if hi else np.zeros(0), integer, upper, xl, xn, yg, yn, y_of_x, ug, live,
-                       (ox, oy, os_, ou), (atp_row0, skey // n_nodes, skey % n_nodes),
-                       (cap_row0, d_kind, d_day, d_node))
+                       (ox, oy, os_, ou))
 
 
 _quiet = threading.Lock()
@@ -188,7 +182,6 @@ class Solve:
     """One HiGHS run: the values (None when it found nothing), objective, lower bound, status and time."""
 
     values: np.ndarray | None
-    duals: np.ndarray | None
     objective: float | None
     bound: float | None
     optimal: bool
@@ -205,7 +198,7 @@ def solve(form: Formulation, *, relax: bool = False, time_limit: float = 30.0, g
 
     started = time.perf_counter()
     if form.n_var == 0:
-        return Solve(np.zeros(0), np.zeros(form.matrix.shape[0]), 0.0, 0.0, True, "Optimal", 0.0)
+        return Solve(np.zeros(0), 0.0, 0.0, True, "Optimal", 0.0)
     h = _highs()
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(gap))
@@ -239,11 +232,10 @@ def solve(form: Formulation, *, relax: bool = False, time_limit: float = 30.0, g
     has = info.primal_solution_status == 2
     solution = h.getSolution()
     values = np.asarray(solution.col_value) if has else None
-    duals = np.asarray(solution.row_dual) if relax and solution.dual_valid else None
     objective = float(info.objective_function_value) if has else None
     if relax:
         bound = objective if status == highspy.HighsModelStatus.kOptimal else None
     else:
         bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
     optimal = status == highspy.HighsModelStatus.kOptimal
-    return Solve(values, duals, objective, bound, optimal, h.modelStatusToString(status), time.perf_counter() - started)
+    return Solve(values, objective, bound, optimal, h.modelStatusToString(status), time.perf_counter() - started)

@@ -6,6 +6,8 @@ naming the table, when one is in neither list: a new table must be carried or ex
 
 from __future__ import annotations
 
+from models.accounts import ACCOUNT_TABLES
+
 # Table -> where its rows travel in the bundle.
 CARRIED: dict[str, str] = {
     "engagements": "engagement (name, client, dates, counters); settings as rule_settings and diagram_layouts",
@@ -48,4 +50,4 @@ EXCLUDED: dict[str, str] = {
 }
 
 # Tables that hold no engagement's data at all (reached from no engagement by foreign keys).
-NOT_ENGAGEMENT_DATA = ("users", "login_sessions", "account_tokens")
+NOT_ENGAGEMENT_DATA = ACCOUNT_TABLES
