@@ -1,0 +1,1 @@
+"""The client review loop: share links, comments, sign-offs and stakeholder input."""
