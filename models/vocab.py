@@ -75,6 +75,8 @@ DECISION_STATUSES = {
 DECISION_PARTICIPATION = {"decider": "Decider", "consulted": "Consulted", "informed": "Informed"}
 MEMBER_ROLES = {"owner": "Owner", "editor": "Editor", "reviewer": "Reviewer", "viewer": "Viewer"}
 WRITE_ROLES = frozenset({"owner", "editor"})
+# Who may comment and sign off (review actions) without being able to edit the model.
+REVIEW_ROLES = frozenset({"owner", "editor", "reviewer"})
 TRACE_KINDS = {
     "addresses": "addressed by",  # requirement -> decision
     "affects": "affects",  # decision -> system / flow

@@ -9,7 +9,7 @@ from app.extensions import db, login_manager
 from app.services.engagements import membership_for
 from app.services.errors import NotFound
 from app.web.hooks import SAFE_METHODS
-from models.vocab import WRITE_ROLES
+from models.vocab import REVIEW_ROLES, WRITE_ROLES
 
 
 def engagement_blueprint(name: str, import_name: str) -> Blueprint:
@@ -42,6 +42,15 @@ def load_engagement():
     g.membership = membership
     g.engagement = membership.engagement
     g.can_write = membership.role in WRITE_ROLES
+    g.can_review = membership.role in REVIEW_ROLES
     if request.method not in SAFE_METHODS and not g.can_write:
-        abort(403)
+        view = current_app.view_functions.get(request.endpoint)
+        if not (g.can_review and getattr(view, "review_action", False)):
+            abort(403)
     return None
+
+
+def review_action(view):
+    """Mark a view as a review action (comment, sign-off): reviewers may POST to it though they cannot edit."""
+    view.review_action = True
+    return view
