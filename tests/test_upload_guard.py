@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 
+from app.services.datasets import files
 from app.services.datasets.files import read_table
 from app.services.errors import ValidationError
 from exports.archive_guard import ArchiveLimits, ArchiveRefused, check_archive
@@ -55,3 +56,32 @@ def test_too_many_entries_and_damaged_files_are_refused():
 def test_an_ordinary_archive_passes_and_lists_its_entries():
     infos = check_archive(_zip({"systems.csv": b"name\nSAP\n", "flows.csv": b"source,target\n"}))
     assert sorted(i.filename for i in infos) == ["flows.csv", "systems.csv"]
+
+
+def test_a_csv_extract_with_more_rows_than_the_cap_is_refused_naming_the_row(monkeypatch):
+    monkeypatch.setattr(files, "MAX_ROWS", 3)
+    monkeypatch.setattr(files, "CHUNK_ROWS", 2)
+    data = b"sku,location_id,on_hand\n" + b"".join(b"S%d,DC,1\n" % i for i in range(5))
+    with pytest.raises(ValidationError, match="Row 5: the file has more than 3 data rows"):
+        read_table(data, "stock.csv", "inventory")
+
+
+def test_a_csv_extract_with_more_columns_than_the_cap_is_refused_on_row_one():
+    data = (",".join(f"c{i}" for i in range(files.MAX_COLUMNS + 1)) + "\n1\n").encode()
+    with pytest.raises(ValidationError, match=f"Row 1 has {files.MAX_COLUMNS + 1:,} columns"):
+        read_table(data, "wide.csv", "inventory")
+
+
+def test_a_streamed_csv_keeps_every_cell_and_row_number_across_chunks(monkeypatch):
+    monkeypatch.setattr(files, "CHUNK_ROWS", 2)
+    data = "sku;on_hand\nA ;1\n\nB;2\nÉ;3\nD;4\nE;5\n".encode("utf-8-sig")
+    table = read_table(data, "stock.csv", "inventory")
+    assert table.headers == ["sku", "on_hand"] and table.row_count == 5
+    assert table.column(0).tolist() == ["A", "B", "É", "D", "E"]
+    assert table.numbers.tolist() == [2, 4, 5, 6, 7]
+
+
+def test_a_csv_that_is_not_utf8_is_refused_naming_its_line():
+    data = b"sku,on_hand\nA,1\nB\xe9,2\n"
+    with pytest.raises(ValidationError, match="invalid byte 0xe9 on line 3"):
+        read_table(data, "stock.csv", "inventory")

@@ -26,7 +26,7 @@ from app.services.datasets.kinds import KINDS
 from app.services.datasets.naming import target_dataset
 from app.services.datasets.profile import profile, version_status
 from app.services.datasets.store import Frame
-from app.services.datasets.validation import Report, resolve_mapping, validate
+from app.services.datasets.validation import Report, validate
 from app.services.errors import NotFound, ValidationError
 from models import Dataset, DatasetVersion, Engagement, System, User, name_key
 
@@ -85,16 +85,6 @@ def load_frame(session: Session, version: DatasetVersion) -> Frame:
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return frame
-
-
-def inspect_headers(data: bytes, filename: str, kind: str, mapping: dict[str, str] | None = None,
-                    max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
-    """Read only far enough to match headers: the mapping that would be used and what is missing."""
-    _check_kind(kind)
-    table = read_table(data, filename, kind, max_bytes)
-    report = Report(kind, table.sheet, rows=len(table.rows), headers=list(table.headers))
-    resolve_mapping(KINDS[kind], table.headers, mapping, report)
-    return report
 
 
 def upload_dataset(

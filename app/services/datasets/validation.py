@@ -154,11 +154,11 @@ def validate(
 ) -> tuple[Frame, Report]:
     """Validate a raw table as `kind_name`; the frame and report, or DatasetRejected naming every place."""
     kind = KINDS[kind_name]
-    report = Report(kind_name, table.sheet, rows=len(table.rows), headers=list(table.headers))
+    report = Report(kind_name, table.sheet, rows=table.row_count, headers=list(table.headers))
     positions = resolve_mapping(kind, table.headers, mapping, report)
     if report.total:
         raise DatasetRejected(report)
-    n = len(table.rows)
+    n = table.row_count
     numbers = np.asarray(table.numbers, np.int64) if table.numbers is not None else np.arange(2, n + 2)
     checker = _Checker(report, numbers)
     for row, header, message in table.problems:
@@ -171,8 +171,9 @@ def validate(
         if column.name not in positions:
             continue
         i = positions[column.name]
-        raw = np.strings.strip(np.array([r[i] for r in table.rows], dtype=str)) if n else np.zeros(0, dtype=str)
-        texts[column.name] = raw
+        raw = table.column(i)
+        if column.references:  # only the cross checks read the text again
+            texts[column.name] = raw
         empty = raw == ""
         shown = report.mapping[column.name]
         label = shown if shown == column.name else f"{column.name} (file header {shown!r})"
