@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
 import zipfile
 
 import pytest
@@ -85,3 +86,17 @@ def test_a_csv_that_is_not_utf8_is_refused_naming_its_line():
     data = b"sku,on_hand\nA,1\nB\xe9,2\n"
     with pytest.raises(ValidationError, match="invalid byte 0xe9 on line 3"):
         read_table(data, "stock.csv", "inventory")
+
+
+def test_reading_a_csv_extract_takes_memory_of_the_order_of_its_size_not_a_python_string_per_cell():
+    rows = "".join(f"SKU-{i:06d},ST-{i % 40:03d},{i % 7},{i % 3},2025-03-{1 + i % 28:02d}\n" for i in range(60_000))
+    data = ("sku,location_id,on_hand,allocated,in_transit_eta\n" + rows).encode()
+    tracemalloc.start()
+    try:
+        table = read_table(data, "stock.csv", "inventory")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert table.row_count == 60_000
+    # One Python string per cell would take about 16 × the file's size; packed columns stay near 3 ×.
+    assert peak < 5 * len(data), f"peak {peak / len(data):.1f} × the file"

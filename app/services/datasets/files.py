@@ -28,7 +28,7 @@ DELIMITERS = (",", ";", "\t")
 # Caps that keep memory bounded whatever the file holds: an extract with more is refused, naming the row/column.
 MAX_ROWS = 5_000_000
 MAX_COLUMNS = 500
-CHUNK_ROWS = 20_000  # rows held as Python lists at once before they are packed into columns
+CHUNK_ROWS = 5_000  # rows held as Python lists at once before they are packed into columns
 
 # An extract may be large (hundreds of thousands of rows), but never a ZIP bomb: see exports.archive_guard.
 XLSX_LIMITS = ArchiveLimits(max_entries=200, max_uncompressed=1024 * 1024 * 1024, max_ratio=200)
