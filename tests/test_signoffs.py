@@ -198,3 +198,65 @@ def test_a_bundle_sign_off_on_something_that_is_not_a_decision_or_requirement_is
         import_bundle(session, document, owner=user)
     assert "$.signoffs[0].target" in caught.value.errors
     assert session.scalar(select(func.count()).select_from(SignOff)) == before
+
+
+# --- the panel on detail pages --------------------------------------------------------------------------------
+
+def test_a_reviewer_approves_from_the_decision_page_and_sees_who_when_and_which_version(
+        session, engagement, model, reviewer, make_browser):
+    b = make_browser(reviewer)
+    url = f"/e/{engagement.id}/decisions/{model['decision'].id}"
+    page = b.get(url).get_data(as_text=True)
+    assert "Not signed off" in page and 'name="verdict" value="approved"' in page
+    resp = b.post(f"{url}/signoff", data={"verdict": "approved", "note": "Fine by us.", "version": "1"})
+    assert resp.status_code == 302
+    page = b.get(url).get_data(as_text=True)
+    assert "Approved</span>" in page and "by Rae Reviewer" in page and "version 1" in page
+    assert "Fine by us." in page
+
+
+def test_an_edit_after_sign_off_shows_the_stale_badge_on_the_requirement_page(
+        session, engagement, model, reviewer, make_browser, browser):
+    url = f"/e/{engagement.id}/requirements/{model['requirement'].id}"
+    make_browser(reviewer).post(f"{url}/signoff", data={"verdict": "approved", "version": "1"})
+    session.expire_all()
+    _edit(session, engagement, model["requirement"], title="Stock on web, within a minute")
+    page = browser.get(url).get_data(as_text=True)
+    assert "stale: changed since sign-off" in page and "Stale: changed since sign-off" in page
+
+
+def test_a_rejection_without_a_note_answers_the_panel_with_the_reason_and_saves_nothing(
+        session, engagement, model, reviewer, make_browser):
+    url = f"/e/{engagement.id}/decisions/{model['decision'].id}/signoff"
+    resp = make_browser(reviewer).post(url, data={"verdict": "rejected", "note": ""}, htmx=True)
+    assert resp.status_code == 422
+    assert "a rejection needs a note" in resp.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(SignOff)) == 0
+
+
+def test_signing_a_version_someone_else_changed_meanwhile_is_refused_with_a_message(
+        session, engagement, model, reviewer, make_browser):
+    _edit(session, engagement, model["decision"], title="Central OMS, phased")
+    url = f"/e/{engagement.id}/decisions/{model['decision'].id}/signoff"
+    resp = make_browser(reviewer).post(url, data={"verdict": "approved", "version": "1"}, htmx=True)
+    assert resp.status_code == 422 and "changed since you read it" in resp.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(SignOff)) == 0
+
+
+@pytest.mark.parametrize("role", ["editor", "viewer"])
+def test_editors_and_viewers_get_no_sign_off_form_and_their_post_is_refused(
+        session, engagement, model, make_user, make_browser, role):
+    person = make_user(email=f"{role}@example.com", name=role.title())
+    set_membership(session, engagement, person.email, role)
+    b = make_browser(person)
+    url = f"/e/{engagement.id}/decisions/{model['decision'].id}"
+    page = b.get(url).get_data(as_text=True)
+    assert "Not signed off" in page and 'name="verdict"' not in page
+    assert b.post(f"{url}/signoff", data={"verdict": "approved"}).status_code == 403
+    assert session.scalar(select(func.count()).select_from(SignOff)) == 0
+
+
+def test_a_sign_off_post_without_the_csrf_token_is_refused(session, engagement, model, reviewer, make_browser):
+    url = f"/e/{engagement.id}/decisions/{model['decision'].id}/signoff"
+    assert make_browser(reviewer).post(url, data={"verdict": "approved"}, csrf=False).status_code == 400
+    assert session.scalar(select(func.count()).select_from(SignOff)) == 0

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from app.extensions import db
 from app.services import transactions
 from app.services.catalog.elements import get_element
 from app.services.errors import Conflict, ValidationError
 from app.services.review import signoffs as svc
-from app.web.render import render, wants_fragment
+from app.web.render import wants_fragment
 from app.web.tenancy import review_action
 from models import Element
 
@@ -44,8 +44,10 @@ def register_signoff_routes(bp: Blueprint, kind: str) -> None:
             flash("Sign-off not saved: " + "; ".join(m for ms in errors.values() for m in ms) if errors
                   else "Sign-off saved.", "error" if errors else "message")
             return redirect(url_for(f"{bp.name}.{kind}_detail", element_id=element_id))
-        return render("elements/_signoff.html", "elements/_signoff.html", 422 if errors else 200,
-                      errors=errors, note=request.form.get("note", "") if errors else "", **panel_context(element))
+        # The panel's own context has a `status`, so it is rendered directly (render() takes `status` as the code).
+        note = request.form.get("note", "") if errors else ""
+        body = render_template("elements/_signoff.html", errors=errors, note=note, **panel_context(element))
+        return body, 422 if errors else 200
 
     bp.add_url_rule(f"/{_SLUGS[kind]}/<int:element_id>/signoff", f"{kind}_signoff", signoff_view, methods=["POST"])
 
