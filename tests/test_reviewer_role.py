@@ -90,7 +90,7 @@ def test_no_page_offers_a_reader_an_edit_link_a_form_or_an_inline_editor(reader,
             continue
         url = _url(rule, endpoint, eid, foreign)
         resp = b.get(url)
-        if resp.status_code != 200 or not resp.mimetype == "text/html":
+        if resp.status_code != 200 or resp.mimetype != "text/html":
             continue
         opened += 1
         page = offers(resp.get_data(as_text=True))

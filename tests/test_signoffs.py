@@ -7,14 +7,19 @@ import json
 import pytest
 from sqlalchemy import event, func, select
 
+from app.services import reports
 from app.services.accounts import set_membership
 from app.services.bundle.transfer import dumps_bundle, export_bundle, import_bundle, parse_bundle
-from app.services.catalog import elements
+from app.services.catalog import elements, trace
 from app.services.engagements import create_engagement
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.services.interchange import documents
 from app.services.review import signoffs as svc
 from app.services.review.author import Author
+from exports.madr import parse_madr, write_adrs
+from exports.report import render_html
 from models import Change, Membership, SignOff
+from tests.test_report import flat, pdf_pages
 
 REVIEWER = Author(name="Robin Reviewer", user_id=None, link_id=7, can_sign_off=True)
 
@@ -260,3 +265,47 @@ def test_a_sign_off_post_without_the_csrf_token_is_refused(session, engagement, 
     url = f"/e/{engagement.id}/decisions/{model['decision'].id}/signoff"
     assert make_browser(reviewer).post(url, data={"verdict": "approved"}, csrf=False).status_code == 400
     assert session.scalar(select(func.count()).select_from(SignOff)) == 0
+
+
+# --- where sign-off status shows: the matrix, the report, the MADR export ---------------------------------------
+
+@pytest.fixture
+def signed(session, engagement, model):
+    """The decision approved and then edited (stale); the requirement rejected."""
+    svc.sign_off(session, engagement, REVIEWER, "decision", model["decision"].id, "approved", "Agreed.")
+    svc.sign_off(session, engagement, REVIEWER, "requirement", model["requirement"].id, "rejected", "Too vague.")
+    _edit(session, engagement, model["decision"], title="Central OMS, phased")
+    elements.save_element(session, engagement, "requirement", {"title": "Unsigned need"})
+    return model
+
+
+def test_the_traceability_matrix_shows_a_compact_badge_per_signed_requirement_and_decision(
+        session, engagement, signed, browser):
+    trace.add_link(session, engagement, "addresses", signed["requirement"].id, signed["decision"].id)
+    page = browser.get(f"/e/{engagement.id}/traceability").get_data(as_text=True)
+    assert page.count('data-signoff="rejected"') == 1 and page.count('data-signoff="stale"') == 1
+    assert page.count("data-signoff=") == 2  # the unsigned requirement has no badge
+
+
+def test_the_report_has_a_sign_off_column_for_requirements_and_a_line_per_decision(session, engagement, signed):
+    report = reports.build_input(session, engagement, reports.parse_options(sections="requirements,decisions"))
+    assert {q.title: q.signoff for q in report.requirements} == {"Stock on web": "rejected", "Unsigned need": ""}
+    [decision] = report.decisions
+    assert decision.signoff == "stale" and "Approved by Robin Reviewer (review link)" in decision.signoff_detail
+    html = render_html(report)
+    assert "stale: changed since sign-off" in html and "not signed off" in html and ">Sign-off</th>" in html
+
+
+def test_the_pdf_report_shows_the_stale_sign_off(session, engagement, signed):
+    data = reports.make_pdf(session, engagement, reports.parse_options(sections="decisions"), prepared_by="Casey")
+    assert "stale: changed since sign-off" in flat(" ".join(pdf_pages(data)))
+
+
+def test_the_madr_export_lists_sign_offs_in_more_information_and_still_parses(session, engagement, signed):
+    snap = documents.snapshot(session, engagement)
+    [text] = write_adrs(snap).values()
+    more = text.split("## More Information", 1)[1]
+    assert "* Sign-off: approved by Robin Reviewer (review link) on " in more
+    assert "(version 1; stale: changed since, now version 2): Agreed." in more
+    fields = parse_madr(text)
+    assert fields.title == "Central OMS, phased" and fields.deciders == ()

@@ -19,8 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services.catalog.elements import get_element
-from app.services.errors import Conflict, Forbidden, ValidationError
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.services.review.author import Author
 from models import Change, Element, Engagement, Membership, SignOff
 from models.signoffs import SIGNOFF_KINDS, VERDICTS
@@ -94,7 +93,11 @@ def sign_off(session: Session, engagement: Engagement, author: Author, target_ki
         errors["note"] = f"At most {MAX_NOTE} characters (this one has {len(note)})."
     if errors:
         raise ValidationError(errors)
-    target = get_element(session, engagement.id, target_kind, target_id)
+    # Read here rather than through catalog.elements: the catalog's matrix reads sign-offs from this module.
+    target = session.scalar(select(Element).where(Element.id == target_id, Element.engagement_id == engagement.id,
+                                                  Element.kind == target_kind))
+    if target is None:
+        raise NotFound(f"No {target_kind} {target_id} in this engagement.")
     if version is not None and version != target.version:
         raise Conflict(target.version, f"{target.label} was changed since you read it: read it again, then sign off.")
     row = SignOff(engagement_id=engagement.id, target_kind=target_kind, target=target, target_version=target.version,
