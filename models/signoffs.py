@@ -51,9 +51,14 @@ class SignOff(Base):
         return self.target.version != self.target_version
 
     @property
-    def author_key(self) -> tuple[str, int]:
+    def author_key(self) -> tuple[str, int | str]:
         """Who signed, as a key that tells a member from a link holder with the same id."""
-        if self.share_link_id is not None:
-            return ("link", self.share_link_id)
-        # A deleted user's sign-offs, and imported ones (bundles carry no users), are told apart by name.
-        return ("user", self.author_user_id) if self.author_user_id is not None else ("name", self.author_name)
+        return author_key(self.author_user_id, self.share_link_id, self.author_name)
+
+
+def author_key(user_id: int | None, link_id: int | None, name: str) -> tuple[str, int | str]:
+    """The key of a sign-off's author: the share link, else the member, else (a deleted user, or an imported
+    sign-off: bundles carry no users) the name."""
+    if link_id is not None:
+        return ("link", link_id)
+    return ("user", user_id) if user_id is not None else ("name", name)

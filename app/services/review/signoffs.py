@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.services.review.author import Author
 from models import Change, Element, Engagement, Membership, SignOff
-from models.signoffs import SIGNOFF_KINDS, VERDICTS
+from models.signoffs import SIGNOFF_KINDS, VERDICTS, author_key
 from models.vocab import SIGNOFF_ROLES
 
 MAX_NOTE = 2000
@@ -119,22 +119,24 @@ def status_of(session: Session, engagement_id: int, target: Element) -> Status:
 def statuses(session: Session, engagement_id: int, target_ids: Iterable[int] | None = None) -> dict[int, Status]:
     """Status per signed-off target, in one query (the matrix and the report ask for thousands at once); a
     target nobody signed off is absent (its status is `none`). None for `target_ids` means every target."""
-    query = (select(SignOff, Element.version).join(Element, Element.id == SignOff.target_id)
+    # Plain columns, not SignOff objects: the report and the bench read every sign-off of an engagement.
+    query = (select(SignOff.target_id, SignOff.author_user_id, SignOff.share_link_id, SignOff.author_name,
+                    SignOff.verdict, SignOff.note, SignOff.signed_at, SignOff.target_version, Element.version)
+             .join(Element, Element.id == SignOff.target_id)
              .where(SignOff.engagement_id == engagement_id).order_by(SignOff.target_id, SignOff.id.desc()))
     wanted = None if target_ids is None else set(target_ids)
     if wanted is not None and len(wanted) <= 500:  # a page's worth: let the index pick them
         query = query.where(SignOff.target_id.in_(wanted))
     latest: dict[int, dict[tuple, Verdict]] = {}
     versions: dict[int, int] = {}
-    for row, current in session.execute(query):
-        if wanted is not None and row.target_id not in wanted:
+    for tid, user_id, link_id, name, verdict, note, at, version, current in session.execute(query):
+        if wanted is not None and tid not in wanted:
             continue
-        versions[row.target_id] = current
+        versions[tid] = current
         # Newest first: the first row seen per author is their verdict, the rest is history.
-        latest.setdefault(row.target_id, {}).setdefault(row.author_key, Verdict(
-            author=row.author_name, verdict=row.verdict, note=row.note, signed_at=row.signed_at,
-            version=row.target_version, stale=row.target_version != current, user_id=row.author_user_id,
-            link_id=row.share_link_id))
+        latest.setdefault(tid, {}).setdefault(author_key(user_id, link_id, name), Verdict(
+            author=name, verdict=verdict, note=note, signed_at=at, version=version, stale=version != current,
+            user_id=user_id, link_id=link_id))
     return {tid: Status(tid, versions[tid], _overall(list(by.values())), tuple(by.values()))
             for tid, by in latest.items()}
 
