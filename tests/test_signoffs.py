@@ -218,6 +218,7 @@ def test_a_reviewer_approves_from_the_decision_page_and_sees_who_when_and_which_
     page = b.get(url).get_data(as_text=True)
     assert "Approved</span>" in page and "by Rae Reviewer" in page and "version 1" in page
     assert "Fine by us." in page
+    assert "Sign-off: ADR-1 Central OMS approved by Rae Reviewer" in page  # in the decision's history
 
 
 def test_an_edit_after_sign_off_shows_the_stale_badge_on_the_requirement_page(
