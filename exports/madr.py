@@ -23,7 +23,9 @@ File layout:
     ## Considered Options
     ## Decision Outcome
     ### Consequences
-    ## More Information          (requirements addressed, superseded and superseding ADRs, scenario, affects)
+    ## More Information          (requirements addressed, superseded and superseding ADRs, scenario, affects,
+                                  and each reviewer's sign-off: `* Sign-off: approved by … on … (version n)`,
+                                  plain list items that MADR tools keep as text)
 
 Titles and names are one line: line breaks become spaces on the way out, and `parse_madr` does the same on
 the way in and says so in `MadrFields.notes`. `parse_madr` reads MADR 4 (`decision-makers`) and MADR 3
@@ -48,7 +50,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from exports.records import DecisionRecord, DocumentSnapshot, clean
+from exports.records import DecisionRecord, DocumentSnapshot, SignOffRecord, clean
 from exports.text import has_line_break, single_line
 
 SECTIONS = (
@@ -153,7 +155,16 @@ def render_madr(decision: DecisionRecord, snap: DocumentSnapshot, *, requirement
         out.append(f"* Scenario: {_inline(decision.scenario)}")
     if decision.affects:
         out.append(f"* Affects: {_inline(', '.join(decision.affects))}")
+    out += [_signoff_line(s, decision.version) for s in decision.signoffs]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _signoff_line(s: SignOffRecord, version: int) -> str:
+    """`* Sign-off: approved by Rae on 2026-12-07 (version 2)`, marked stale once the ADR moved on."""
+    stale = f"; stale: changed since, now version {version}" if s.stale else ""
+    note = f": {_inline(s.note)}" if s.note else ""
+    when = s.signed_on.isoformat()
+    return f"* Sign-off: {s.verdict} by {_inline(s.author)} on {when} (version {s.version}{stale}){note}"
 
 
 def write_adrs(snap: DocumentSnapshot, **options) -> dict[str, str]:

@@ -24,6 +24,18 @@ def clean(text: object) -> str:
 
 
 @dataclass(frozen=True)
+class SignOffRecord:
+    """One reviewer's current verdict on a decision (their newest sign-off); stale once the decision changed."""
+
+    author: str
+    verdict: str  # approved | rejected
+    signed_on: date
+    version: int
+    stale: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class RequirementRecord:
     """One requirement (`REQ-n`) with the names of what it refers to already resolved."""
 
@@ -66,6 +78,7 @@ class DecisionRecord:
     version: int = 1
     updated_at: datetime | None = None
     affects: tuple[str, ...] = ()  # names of the systems and flows it affects
+    signoffs: tuple[SignOffRecord, ...] = ()  # each reviewer's current verdict, oldest first
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from models.history import Change
 from models.integration import DataFlow, Ownership, flow_entities
 from models.report import ReportBranding, ReportJob
 from models.requirements import Decision, DecisionParticipant, Requirement
+from models.signoffs import SignOff
 from models.trace import TraceLink
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "ReportJob",
     "Requirement",
     "Scenario",
+    "SignOff",
     "ScenarioValue",
     "Stakeholder",
     "System",

@@ -77,6 +77,9 @@ MEMBER_ROLES = {"owner": "Owner", "editor": "Editor", "reviewer": "Reviewer", "v
 WRITE_ROLES = frozenset({"owner", "editor"})
 # Who may comment and sign off (review actions) without being able to edit the model.
 REVIEW_ROLES = frozenset({"owner", "editor", "reviewer"})
+# Who may sign off a decision or requirement among members: the client's reviewers and the engagement's owner
+# (who answers for the deliverable); editors write the model and do not approve their own work.
+SIGNOFF_ROLES = frozenset({"owner", "reviewer"})
 TRACE_KINDS = {
     "addresses": "addressed by",  # requirement -> decision
     "affects": "affects",  # decision -> system / flow

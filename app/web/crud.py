@@ -21,7 +21,9 @@ from app.web.form_errors import attach_errors
 from app.web.listing import columns, filter_options, inline_fields, list_page
 from app.web.render import render, wants_fragment
 from app.web.scenario_view import scenario_in_view
+from app.web.signoffs import panel_context
 from models import Element
+from models.signoffs import SIGNOFF_KINDS
 from models.vocab import TRACE_KINDS, TRACE_RULES
 
 SLUGS = {
@@ -119,6 +121,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
             link_options=link_options,
             link_candidates=link_candidates(element, link_options),
             history=changes,
+            signoff=panel_context(element) if kind in SIGNOFF_KINDS else None,
             users=users_by_id(db.session, changes),
             diff=field_diff,
         )

@@ -7,9 +7,9 @@ from flask_login import current_user
 
 from app.extensions import db, login_manager
 from app.services.engagements import membership_for
-from app.services.errors import NotFound
+from app.services.errors import Forbidden, NotFound
 from app.web.hooks import SAFE_METHODS
-from models.vocab import REVIEW_ROLES, WRITE_ROLES
+from models.vocab import MEMBER_ROLES, REVIEW_ROLES, WRITE_ROLES
 
 
 def engagement_blueprint(name: str, import_name: str) -> Blueprint:
@@ -43,14 +43,33 @@ def load_engagement():
     g.engagement = membership.engagement
     g.can_write = membership.role in WRITE_ROLES
     g.can_review = membership.role in REVIEW_ROLES
+    view = current_app.view_functions.get(request.endpoint)
     if request.method not in SAFE_METHODS and not g.can_write:
-        view = current_app.view_functions.get(request.endpoint)
         if not (g.can_review and getattr(view, "review_action", False)):
             abort(403)
+    elif not g.can_write and is_edit_form(request.url_rule, view):
+        # Refused before the form is shown: a reader who typed into it would lose the input on the 403 of the save.
+        raise Forbidden(f"Your role ({MEMBER_ROLES[membership.role].lower()}) lets you read this engagement but not "
+                        "change it, so this form is not offered to you. An owner can change your role.")
     return None
+
+
+def is_edit_form(rule, view) -> bool:
+    """True for a page that is a form saving to the engagement: it answers GET and an unsafe method, and is
+    neither a review action nor marked @read_view. Readers (reviewers, viewers) are refused it."""
+    methods = set(rule.methods or ()) if rule is not None else set()
+    return ("GET" in methods and bool(methods - SAFE_METHODS) and not getattr(view, "review_action", False)
+            and not getattr(view, "read_view", False))
 
 
 def review_action(view):
     """Mark a view as a review action (comment, sign-off): reviewers may POST to it though they cannot edit."""
     view.review_action = True
+    return view
+
+
+def read_view(view):
+    """Mark a form page that is also the read view (readers see it without a way to save: no submit, or a
+    disabled fieldset); tests/test_reviewer_role.py checks that it offers them nothing to save."""
+    view.read_view = True
     return view

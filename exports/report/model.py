@@ -98,6 +98,8 @@ class RequirementItem:
     acceptance: str
     verdicts: tuple[str, ...]  # one per `ReportInput.scenarios`: pass, fail, unknown or "" (no criteria)
     detailed: bool = True  # shown again below the table with its text and acceptance criteria
+    signoff: str = ""  # approved, rejected, stale, or "" when nobody signed off
+    signoff_detail: str = ""  # each reviewer's verdict: "Approved by Rae on 2026-12-07 (version 2)"
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class DecisionItem:
     deciders: str = ""
     supersedes: str = ""
     superseded_by: str = ""  # the accepted ADR that superseded it (then `status` is "superseded")
+    signoff: str = ""  # as RequirementItem.signoff
+    signoff_detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,9 @@ def everything_engagement(session, owner) -> Engagement:
     document["archimate_ids"] = {"generic-1": "id-actor-1", "scenario-1": "id-plateau-1", "system-1": "id-sys-1"}
     document["trace_links"][0]["archimate_id"] = "id-link-1"
     document["archimate_model"] = ARCHIMATE_MODEL
+    document["signoffs"] = [{"target": "decision-1", "verdict": "approved", "note": "Agreed at the steering group.",
+                             "author": "Robin Reviewer", "signed_at": "2026-12-01T10:00:00+00:00", "version": 1,
+                             "stale": False}]
     engagement = import_bundle(session, document, owner=owner)
     load_demo_datasets(session, engagement, user=owner)
     target = session.scalar(select(Scenario).where(Scenario.engagement_id == engagement.id,

@@ -37,6 +37,7 @@ CARRIED: dict[str, str] = {
     "atp_rules": "atp_rules",
     "routing_cost_models": "routing_cost_models",
     "report_brandings": "report_branding (with its logo)",
+    "signoffs": "signoffs (authors by name; whether each was stale, not the versions)",
     "engine_runs": "engine_runs: finished runs whose every dataset version is a carried latest version (runs on "
                    "older versions, queued and running ones stay behind; `flask backup` keeps them all)",
 }

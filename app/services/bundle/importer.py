@@ -21,6 +21,7 @@ from app.services.bundle.checks import ALL_COLLECTIONS, COLLECTIONS, COUNTERS, M
 from app.services.bundle.datasets import import_sections
 from app.services.bundle.extras import import_extras
 from app.services.bundle.runs import import_runs
+from app.services.bundle.signoffs import import_signoffs
 from app.services.catalog.bulk_insert import insert_elements
 from app.services.catalog.elements import record_changes, save_element
 from app.services.catalog.fields import KINDS, Kind, clean
@@ -84,7 +85,8 @@ class Importer:
             kinds = {obj["id"]: kind for coll, kind in ALL_COLLECTIONS for obj in self.doc.get(coll, [])}
             more = import_extras(self.session, self.engagement, self.doc, self.db_ids, kinds, self.owner)
             runs = import_runs(self.session, self.engagement, self.doc.get("engine_runs", []), self.db_ids, self.owner)
-            for key, messages in [*found.items(), *more.items(), *runs.items()]:
+            signed = import_signoffs(self.session, self.engagement, self.doc.get("signoffs", []), self.db_ids, kinds)
+            for key, messages in [*found.items(), *more.items(), *runs.items(), *signed.items()]:
                 self.errors.setdefault(key, []).extend(messages)
         if self.errors:
             raise ValidationError(self.errors)

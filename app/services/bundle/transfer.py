@@ -22,6 +22,7 @@ from app.services.bundle.datasets import export_sections
 from app.services.bundle.extras import export_extras
 from app.services.bundle.importer import Importer
 from app.services.bundle.runs import export_runs
+from app.services.bundle.signoffs import export_signoffs
 from app.services.catalog.fields import KINDS, Kind, snapshot, snapshot_loaders
 from app.services.errors import ValidationError
 from app.services.transactions import holding_inserts
@@ -127,6 +128,9 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
     runs = export_runs(session, engagement, ref)
     if runs:  # only engagements with finished engine runs on the datasets carried above
         document["engine_runs"] = runs
+    signoffs = export_signoffs(session, engagement, local)
+    if signoffs:  # only engagements someone signed off in
+        document["signoffs"] = signoffs
     document.update(bundle_section(session, engagement))  # an imported ArchiMate model's views (archimate_store)
     return document
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from app.graph.decision_status import EffectiveStatus
 from app.services.catalog import decision_status
 from app.services.errors import NotFound
+from app.services.review import signoffs as review_signoffs
 from models import Decision, Element, Engagement, Requirement, TraceLink, element_channels
 
 PAGE_SIZE = 50  # rows per page: with a column per decision they address, ~2,500 cells
@@ -31,6 +32,12 @@ class TraceMatrix:
     affects: dict[int, list[TraceLink]] = field(default_factory=dict)
     satisfied_by: dict[int, list[TraceLink]] = field(default_factory=dict)
     statuses: dict[int, EffectiveStatus] = field(default_factory=dict)  # each decision's effective status
+    # Sign-off status of the requirements and decisions shown (absent: nobody signed off).
+    signoffs: dict[int, review_signoffs.Status] = field(default_factory=dict)
+
+    def signoff(self, element: Element) -> review_signoffs.Status:
+        """The sign-off status of a requirement or decision on the page."""
+        return self.signoffs.get(element.id) or review_signoffs.Status(element.id, element.version)
 
     def decisions_for(self, requirement_id: int) -> list[int]:
         """Decisions that address a requirement."""
@@ -98,7 +105,8 @@ def matrix(
     decisions = list(session.scalars(decision_stmt.order_by(Decision.number)))
     shown = {d.id for d in decisions}
     result = TraceMatrix(requirements, decisions, total, total_decisions, offset,
-                         statuses=decision_status.statuses(session, engagement.id))
+                         statuses=decision_status.statuses(session, engagement.id),
+                         signoffs=review_signoffs.statuses(session, engagement.id, [*row_ids, *shown]))
     for link in links:
         if link.kind == "addresses":
             result.addresses[(link.source_id, link.target_id)] = link

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.errors import ValidationError
+from app.services.review import signoffs as signoffs
 from exports import madr, reqif
-from exports.records import DecisionRecord, DocumentSnapshot, LinkRecord, RequirementRecord
+from exports.records import DecisionRecord, DocumentSnapshot, LinkRecord, RequirementRecord, SignOffRecord
 from models import Decision, Element, Engagement, Requirement, Scenario, TraceLink
 from models.base import utcnow
 from models.elements import Tag, element_channels
@@ -72,6 +73,13 @@ def snapshot(session: Session, engagement: Engagement, *, exported_at: datetime 
     def name_of(element_id: int | None) -> str:
         return elements[element_id].name if element_id in elements else ""
 
+    signed = signoffs.statuses(session, eid)
+
+    def signoffs_of(element_id: int) -> tuple[SignOffRecord, ...]:
+        status = signed.get(element_id)
+        return tuple(SignOffRecord(v.author, v.verdict, v.signed_at.date(), v.version, v.stale, v.note)
+                     for v in reversed(status.verdicts)) if status else ()
+
     return DocumentSnapshot(
         engagement_id=eid,
         engagement_name=engagement.name,
@@ -95,6 +103,7 @@ def snapshot(session: Session, engagement: Engagement, *, exported_at: datetime 
             deciders=tuple(participants[d.id]["decider"]), consulted=tuple(participants[d.id]["consulted"]),
             informed=tuple(participants[d.id]["informed"]), scenario=scenarios.get(d.scenario_id, ""),
             version=d.version, updated_at=d.updated_at, affects=tuple(sorted(targets[d.id])),
+            signoffs=signoffs_of(d.id),
         ) for d in decisions),
         links=tuple(link_records),
     )

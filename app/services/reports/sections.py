@@ -18,6 +18,7 @@ from app.services.analysis import scenario as svc
 from app.services.catalog import ownership_matrix as ownership_matrix
 from app.services.catalog import traceability as traceability
 from app.services.catalog.scenario_values import in_scenario
+from app.services.review import signoffs as signoffs
 from exports.report.model import DecisionItem, FindingItem, HeatCell, Heatmap, RequirementItem
 from exports.report_model import Table
 from models import DataFlow, Decision, Element, Engagement, Requirement, Scenario, System, TraceLink
@@ -189,12 +190,19 @@ def requirement_items(session, engagement, scenarios, analysis_of) -> tuple[Requ
     verdicts = {s.id: {q.requirement_id: q.status for q in analysis_of(s).criteria().requirements}
                 for s in scenarios}
     detailed = {r.id for r in sorted(reqs, key=lambda r: (r.priority != "must", r.number))[:DETAILED_REQUIREMENTS]}
+    signed = signoffs.statuses(session, engagement.id)
     return tuple(
         RequirementItem(r.ref or f"REQ-{r.number}", r.name, r.text or "", PRIORITIES.get(r.priority, r.priority),
                         r.status, r.acceptance or "",
-                        tuple(verdicts[s.id].get(r.id) or "" for s in scenarios), detailed=r.id in detailed)
+                        tuple(verdicts[s.id].get(r.id) or "" for s in scenarios), detailed=r.id in detailed,
+                        **_signoff(signed.get(r.id)))
         for r in reqs
     )
+
+
+def _signoff(status: signoffs.Status | None) -> dict[str, str]:
+    """A report item's sign-off fields: empty when nobody signed off."""
+    return {"signoff": status.overall, "signoff_detail": status.summary} if status else {}
 
 
 def _links(session: Session, engagement: Engagement) -> list[TraceLink]:
@@ -242,6 +250,7 @@ def decision_items(session: Session, engagement: Engagement) -> tuple[DecisionIt
                  selectinload(Decision.supersedes))
     ).all()
     statuses = effective_statuses(decisions)
+    signed = signoffs.statuses(session, engagement.id)
     names = dict(session.execute(select(Element.id, Element.name).where(Element.engagement_id == engagement.id)).all())
     refs = dict(session.execute(select(Element.id, Element.ref).where(Element.engagement_id == engagement.id)).all())
     addresses: dict[int, list[str]] = defaultdict(list)
@@ -262,6 +271,7 @@ def decision_items(session: Session, engagement: Engagement) -> tuple[DecisionIt
             affects=", ".join(sorted(affects.get(d.id, []), key=str.casefold)),
             deciders=", ".join(s.name for s in d.stakeholders_in("decider")),
             supersedes=(d.supersedes.ref or "") if d.supersedes else "",
+            **_signoff(signed.get(d.id)),
         )
         for d in decisions
     )

@@ -19,6 +19,7 @@ from app.web.analysis import bp
 from app.web.analysis.common import load
 from app.web.analysis.detail import findings_slices
 from app.web.render import render, wants_fragment
+from app.web.tenancy import read_view
 
 # Heat-map classes by worst latency, freshest first: (upper bound in seconds, class, legend).
 FRESHNESS_BANDS = ((60, "f-60s", "≤ 60 s"), (15 * 60, "f-15min", "≤ 15 min"), (3600, "f-1h", "≤ 1 h"),
@@ -49,6 +50,7 @@ def overview():
 
 
 @bp.route("/analysis/rules", methods=["GET", "POST"])
+@read_view
 def rules():
     """Every rule with its switch and severity; writers change them (POST: rule, enabled, severity)."""
     error = None

@@ -22,7 +22,7 @@ from app.web.atp import charts
 from app.web.atp.rules_form import document_from_form, form_from_document
 from app.web.engine_pages import dispatch_run, edit_document, status_fragment
 from app.web.render import render
-from app.web.tenancy import engagement_blueprint
+from app.web.tenancy import engagement_blueprint, read_view
 from models import EngineRun
 
 bp = engagement_blueprint("atp", __name__)
@@ -74,6 +74,7 @@ def overview():
 
 
 @bp.route("/atp/rules/<int:scenario_id>", methods=["GET", "POST"])
+@read_view
 def rules_editor(scenario_id: int):
     """Edit a scenario's ATP rules: the form, or the JSON document itself."""
     scenario = _scenario_or_404(scenario_id)

@@ -16,7 +16,7 @@ from app.services.catalog import traceability as traceability
 from app.services.errors import ValidationError
 from app.web.form_errors import attach_errors
 from app.web.render import render
-from app.web.tenancy import engagement_blueprint
+from app.web.tenancy import engagement_blueprint, read_view
 from models.vocab import MEMBER_ROLES
 
 bp = Blueprint("engagements", __name__)
@@ -166,6 +166,7 @@ def delete():
 
 
 @scoped.route("/members", methods=["GET", "POST"])
+@read_view
 def members():
     """Who has access, with which role; owners add, change and remove members."""
     form = MemberForm()

@@ -10,10 +10,12 @@ from app.services.catalog.elements import get_element
 from app.services.catalog.fields import KINDS
 from app.services.errors import ValidationError
 from app.web.crud import endpoint, link_candidates, link_options_for, register_element_routes
+from app.web.signoffs import register_signoff_routes
 from app.web.tenancy import engagement_blueprint
 
 bp = engagement_blueprint("requirements", __name__)
 register_element_routes(bp, "requirement")
+register_signoff_routes(bp, "requirement")
 
 
 @bp.route("/links", methods=["POST"])

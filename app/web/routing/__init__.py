@@ -21,7 +21,7 @@ from app.web.atp import charts as atp_charts
 from app.web.engine_pages import dispatch_run, edit_document, status_fragment
 from app.web.render import render
 from app.web.routing import charts
-from app.web.tenancy import engagement_blueprint
+from app.web.tenancy import engagement_blueprint, read_view
 from models import EngineRun
 
 bp = engagement_blueprint("routing", __name__)
@@ -65,6 +65,7 @@ def overview():
 
 
 @bp.route("/routing/cost/<int:scenario_id>", methods=["GET", "POST"])
+@read_view
 def cost_editor(scenario_id: int):
     """Edit a scenario's cost model: the form, or the JSON document itself."""
     scenario = _scenario_or_404(scenario_id)

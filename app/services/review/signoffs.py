@@ -1,0 +1,157 @@
+"""Sign-off of decisions and requirements: record a verdict, and tell the status of one target or of many.
+
+An author's newest sign-off on a target is their verdict; older ones stay as history. A verdict is stale once
+the target's version moved past the one it was given on (an edit after sign-off, as with suspect trace links).
+The overall status of a target, from its authors' verdicts:
+
+- `rejected`: someone's current (not stale) verdict is a rejection;
+- `stale`: otherwise, some verdict is stale (the target changed since it was signed);
+- `approved`: every verdict is a current approval;
+- `none`: nobody signed off yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.services.review.author import Author
+from models import Change, Element, Engagement, Membership, SignOff
+from models.signoffs import SIGNOFF_KINDS, VERDICTS, author_key
+from models.vocab import SIGNOFF_ROLES
+
+MAX_NOTE = 2000
+OVERALL = {"approved": "Approved", "rejected": "Rejected", "stale": "Stale: changed since sign-off",
+           "none": "Not signed off"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One author's latest sign-off on a target."""
+
+    author: str
+    verdict: str
+    note: str
+    signed_at: datetime
+    version: int
+    stale: bool
+    user_id: int | None = None
+    link_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Status:
+    """A target's sign-off status: the overall word, the version it is at, and each author's verdict."""
+
+    target_id: int
+    version: int
+    overall: str = "none"
+    verdicts: tuple[Verdict, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The overall status in words."""
+        return OVERALL[self.overall]
+
+    @property
+    def summary(self) -> str:
+        """One line for exports: each author's verdict, when and on which version."""
+        return "; ".join(
+            f"{VERDICTS[v.verdict]} by {v.author} on {v.signed_at:%Y-%m-%d} (version {v.version}"
+            f"{', stale' if v.stale else ''})" for v in self.verdicts
+        )
+
+
+def member_author(membership: Membership) -> Author:
+    """The Author a member writes as; owners and reviewers may sign off (models/vocab.py SIGNOFF_ROLES)."""
+    return Author(name=membership.user.name, user_id=membership.user_id,
+                  can_sign_off=membership.role in SIGNOFF_ROLES)
+
+
+def sign_off(session: Session, engagement: Engagement, author: Author, target_kind: str, target_id: int,
+             verdict: str, note: str = "", *, version: int | None = None) -> SignOff:
+    """Record `author`'s verdict on a decision or requirement of this engagement, at its current version.
+
+    Raises Forbidden (the author may not sign off), ValidationError (naming the field), NotFound (no such
+    target in this engagement) or Conflict (`version` given and the target has moved on since it was read)."""
+    if not author.can_sign_off:
+        raise Forbidden("Your role can read this engagement but not sign off.")
+    note = (note or "").strip()
+    errors: dict[str, str] = {}
+    if target_kind not in SIGNOFF_KINDS:
+        errors["target_kind"] = f"Must be one of: {', '.join(SIGNOFF_KINDS)}."
+    if verdict not in VERDICTS:
+        errors["verdict"] = f"Must be one of: {', '.join(VERDICTS)}."
+    elif verdict == "rejected" and not note:
+        errors["note"] = "Say why you reject it: a rejection needs a note."
+    if len(note) > MAX_NOTE:
+        errors["note"] = f"At most {MAX_NOTE} characters (this one has {len(note)})."
+    if errors:
+        raise ValidationError(errors)
+    # Read here rather than through catalog.elements: the catalog's matrix reads sign-offs from this module.
+    target = session.scalar(select(Element).where(Element.id == target_id, Element.engagement_id == engagement.id,
+                                                  Element.kind == target_kind))
+    if target is None:
+        raise NotFound(f"No {target_kind} {target_id} in this engagement.")
+    if version is not None and version != target.version:
+        raise Conflict(target.version, f"{target.label} was changed since you read it: read it again, then sign off.")
+    row = SignOff(engagement_id=engagement.id, target_kind=target_kind, target=target, target_version=target.version,
+                  verdict=verdict, note=note, author_user_id=author.user_id, share_link_id=author.link_id,
+                  author_name=author.label[:200])
+    session.add(row)
+    session.add(Change(engagement_id=engagement.id, element_id=target.id, kind="signoff", action=verdict[:10],
+                       user_id=author.user_id, summary=f"{target.label} {verdict} by {author.label}"[:300],
+                       after={"verdict": verdict, "note": note, "version": target.version}))
+    session.commit()
+    return row
+
+
+def status_of(session: Session, engagement_id: int, target: Element) -> Status:
+    """The sign-off status of one decision or requirement."""
+    return statuses(session, engagement_id, [target.id]).get(target.id) or Status(target.id, target.version)
+
+
+def statuses(session: Session, engagement_id: int, target_ids: Iterable[int] | None = None) -> dict[int, Status]:
+    """Status per signed-off target, in one query (the matrix and the report ask for thousands at once); a
+    target nobody signed off is absent (its status is `none`). None for `target_ids` means every target."""
+    # Plain columns, not SignOff objects: the report and the bench read every sign-off of an engagement.
+    query = (select(SignOff.target_id, SignOff.author_user_id, SignOff.share_link_id, SignOff.author_name,
+                    SignOff.verdict, SignOff.note, SignOff.signed_at, SignOff.target_version, Element.version)
+             .join(Element, Element.id == SignOff.target_id)
+             .where(SignOff.engagement_id == engagement_id).order_by(SignOff.target_id, SignOff.id.desc()))
+    wanted = None if target_ids is None else set(target_ids)
+    if wanted is not None and len(wanted) <= 500:  # a page's worth: let the index pick them
+        query = query.where(SignOff.target_id.in_(wanted))
+    latest: dict[int, dict[tuple, Verdict]] = {}
+    versions: dict[int, int] = {}
+    for tid, user_id, link_id, name, verdict, note, at, version, current in session.execute(query):
+        if wanted is not None and tid not in wanted:
+            continue
+        versions[tid] = current
+        # Newest first: the first row seen per author is their verdict, the rest is history.
+        latest.setdefault(tid, {}).setdefault(author_key(user_id, link_id, name), Verdict(
+            author=name, verdict=verdict, note=note, signed_at=at, version=version, stale=version != current,
+            user_id=user_id, link_id=link_id))
+    return {tid: Status(tid, versions[tid], _overall(list(by.values())), tuple(by.values()))
+            for tid, by in latest.items()}
+
+
+def history_of(session: Session, engagement_id: int, target_id: int) -> list[SignOff]:
+    """Every sign-off of one target, newest first (superseded ones included)."""
+    return list(session.scalars(select(SignOff).where(
+        SignOff.engagement_id == engagement_id, SignOff.target_id == target_id).order_by(SignOff.id.desc())))
+
+
+def _overall(verdicts: list[Verdict]) -> str:
+    if not verdicts:
+        return "none"
+    if any(v.verdict == "rejected" and not v.stale for v in verdicts):
+        return "rejected"
+    if any(v.stale for v in verdicts):
+        return "stale"
+    return "approved"
