@@ -12,6 +12,7 @@ from models.history import Change
 from models.integration import DataFlow, Ownership, flow_entities
 from models.report import ReportBranding, ReportJob
 from models.requirements import Decision, DecisionParticipant, Requirement
+from models.review_links import ShareLink, ShareLinkUse, share_link_scenarios
 from models.trace import TraceLink
 
 __all__ = [
@@ -42,6 +43,8 @@ __all__ = [
     "ReportJob",
     "Requirement",
     "Scenario",
+    "ShareLink",
+    "ShareLinkUse",
     "ScenarioValue",
     "Stakeholder",
     "System",
@@ -52,4 +55,5 @@ __all__ = [
     "flow_entities",
     "name_key",
     "scenario_members",
+    "share_link_scenarios",
 ]
