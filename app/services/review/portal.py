@@ -21,9 +21,12 @@ from exports.graphviz_render import DiagramError, render
 from models import Decision, EngineRun, ReportJob, Scenario
 from models.review_links import ShareLink
 
-# Report sections that describe every scenario of the engagement (the summary ranks them all; the requirements
-# section shows coverage per scenario): such a report is in a link's scope only when the link has them all.
-ALL_SCENARIO_SECTIONS = frozenset({"summary", "requirements"})
+# Report sections drawn from the described scenario alone (and the compared one and the chosen runs, checked
+# apart). Every other section reaches beyond it (the summary ranks every scenario, the landscape shows the
+# current state, traceability and the decision log are engagement-wide): a report with one of those is in a
+# link's scope only when the link reaches every scenario of the engagement.
+SCENARIO_SECTIONS = frozenset({"cover", "toc", "systems", "integrations", "findings", "freshness", "comparison",
+                               "engines"})
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def summaries(session: Session, link: ShareLink) -> list[ScenarioSummary]:
 
 
 def diagram_svg(session: Session, link: ShareLink, scenario_id: int) -> tuple[str, str]:
-    """The scenario's landscape as an inline SVG without links into the app, and "" ; or "" and why not."""
+    """The scenario's landscape as an inline SVG without links into the app (and ""), or "" and why not."""
     scenario = scenario_of(link, scenario_id)
     req = DiagramRequest(kind="landscape", scenario=str(scenario.id))
     try:
@@ -134,7 +137,7 @@ def _about(session: Session, link: ShareLink, job: ReportJob) -> int | None:
     runs = [int(r) for r in options.get("runs") or () if str(r).isdigit()]
     if runs:
         shown |= set(session.scalars(select(EngineRun.scenario_id).where(EngineRun.id.in_(runs))))
-    sections = set(options.get("sections") or ALL_SCENARIO_SECTIONS)
-    if sections & ALL_SCENARIO_SECTIONS:
+    sections = set(options.get("sections") or ("summary",))  # no sections stored: the report has them all
+    if sections - SCENARIO_SECTIONS:
         shown |= set(session.scalars(select(Scenario.id).where(Scenario.engagement_id == link.engagement_id)))
     return main if shown <= reached else None
