@@ -42,8 +42,8 @@ PORTAL_KIND = {"portal.requirement": "requirement", "portal.decision": "decision
 
 @pytest.fixture
 def world(app, session, user, make_user):
-    """The demo with things only its current state holds (a system, a flow, a decision tied to it), a foreign engagement, reports, datasets, and a sign-off
-    link to the demo's target scenario alone."""
+    """The demo with things only its current state holds (a system, a flow, a decision tied to it), a foreign
+    engagement, reports, datasets, and a sign-off link to the demo's target scenario alone."""
     app.config["REVIEW_LINK_MISS_LIMIT"] = "100000 per minute"  # the scan itself makes hundreds of 404s
     demo = load_demo(session, owner=user)
     target, current = target_and_current(demo)

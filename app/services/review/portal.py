@@ -99,7 +99,8 @@ def decision(session: Session, link: ShareLink, scenario_id: int, element_id: in
     return item, record
 
 
-def flow(session: Session, link: ShareLink, scenario_id: int, element_id: int) -> tuple[snap.Flow, snap.ScenarioSnapshot]:
+def flow(session: Session, link: ShareLink, scenario_id: int,
+         element_id: int) -> tuple[snap.Flow, snap.ScenarioSnapshot]:
     """An in-scope scenario's flow and the snapshot to name its ends with."""
     found = analysis_of(session, link, scenario_id).snapshot
     item = found.flow_by_id.get(element_id)

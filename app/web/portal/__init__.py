@@ -54,9 +54,9 @@ def _resolve():
     except NotFound:
         abort(404)
     g.share_link = link
-    if request.endpoint != "portal.unlock" and link.id not in session.get(UNLOCKED, []):
-        if link.passphrase_hash is not None:
-            return redirect(url_for("portal.unlock"))
+    locked = link.passphrase_hash is not None and link.id not in session.get(UNLOCKED, [])
+    if locked and request.endpoint != "portal.unlock":
+        return redirect(url_for("portal.unlock"))
     return None
 
 

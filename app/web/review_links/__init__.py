@@ -9,8 +9,8 @@ from flask_login import current_user
 from app.extensions import db
 from app.services import transactions
 from app.services.errors import NotFound, ValidationError
-from app.services.review import links as svc
 from app.services.reports import list_jobs
+from app.services.review import links as svc
 from app.services.scenarios import list_scenarios
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint
