@@ -10,6 +10,7 @@ from models.engagement import Engagement, Scenario, ScenarioValue, scenario_memb
 from models.engines import AtpRules, EngineRun, RoutingCostModel
 from models.history import Change
 from models.integration import DataFlow, Ownership, flow_entities
+from models.questionnaires import PriorityProposal, QuestionnaireLink, QuestionnaireResponse
 from models.report import ReportBranding, ReportJob
 from models.requirements import Decision, DecisionParticipant, Requirement
 from models.review_links import ShareLink, ShareLinkUse, share_link_scenarios
@@ -39,6 +40,9 @@ __all__ = [
     "AccountToken",
     "Membership",
     "Ownership",
+    "PriorityProposal",
+    "QuestionnaireLink",
+    "QuestionnaireResponse",
     "ReportBranding",
     "ReportJob",
     "Requirement",

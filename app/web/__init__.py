@@ -27,6 +27,7 @@ def register_web(app: Flask) -> None:
         identity,
         matrices,
         portal,
+        questionnaire,
         report,
         requirements,
         review_links,
@@ -50,6 +51,7 @@ def register_web(app: Flask) -> None:
         report,
         review_links,
         portal,
+        questionnaire,
     )
     for module in areas:
         app.register_blueprint(module.bp)

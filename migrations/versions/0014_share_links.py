@@ -1,6 +1,7 @@
-"""Review links: share links for clients (hashed token and passphrase), their scenarios, and their uses.
+"""Review links: share links for clients (hashed token and passphrase), their scenarios, and their uses; stakeholder
+questionnaires: links, responses and the priority changes they propose.
 
-Reviewed: three new tables, nothing altered or dropped.
+Reviewed: six new tables, nothing altered or dropped.
 
 Revision ID: 0014_share_links
 Revises: 0013_account_tokens
@@ -69,8 +70,89 @@ def upgrade():
     with op.batch_alter_table('share_link_uses', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_share_link_uses_link_id'), ['link_id'], unique=False)
 
+    op.create_table(
+        'questionnaire_links',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('engagement_id', sa.Integer(), nullable=False),
+        sa.Column('stakeholder_id', sa.Integer(), nullable=False),
+        sa.Column('token_hash', sa.String(length=64), nullable=False),
+        sa.Column('created_by_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['created_by_id'], ['users.id'],
+                                name=op.f('fk_questionnaire_links_created_by_id_users'), ondelete='SET NULL'),
+        sa.ForeignKeyConstraint(['engagement_id'], ['engagements.id'],
+                                name=op.f('fk_questionnaire_links_engagement_id_engagements'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholders.id'],
+                                name=op.f('fk_questionnaire_links_stakeholder_id_stakeholders'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_questionnaire_links')),
+        sa.UniqueConstraint('token_hash', name=op.f('uq_questionnaire_links_token_hash')),
+    )
+    with op.batch_alter_table('questionnaire_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_questionnaire_links_engagement_id'), ['engagement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_questionnaire_links_stakeholder_id'), ['stakeholder_id'], unique=False)
+    op.create_table(
+        'questionnaire_responses',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('engagement_id', sa.Integer(), nullable=False),
+        sa.Column('link_id', sa.Integer(), nullable=False),
+        sa.Column('stakeholder_id', sa.Integer(), nullable=False),
+        sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('pain_points', sa.Text(), nullable=False),
+        sa.Column('expectations', sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(['engagement_id'], ['engagements.id'],
+                                name=op.f('fk_questionnaire_responses_engagement_id_engagements'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['link_id'], ['questionnaire_links.id'],
+                                name=op.f('fk_questionnaire_responses_link_id_questionnaire_links'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholders.id'],
+                                name=op.f('fk_questionnaire_responses_stakeholder_id_stakeholders'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_questionnaire_responses')),
+    )
+    with op.batch_alter_table('questionnaire_responses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_questionnaire_responses_engagement_id'), ['engagement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_questionnaire_responses_link_id'), ['link_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_questionnaire_responses_stakeholder_id'), ['stakeholder_id'], unique=False)
+    op.create_table(
+        'priority_proposals',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('response_id', sa.Integer(), nullable=False),
+        sa.Column('requirement_id', sa.Integer(), nullable=False),
+        sa.Column('proposed', sa.String(length=10), nullable=False),
+        sa.Column('seen', sa.String(length=10), nullable=True),
+        sa.Column('previous', sa.String(length=10), nullable=True),
+        sa.Column('state', sa.String(length=10), nullable=False),
+        sa.Column('decided_by_id', sa.Integer(), nullable=True),
+        sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("state IN ('pending', 'accepted', 'rejected')", name=op.f('ck_priority_proposals_state')),
+        sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_priority_proposals_decided_by_id_users'),
+                                ondelete='SET NULL'),
+        sa.ForeignKeyConstraint(['requirement_id'], ['requirements.id'],
+                                name=op.f('fk_priority_proposals_requirement_id_requirements'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['response_id'], ['questionnaire_responses.id'],
+                                name=op.f('fk_priority_proposals_response_id_questionnaire_responses'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_priority_proposals')),
+    )
+    with op.batch_alter_table('priority_proposals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_priority_proposals_requirement_id'), ['requirement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_priority_proposals_response_id'), ['response_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('priority_proposals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_priority_proposals_response_id'))
+        batch_op.drop_index(batch_op.f('ix_priority_proposals_requirement_id'))
+    op.drop_table('priority_proposals')
+    with op.batch_alter_table('questionnaire_responses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_questionnaire_responses_stakeholder_id'))
+        batch_op.drop_index(batch_op.f('ix_questionnaire_responses_link_id'))
+        batch_op.drop_index(batch_op.f('ix_questionnaire_responses_engagement_id'))
+    op.drop_table('questionnaire_responses')
+    with op.batch_alter_table('questionnaire_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_questionnaire_links_stakeholder_id'))
+        batch_op.drop_index(batch_op.f('ix_questionnaire_links_engagement_id'))
+    op.drop_table('questionnaire_links')
     with op.batch_alter_table('share_link_uses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_share_link_uses_link_id'))
     op.drop_table('share_link_uses')

@@ -51,6 +51,10 @@ EXCLUDED: dict[str, str] = {
                    "open nothing; `flask backup` keeps them",
     "share_link_scenarios": "the scenarios of a review link, which stays behind (see share_links)",
     "share_link_uses": "the access log of review links, which stay behind (see share_links)",
+    "questionnaire_links": "a stakeholder's questionnaire link is a secret, like share_links; `flask backup` keeps it",
+    "questionnaire_responses": "answers hang off their questionnaire links, which stay behind; what a member accepted "
+                               "is in the requirements, which travel; `flask backup` keeps the answers",
+    "priority_proposals": "the proposals and response log of questionnaire answers, which stay behind",
 }
 
 # Tables that hold no engagement's data at all (reached from no engagement by foreign keys).

@@ -51,7 +51,7 @@ def create_link(session: Session, engagement: Engagement, *, scenario_ids: list,
     label = (label or "").strip()
     if not label or len(label) > 120 or any(not ch.isprintable() for ch in label):
         errors["label"] = "Give the link a name of 1 to 120 printable characters (e.g. who it is for)."
-    lifetime = _days(days, errors)
+    lifetime = parse_days(days, errors)
     passphrase = passphrase or ""
     if passphrase and not MIN_PASSPHRASE <= len(passphrase) <= 200:
         errors["passphrase"] = f"A passphrase has {MIN_PASSPHRASE} to 200 characters, or leave it empty."
@@ -62,7 +62,7 @@ def create_link(session: Session, engagement: Engagement, *, scenario_ids: list,
     link = ShareLink(engagement_id=engagement.id, token_hash=token_hash(token), role=role, label=label,
                      passphrase_hash=hash_password(passphrase) if passphrase else None,
                      report_job_id=report.id if report is not None else None,
-                     created_by_id=by.id if by is not None else None, expires_at=_now() + lifetime,
+                     created_by_id=by.id if by is not None else None, expires_at=now() + lifetime,
                      scenarios=scenarios)
     session.add(link)
     session.commit()
@@ -92,7 +92,7 @@ def revoke_link(session: Session, engagement_id: int, link_id: int) -> ShareLink
     """End a link now (revoking twice keeps the first time)."""
     link = get_link(session, engagement_id, link_id)
     if link.revoked_at is None:
-        link.revoked_at = _now()
+        link.revoked_at = now()
     session.commit()
     return link
 
@@ -141,7 +141,7 @@ def state_of(link: ShareLink) -> str:
     """active, expired or revoked."""
     if link.revoked_at is not None:
         return "revoked"
-    return "expired" if _aware(link.expires_at) <= _now() else "active"
+    return "expired" if aware(link.expires_at) <= now() else "active"
 
 
 def token_hash(token: str) -> str:
@@ -167,7 +167,8 @@ def _scenarios(session: Session, engagement: Engagement, ids: list, errors: dict
     return found
 
 
-def _days(days: object, errors: dict) -> timedelta:
+def parse_days(days: object, errors: dict) -> timedelta:
+    """A link's lifetime from a form's whole number of days (1 to MAX_DAYS); an error under "days" otherwise."""
     text = str(days if days is not None else "").strip()
     if not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
         errors["days"] = f"A link lasts 1 to {MAX_DAYS} days; give a whole number."
@@ -186,9 +187,11 @@ def _report(session: Session, engagement: Engagement, job_id: object, errors: di
     return job
 
 
-def _now() -> datetime:
+def now() -> datetime:
+    """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
+    """A stored time as timezone-aware UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC datetimes

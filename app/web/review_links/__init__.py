@@ -67,3 +67,4 @@ def revoke(link_id: int):
     except NotFound:
         abort(404)
     return redirect(url_for("review_links.index"), 303)
+from app.web.review_links import questionnaires  # noqa: E402,F401  (routes register on bp)
