@@ -67,10 +67,12 @@ def test_a_rejected_proposal_leaves_the_requirement_and_cannot_be_decided_twice(
     response = svc.submit(session, svc.open_questionnaire(session, token), "", {},
                           {str(people["mine"].id): "wont"})
     proposal = response.proposals[0]
-    svc.decide(session, engagement, proposal.id, False, by=user)
+    with pytest.raises(ValidationError, match="accept or reject"):
+        svc.decide(session, engagement, proposal.id, "maybe", by=user)
+    svc.decide(session, engagement, proposal.id, "reject", by=user)
     assert session.get(Requirement, people["mine"].id).priority == "should"
     with pytest.raises(ValidationError, match="already rejected"):
-        svc.decide(session, engagement, proposal.id, True, by=user)
+        svc.decide(session, engagement, proposal.id, "accept", by=user)
 
 
 @pytest.mark.parametrize(("answers", "field"), [
@@ -145,3 +147,14 @@ def test_only_owners_and_editors_see_answers_and_decide(make_browser, make_user,
                   data={"decision": "accept"}).status_code == 403
     session.expire_all()
     assert session.get(Requirement, people["mine"].id).priority == "should"
+
+
+def test_a_questionnaire_token_opens_no_review_portal_and_a_review_token_no_questionnaire(
+        anonymous, session, engagement, people):
+    from app.services.review import links
+
+    _, questionnaire = svc.create_invite(session, engagement, people["dana"].id)
+    _, review = links.create_link(session, engagement, scenario_ids=[engagement.scenarios[0].id], role="read",
+                                  label="Client")
+    assert anonymous.get(f"/r/{questionnaire}/").status_code == 404
+    assert anonymous.get(f"/q/{review}/").status_code == 404

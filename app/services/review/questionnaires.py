@@ -136,11 +136,14 @@ def response_log(session: Session, engagement_id: int) -> list[tuple[PriorityPro
     return [(proposal, name or "a former member") for proposal, name in rows]
 
 
-def decide(session: Session, engagement: Engagement, proposal_id: int, accept: bool, *, by: User) -> PriorityProposal:
+def decide(session: Session, engagement: Engagement, proposal_id: int, decision: str, *, by: User) -> PriorityProposal:
     """Accept (the requirement takes the proposed priority, recorded in its history too) or reject a proposal."""
     proposal = session.get(PriorityProposal, proposal_id)
     if proposal is None or proposal.response.engagement_id != engagement.id:
         raise NotFound("No such proposal in this engagement.")
+    if decision not in ("accept", "reject"):
+        raise ValidationError({"decision": "Choose accept or reject."})
+    accept = decision == "accept"
     if proposal.state != "pending":
         raise ValidationError({"proposal": f"This proposal was already {proposal.state}."})
     requirement = proposal.requirement

@@ -57,11 +57,8 @@ def revoke_invite(link_id: int):
 @bp.route("/review-links/proposals/<int:change_id>", methods=["POST"])
 def decide(change_id: int):
     """Accept or reject a proposed priority (form field decision=accept|reject)."""
-    decision = request.form.get("decision")
-    if decision not in ("accept", "reject"):
-        return _page({"decision": ["Choose accept or reject."]}, status=422)
     try:
-        svc.decide(db.session, g.engagement, change_id, decision == "accept", by=current_user)
+        svc.decide(db.session, g.engagement, change_id, request.form.get("decision", ""), by=current_user)
     except NotFound:
         abort(404)
     except ValidationError as exc:
