@@ -220,3 +220,13 @@ def test_the_linked_report_is_a_download_and_a_link_without_one_has_none(anonymo
     assert resp.status_code == 200 and resp.data == b"%PDF-1.7 chosen"
     assert "attachment" in resp.headers["Content-Disposition"]
     assert anonymous.get(f"/r/{without}/report.pdf").status_code == 404
+
+
+def test_deleting_the_engagement_removes_its_links_and_their_uses(anonymous, session, demo, scenarios):
+    from app.services.engagements import delete_engagement
+
+    link, token = make_link(session, demo, [scenarios[0]])
+    anonymous.get(f"/r/{token}/")
+    delete_engagement(session, demo)
+    assert session.scalar(select(ShareLink)) is None and session.scalar(select(ShareLinkUse)) is None
+    assert anonymous.get(f"/r/{token}/").status_code == 404
