@@ -158,3 +158,12 @@ def test_a_questionnaire_token_opens_no_review_portal_and_a_review_token_no_ques
                                   label="Client")
     assert anonymous.get(f"/r/{questionnaire}/").status_code == 404
     assert anonymous.get(f"/q/{review}/").status_code == 404
+
+
+def test_answers_are_shown_to_members_inert(browser, session, engagement, people):
+    _, token = svc.create_invite(session, engagement, people["dana"].id)
+    svc.submit(session, svc.open_questionnaire(session, token), "<script>alert(1)</script>",
+               {"it": '"><img src=x onerror=1>'}, {})
+    body = browser.get(f"/e/{engagement.id}/review-links/questionnaires").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body

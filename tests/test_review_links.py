@@ -230,3 +230,18 @@ def test_deleting_the_engagement_removes_its_links_and_their_uses(anonymous, ses
     delete_engagement(session, demo)
     assert session.scalar(select(ShareLink)) is None and session.scalar(select(ShareLinkUse)) is None
     assert anonymous.get(f"/r/{token}/").status_code == 404
+
+
+XSS = "<script>alert(1)</script>"
+
+
+def test_what_the_portal_shows_is_inert(anonymous, session, demo, scenarios, user):
+    from app.services.catalog import elements
+
+    decision = elements.save_element(session, demo, "decision", {"title": XSS, "context": '"><img src=x onerror=1>'})
+    _, token = make_link(session, demo, [scenarios[0]], label=XSS)
+    for url in (f"/r/{token}/", f"/r/{token}/s/{scenarios[0].id}/decisions",
+                f"/r/{token}/s/{scenarios[0].id}/decisions/{decision.id}", f"/r/{token}/s/{scenarios[0].id}/"):
+        body = anonymous.get(url).get_data(as_text=True)
+        assert XSS not in body and "<img src=x" not in body, url
+        assert re.findall(r"<script[^>]*>", body) == [], url
