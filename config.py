@@ -83,6 +83,10 @@ class Config:
         self.RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
         self.LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "10 per minute; 50 per hour")
         self.LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+        # Review links (/r/<token>/…): wrong passphrases per address and per link; 404s (token guessing) per address.
+        self.REVIEW_LINK_UNLOCK_LIMIT = os.environ.get("REVIEW_LINK_UNLOCK_LIMIT", "5 per minute; 20 per hour")
+        self.REVIEW_LINK_MISS_LIMIT = os.environ.get("REVIEW_LINK_MISS_LIMIT", "30 per minute; 200 per hour")
+        self.QUESTIONNAIRE_SUBMIT_LIMIT = os.environ.get("QUESTIONNAIRE_SUBMIT_LIMIT", "10 per minute; 30 per hour")
         # Invitations and password resets are mailed when a server is set; otherwise the admin is shown the link.
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
         self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))

@@ -10,8 +10,10 @@ from models.engagement import Engagement, Scenario, ScenarioValue, scenario_memb
 from models.engines import AtpRules, EngineRun, RoutingCostModel
 from models.history import Change
 from models.integration import DataFlow, Ownership, flow_entities
+from models.questionnaires import PriorityProposal, QuestionnaireLink, QuestionnaireResponse
 from models.report import ReportBranding, ReportJob
 from models.requirements import Decision, DecisionParticipant, Requirement
+from models.review_links import ShareLink, ShareLinkUse, share_link_scenarios
 from models.signoffs import SignOff
 from models.trace import TraceLink
 
@@ -39,11 +41,16 @@ __all__ = [
     "AccountToken",
     "Membership",
     "Ownership",
+    "PriorityProposal",
+    "QuestionnaireLink",
+    "QuestionnaireResponse",
     "ReportBranding",
     "ReportJob",
     "Requirement",
     "Scenario",
     "SignOff",
+    "ShareLink",
+    "ShareLinkUse",
     "ScenarioValue",
     "Stakeholder",
     "System",
@@ -54,4 +61,5 @@ __all__ = [
     "flow_entities",
     "name_key",
     "scenario_members",
+    "share_link_scenarios",
 ]

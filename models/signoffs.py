@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, TZDateTime, utcnow
@@ -37,8 +37,8 @@ class SignOff(Base):
     # A member (author_user_id) or a link holder (share_link_id) signed; the service sets exactly one. No CHECK:
     # deleting the user empties author_user_id and the sign-off stays, under author_name.
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    # The share link a link holder signed through. No foreign key yet: the links table lives on another branch.
-    share_link_id: Mapped[int | None] = mapped_column(Integer)
+    # The review link a link holder signed through; the sign-off outlives the link, under author_name.
+    share_link_id: Mapped[int | None] = mapped_column(ForeignKey("share_links.id", ondelete="SET NULL"))
     # Kept as written: the name outlives a deleted user or a revoked link.
     author_name: Mapped[str] = mapped_column(String(200))
     signed_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

@@ -26,8 +26,11 @@ def register_web(app: Flask) -> None:
         history,
         identity,
         matrices,
+        portal,
+        questionnaire,
         report,
         requirements,
+        review_links,
         routing,
         scenarios,
         workbook,
@@ -46,6 +49,9 @@ def register_web(app: Flask) -> None:
         exports,
         branding,
         report,
+        review_links,
+        portal,
+        questionnaire,
     )
     for module in areas:
         app.register_blueprint(module.bp)

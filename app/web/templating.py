@@ -84,7 +84,9 @@ def register_templating(app: Flask) -> None:
 
     def nav_menus():
         """The engagement menus for this request (see app/web/navigation.py)."""
-        return menus(request.endpoint, set(app.view_functions))
+        # Review links hand the engagement out: only its writers are offered the page.
+        hidden = set() if g.get("can_write") else {"review_links.index"}
+        return menus(request.endpoint, set(app.view_functions) - hidden)
 
     app.jinja_env.globals.update(vocab=vocab, KINDS=KINDS, AREA_OF=AREA_OF, has_endpoint=has_endpoint,
                                  nav_menus=nav_menus, scenario_in_view=scenario_in_view,

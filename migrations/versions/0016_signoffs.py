@@ -1,10 +1,10 @@
 """Sign-offs of decisions and requirements by reviewers (members or share-link holders).
 
-Reviewed: one new table, nothing altered or dropped. share_link_id has no foreign key yet: the share links
-table comes with the review-links migration, which adds the key when the branches are merged.
+Reviewed: one new table, nothing altered or dropped. share_link_id refers to the review link a link holder
+signed through (0014); the sign-off outlives the link (SET NULL) under its author's name.
 
 Revision ID: 0016_signoffs
-Revises: 0013_account_tokens
+Revises: 0014_share_links
 Create Date: 2026-12-07 23:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016_signoffs'
-down_revision = '0013_account_tokens'
+down_revision = '0014_share_links'
 branch_labels = None
 depends_on = None
 
@@ -37,6 +37,8 @@ def upgrade():
                                 ondelete='SET NULL'),
         sa.ForeignKeyConstraint(['engagement_id'], ['engagements.id'],
                                 name=op.f('fk_signoffs_engagement_id_engagements'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['share_link_id'], ['share_links.id'],
+                                name=op.f('fk_signoffs_share_link_id_share_links'), ondelete='SET NULL'),
         sa.ForeignKeyConstraint(['target_id'], ['elements.id'], name=op.f('fk_signoffs_target_id_elements'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_signoffs')),

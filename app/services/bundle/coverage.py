@@ -48,6 +48,14 @@ EXCLUDED: dict[str, str] = {
                    "becomes its owner; `flask backup` keeps memberships",
     "changes": "the history log belongs to the installation; the import records its own 'created' entries",
     "report_jobs": "generated PDFs and their progress: made again on demand; `flask backup` keeps them",
+    "share_links": "review links are secrets handed to one client by one installation: a copy of the bundle must "
+                   "open nothing; `flask backup` keeps them",
+    "share_link_scenarios": "the scenarios of a review link, which stays behind (see share_links)",
+    "share_link_uses": "the access log of review links, which stay behind (see share_links)",
+    "questionnaire_links": "a stakeholder's questionnaire link is a secret, like share_links; `flask backup` keeps it",
+    "questionnaire_responses": "answers hang off their questionnaire links, which stay behind; what a member accepted "
+                               "is in the requirements, which travel; `flask backup` keeps the answers",
+    "priority_proposals": "the proposals and response log of questionnaire answers, which stay behind",
 }
 
 # Tables that hold no engagement's data at all (reached from no engagement by foreign keys).
