@@ -19,9 +19,15 @@ from app.services.review.author import Author
 from exports.madr import parse_madr, write_adrs
 from exports.report import render_html
 from models import Change, Membership, SignOff
+from tests.support.review_links import make_link
 from tests.test_report import flat, pdf_pages
 
-REVIEWER = Author(name="Robin Reviewer", user_id=None, link_id=7, can_sign_off=True)
+
+@pytest.fixture
+def link_reviewer(session, engagement) -> Author:
+    """A client signing off through a review link with the sign-off role."""
+    link, _token = make_link(session, engagement, engagement.scenarios, role="signoff", label="Robin Reviewer")
+    return Author(name="Robin Reviewer", link_id=link.id, can_sign_off=True)
 
 
 @pytest.fixture
@@ -51,31 +57,34 @@ def _edit(session, engagement, element, **values):
 
 # --- the service ----------------------------------------------------------------------------------------------
 
-def test_a_sign_off_records_who_when_the_verdict_and_the_version_it_applied_to(session, engagement, model):
-    row = svc.sign_off(session, engagement, REVIEWER, "decision", model["decision"].id, "approved", "Agreed.")
+def test_a_sign_off_records_who_when_the_verdict_and_the_version_it_applied_to(
+        link_reviewer, session, engagement, model):
+    row = svc.sign_off(session, engagement, link_reviewer, "decision", model["decision"].id, "approved", "Agreed.")
     status = svc.status_of(session, engagement.id, model["decision"])
     assert status.overall == "approved"
     [verdict] = status.verdicts
     assert (verdict.author, verdict.link_id, verdict.note, verdict.version) == (
-        "Robin Reviewer (review link)", 7, "Agreed.", model["decision"].version)
+        "Robin Reviewer (review link)", link_reviewer.link_id, "Agreed.", model["decision"].version)
     assert row.signed_at is not None and not verdict.stale
 
 
-def test_an_edit_after_sign_off_turns_it_stale_and_a_new_sign_off_makes_it_current(session, engagement, model):
+def test_an_edit_after_sign_off_turns_it_stale_and_a_new_sign_off_makes_it_current(
+        link_reviewer, session, engagement, model):
     requirement = model["requirement"]
-    svc.sign_off(session, engagement, REVIEWER, "requirement", requirement.id, "approved")
+    svc.sign_off(session, engagement, link_reviewer, "requirement", requirement.id, "approved")
     _edit(session, engagement, requirement, title="Stock on web, within a minute")
     status = svc.status_of(session, engagement.id, requirement)
     assert status.overall == "stale"
     assert status.verdicts[0].stale and status.version == requirement.version
-    svc.sign_off(session, engagement, REVIEWER, "requirement", requirement.id, "approved")
+    svc.sign_off(session, engagement, link_reviewer, "requirement", requirement.id, "approved")
     assert svc.status_of(session, engagement.id, requirement).overall == "approved"
 
 
-def test_a_new_sign_off_supersedes_the_authors_earlier_one_which_stays_as_history(session, engagement, model):
+def test_a_new_sign_off_supersedes_the_authors_earlier_one_which_stays_as_history(
+        link_reviewer, session, engagement, model):
     decision = model["decision"]
-    svc.sign_off(session, engagement, REVIEWER, "decision", decision.id, "rejected", "Too costly.")
-    svc.sign_off(session, engagement, REVIEWER, "decision", decision.id, "approved", "Costs agreed.")
+    svc.sign_off(session, engagement, link_reviewer, "decision", decision.id, "rejected", "Too costly.")
+    svc.sign_off(session, engagement, link_reviewer, "decision", decision.id, "approved", "Costs agreed.")
     status = svc.status_of(session, engagement.id, decision)
     assert [(v.verdict, v.note) for v in status.verdicts] == [("approved", "Costs agreed.")]
     assert [s.verdict for s in svc.history_of(session, engagement.id, decision.id)] == ["approved", "rejected"]
@@ -117,46 +126,47 @@ def test_an_author_without_sign_off_is_refused_and_nothing_is_saved(session, eng
     ("decision", "rejected", "  ", "note"),
     ("decision", "approved", "x" * 2001, "note"),
 ])
-def test_bad_input_is_refused_naming_the_field(session, engagement, model, kind, verdict, note, field):
+def test_bad_input_is_refused_naming_the_field(link_reviewer, session, engagement, model, kind, verdict, note, field):
     with pytest.raises(ValidationError) as caught:
-        svc.sign_off(session, engagement, REVIEWER, kind, model["decision"].id, verdict, note)
+        svc.sign_off(session, engagement, link_reviewer, kind, model["decision"].id, verdict, note)
     assert field in caught.value.errors
     session.rollback()
     assert session.scalar(select(func.count()).select_from(SignOff)) == 0
 
 
-def test_a_target_of_another_engagement_or_of_another_kind_is_not_found(session, engagement, model, user):
+def test_a_target_of_another_engagement_or_of_another_kind_is_not_found(
+        link_reviewer, session, engagement, model, user):
     other = create_engagement(session, "Other retailer", owner=user)
     theirs = elements.save_element(session, other, "decision", {"title": "Their OMS"})
     with pytest.raises(NotFound):
-        svc.sign_off(session, engagement, REVIEWER, "decision", theirs.id, "approved")
+        svc.sign_off(session, engagement, link_reviewer, "decision", theirs.id, "approved")
     with pytest.raises(NotFound):
-        svc.sign_off(session, engagement, REVIEWER, "requirement", model["decision"].id, "approved")
+        svc.sign_off(session, engagement, link_reviewer, "requirement", model["decision"].id, "approved")
     session.rollback()
     assert session.scalar(select(func.count()).select_from(SignOff)) == 0
 
 
-def test_signing_off_a_version_that_was_edited_meanwhile_is_a_conflict(session, engagement, model):
+def test_signing_off_a_version_that_was_edited_meanwhile_is_a_conflict(link_reviewer, session, engagement, model):
     decision = model["decision"]
     read = decision.version
     _edit(session, engagement, decision, title="Central OMS, phased")
     with pytest.raises(Conflict):
-        svc.sign_off(session, engagement, REVIEWER, "decision", decision.id, "approved", version=read)
+        svc.sign_off(session, engagement, link_reviewer, "decision", decision.id, "approved", version=read)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(SignOff)) == 0
 
 
-def test_a_sign_off_appears_in_the_history(session, engagement, model):
-    svc.sign_off(session, engagement, REVIEWER, "decision", model["decision"].id, "rejected", "Too costly.")
+def test_a_sign_off_appears_in_the_history(link_reviewer, session, engagement, model):
+    svc.sign_off(session, engagement, link_reviewer, "decision", model["decision"].id, "rejected", "Too costly.")
     change = session.scalar(select(Change).where(Change.kind == "signoff"))
     assert change.element_id == model["decision"].id and change.action == "rejected"
     assert "Robin Reviewer (review link)" in change.summary
 
 
-def test_the_status_of_many_targets_is_read_in_one_query(session, engagement, engine):
+def test_the_status_of_many_targets_is_read_in_one_query(link_reviewer, session, engagement, engine):
     made = [elements.save_element(session, engagement, "requirement", {"title": f"Need {n}"}) for n in range(30)]
     for requirement in made[::2]:
-        svc.sign_off(session, engagement, REVIEWER, "requirement", requirement.id, "approved")
+        svc.sign_off(session, engagement, link_reviewer, "requirement", requirement.id, "approved")
     ids, eid = [r.id for r in made], engagement.id
     signed = {r.id for r in made[::2]}
     session.expire_all()
@@ -177,9 +187,9 @@ def test_the_status_of_many_targets_is_read_in_one_query(session, engagement, en
 
 # --- the bundle -----------------------------------------------------------------------------------------------
 
-def test_sign_offs_travel_in_the_bundle_and_stay_stale_when_they_were(session, engagement, model, user):
-    svc.sign_off(session, engagement, REVIEWER, "decision", model["decision"].id, "approved", "Agreed.")
-    svc.sign_off(session, engagement, REVIEWER, "requirement", model["requirement"].id, "approved")
+def test_sign_offs_travel_in_the_bundle_and_stay_stale_when_they_were(link_reviewer, session, engagement, model, user):
+    svc.sign_off(session, engagement, link_reviewer, "decision", model["decision"].id, "approved", "Agreed.")
+    svc.sign_off(session, engagement, link_reviewer, "requirement", model["requirement"].id, "approved")
     _edit(session, engagement, model["requirement"], title="Stock on web, within a minute")
     document = json.loads(dumps_bundle(export_bundle(session, engagement)))
     assert [(s["target"], s["stale"]) for s in document["signoffs"]] == [("decision-1", False),
@@ -193,9 +203,9 @@ def test_sign_offs_travel_in_the_bundle_and_stay_stale_when_they_were(session, e
     assert list(notes) == ["Agreed."]
 
 
-def test_a_bundle_sign_off_on_something_that_is_not_a_decision_or_requirement_is_refused(session, engagement, model,
-                                                                                           user):
-    svc.sign_off(session, engagement, REVIEWER, "decision", model["decision"].id, "approved")
+def test_a_bundle_sign_off_on_something_that_is_not_a_decision_or_requirement_is_refused(
+        link_reviewer, session, engagement, model, user):
+    svc.sign_off(session, engagement, link_reviewer, "decision", model["decision"].id, "approved")
     document = json.loads(dumps_bundle(export_bundle(session, engagement)))
     document["signoffs"][0]["target"] = "system-1"
     before = session.scalar(select(func.count()).select_from(SignOff))
@@ -271,10 +281,10 @@ def test_a_sign_off_post_without_the_csrf_token_is_refused(session, engagement, 
 # --- where sign-off status shows: the matrix, the report, the MADR export ---------------------------------------
 
 @pytest.fixture
-def signed(session, engagement, model):
+def signed(link_reviewer, session, engagement, model):
     """The decision approved and then edited (stale); the requirement rejected."""
-    svc.sign_off(session, engagement, REVIEWER, "decision", model["decision"].id, "approved", "Agreed.")
-    svc.sign_off(session, engagement, REVIEWER, "requirement", model["requirement"].id, "rejected", "Too vague.")
+    svc.sign_off(session, engagement, link_reviewer, "decision", model["decision"].id, "approved", "Agreed.")
+    svc.sign_off(session, engagement, link_reviewer, "requirement", model["requirement"].id, "rejected", "Too vague.")
     _edit(session, engagement, model["decision"], title="Central OMS, phased")
     elements.save_element(session, engagement, "requirement", {"title": "Unsigned need"})
     return model
