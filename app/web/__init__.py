@@ -26,8 +26,10 @@ def register_web(app: Flask) -> None:
         history,
         identity,
         matrices,
+        notifications,
         report,
         requirements,
+        review,
         routing,
         scenarios,
         workbook,
@@ -46,6 +48,8 @@ def register_web(app: Flask) -> None:
         exports,
         branding,
         report,
+        review,
+        notifications,
     )
     for module in areas:
         app.register_blueprint(module.bp)
