@@ -20,6 +20,7 @@ from app.services.archimate_store import import_section
 from app.services.bundle.checks import ALL_COLLECTIONS, COLLECTIONS, COUNTERS, MAX_ERRORS, REF_TYPES, parse_ref
 from app.services.bundle.datasets import import_sections
 from app.services.bundle.extras import import_extras
+from app.services.bundle.comments import import_comments
 from app.services.bundle.runs import import_runs
 from app.services.catalog.bulk_insert import insert_elements
 from app.services.catalog.elements import record_changes, save_element
@@ -84,7 +85,8 @@ class Importer:
             kinds = {obj["id"]: kind for coll, kind in ALL_COLLECTIONS for obj in self.doc.get(coll, [])}
             more = import_extras(self.session, self.engagement, self.doc, self.db_ids, kinds, self.owner)
             runs = import_runs(self.session, self.engagement, self.doc.get("engine_runs", []), self.db_ids, self.owner)
-            for key, messages in [*found.items(), *more.items(), *runs.items()]:
+            notes = import_comments(self.session, self.engagement, self.doc.get("comments", []), self.db_ids)
+            for key, messages in [*found.items(), *more.items(), *runs.items(), *notes.items()]:
                 self.errors.setdefault(key, []).extend(messages)
         if self.errors:
             raise ValidationError(self.errors)

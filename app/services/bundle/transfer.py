@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.archimate_store import bundle_section
+from app.services.bundle.comments import export_comments
 from app.services.bundle.checks import ALL_COLLECTIONS, FORMAT, VERSION, check_bundle
 from app.services.bundle.datasets import export_sections
 from app.services.bundle.extras import export_extras
@@ -127,6 +128,9 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
     runs = export_runs(session, engagement, ref)
     if runs:  # only engagements with finished engine runs on the datasets carried above
         document["engine_runs"] = runs
+    comments = export_comments(session, engagement, local)
+    if comments:  # only engagements with review comments
+        document["comments"] = comments
     document.update(bundle_section(session, engagement))  # an imported ArchiMate model's views (archimate_store)
     return document
 
