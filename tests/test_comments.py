@@ -203,3 +203,19 @@ def test_only_threads_chosen_for_the_report_are_listed_for_it(session, engagemen
     assert svc.report_threads(session, engagement) == []
     svc.set_in_report(session, engagement, chosen.id, True)
     assert [(kind, c.body) for kind, _, c in svc.report_threads(session, engagement)] == [("Decision", "Client agreed")]
+
+
+def test_the_report_appendix_prints_only_the_threads_chosen_for_it_escaped(session, engagement, model, me):
+    from app.services import reports
+    from exports.report import render_html
+
+    svc.add_comment(session, engagement, me, "system", str(model["system"].id), "Internal: <b>wild</b> guess")
+    chosen = svc.add_comment(session, engagement, me, "decision", str(model["decision"].id), "Client <i>agreed</i>")
+    svc.reply(session, engagement, me, chosen.id, "Signed in the workshop")
+    options = reports.parse_options(sections="appendix")
+    assert "Review comments" not in render_html(reports.build_input(session, engagement, options))
+    svc.set_in_report(session, engagement, chosen.id, True)
+    html = render_html(reports.build_input(session, engagement, options))
+    assert "Review comments" in html and "Decision: ADR-1 Publish stock as events" in html
+    assert "Client &lt;i&gt;agreed&lt;/i&gt;" in html and "Signed in the workshop" in html
+    assert "wild" not in html
