@@ -84,8 +84,8 @@ def import_comments(session: Session, engagement: Engagement, entries: list[dict
         names = entry.get("mentioned_names") or []
         comment = Comment(
             engagement_id=engagement.id, scenario_id=scenario_id, anchor_kind=entry["anchor_kind"], anchor_key=key,
-            body=entry["body"], author_name=entry["author_name"],
-            resolved_by_name=entry.get("resolved_by_name") or "", include_in_report=bool(entry.get("include_in_report")),
+            body=entry["body"], author_name=entry["author_name"], resolved_by_name=entry.get("resolved_by_name") or "",
+            include_in_report=bool(entry.get("include_in_report")),
             mentions={"users": [], "stakeholders": stakeholders, "names": names} if names else {},
             **{k: v for k, v in times.items() if v is not None or k != "created_at"},
         )

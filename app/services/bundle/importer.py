@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from app.services.archimate_store import import_section
 from app.services.bundle.checks import ALL_COLLECTIONS, COLLECTIONS, COUNTERS, MAX_ERRORS, REF_TYPES, parse_ref
+from app.services.bundle.comments import import_comments
 from app.services.bundle.datasets import import_sections
 from app.services.bundle.extras import import_extras
-from app.services.bundle.comments import import_comments
 from app.services.bundle.runs import import_runs
 from app.services.catalog.bulk_insert import insert_elements
 from app.services.catalog.elements import record_changes, save_element

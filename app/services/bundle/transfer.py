@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.archimate_store import bundle_section
-from app.services.bundle.comments import export_comments
 from app.services.bundle.checks import ALL_COLLECTIONS, FORMAT, VERSION, check_bundle
+from app.services.bundle.comments import export_comments
 from app.services.bundle.datasets import export_sections
 from app.services.bundle.extras import export_extras
 from app.services.bundle.importer import Importer

@@ -37,9 +37,9 @@ from app.services.reports.sections import (
     traceability_table,
 )
 from app.services.reports.summary import rank_scenarios, summary_section
+from app.services.review.comments import report_threads
 from app.services.scenarios import list_scenarios
 from exports.report import report_pdf
-from app.services.review.comments import report_threads
 from exports.report.model import ReportInput, ReviewNote
 from exports.report_model import Branding, Table
 from models import Change, Engagement, Scenario

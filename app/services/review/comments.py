@@ -193,11 +193,12 @@ def find_mentions(session: Session, engagement_id: int, body: str) -> dict[str, 
     for match in re.finditer("@", body):
         rest = body[match.end():]
         for name, group, ident in candidates:
-            if name and rest[:len(name)].casefold() == name.casefold() and not _WORD.match(rest[len(name):len(name) + 1]):
+            written = rest[:len(name)]
+            if name and written.casefold() == name.casefold() and not _WORD.match(rest[len(name):len(name) + 1]):
                 if ident not in found[group]:
                     found[group].append(ident)
-                if rest[:len(name)] not in found["names"]:
-                    found["names"].append(rest[:len(name)])
+                if written not in found["names"]:
+                    found["names"].append(written)
                 break
     return found if found["names"] else {}
 
