@@ -219,3 +219,11 @@ def test_the_report_appendix_prints_only_the_threads_chosen_for_it_escaped(sessi
     assert "Review comments" in html and "Decision: ADR-1 Publish stock as events" in html
     assert "Client &lt;i&gt;agreed&lt;/i&gt;" in html and "Signed in the workshop" in html
     assert "wild" not in html
+
+
+def test_comments_and_resolutions_show_on_the_history_page_as_comments(session, engagement, model, me, browser):
+    first = svc.add_comment(session, engagement, me, "system", str(model["system"].id), "Who runs this?")
+    svc.resolve(session, engagement, me, first.id)
+    page = browser.get(f"/e/{engagement.id}/history").get_data(as_text=True)
+    assert "Comment: Casey Consultant commented on system SAP ECC: Who runs this?" in page
+    assert "Comment: Casey Consultant resolved a thread on system SAP ECC" in page

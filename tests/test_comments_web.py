@@ -161,3 +161,15 @@ def test_the_inbox_is_in_the_engagement_navigation(browser, engagement):
     page = browser.get(f"/e/{engagement.id}/review").get_data(as_text=True)
     assert f'href="/e/{engagement.id}/review" aria-current="page"' in page
     assert browser.get(f"/e/{engagement.id}/review?show=bogus").status_code == 404
+
+
+def test_a_blank_reply_answers_422_with_the_message_under_its_thread(browser, session, engagement, system):
+    browser.post(_panel_url(engagement, "system", system.id), data={"body": "Question"})
+    session.commit()
+    first = session.scalar(select(Comment))
+    resp = browser.post(f"/e/{engagement.id}/comments/{first.id}/reply", data={"body": ""}, htmx=True)
+    assert resp.status_code == 422
+    panel = resp.get_data(as_text=True)
+    assert "Write a comment." in panel and 'aria-invalid="true"' in panel
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Comment)) == 1

@@ -82,8 +82,9 @@ def comment_reply(comment_id: int):
     except NotFound:
         abort(404)
     except ValidationError as exc:
-        parent = _thread_write(lambda s, e, cid: svc.get_comment(s, e, cid), comment_id)
-        return _panel(parent.anchor_kind, parent.anchor_key, errors={f"reply-{comment_id}": exc.errors["body"]},
+        parent = svc.get_comment(db.session, g.engagement, comment_id)  # found just now: reply checks it first
+        root_id = parent.parent_id or parent.id
+        return _panel(parent.anchor_kind, parent.anchor_key, errors={f"reply-{root_id}": exc.errors["body"]},
                       status=422)
     return _back(comment.anchor_kind, comment.anchor_key)
 
