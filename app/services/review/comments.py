@@ -130,27 +130,39 @@ def thread(session: Session, engagement: Engagement, anchor_kind: str, anchor_ke
 
 def inbox(session: Session, engagement: Engagement, user_id: int | None, show: str = "open",
           page: int = 1, per_page: int = PER_PAGE) -> InboxPage:
-    """Every thread of the engagement, open ones first and newest first, filtered and paged."""
+    """Every thread of the engagement, open ones first and newest first, filtered and paged in the database."""
     if show not in INBOX_FILTERS:
         raise ValidationError({"show": f"Unknown filter {show!r}; choose from {', '.join(INBOX_FILTERS)}."})
-    query = (select(Comment).options(selectinload(Comment.replies))
-             .where(Comment.engagement_id == engagement.id, Comment.parent_id.is_(None)))
+    where = [Comment.engagement_id == engagement.id, Comment.parent_id.is_(None)]
     if show == "open":
-        query = query.where(Comment.resolved_at.is_(None))
+        where.append(Comment.resolved_at.is_(None))
     elif show == "resolved":
-        query = query.where(Comment.resolved_at.is_not(None))
-    roots = session.scalars(query.order_by(Comment.id.desc())).all()
-    if show == "mine":
-        roots = [r for r in roots if any(c.author_user_id == user_id for c in (r, *r.replies))]
+        where.append(Comment.resolved_at.is_not(None))
+    elif show == "mine":
+        answered = select(Comment.parent_id).where(Comment.engagement_id == engagement.id,
+                                                   Comment.author_user_id == user_id, Comment.parent_id.is_not(None))
+        where.append((Comment.author_user_id == user_id) | Comment.id.in_(answered))
     elif show == "mentions":
-        roots = [r for r in roots if any(user_id in (c.mentions or {}).get("users", ()) for c in (r, *r.replies))]
-    roots = sorted(roots, key=lambda r: r.resolved_at is not None)  # stable: newest first within each group
-    pages = max(1, -(-len(roots) // per_page))
+        where.append(Comment.id.in_(_mentioning(session, engagement, user_id)))
+    total = session.scalar(select(func.count()).select_from(Comment).where(*where)) or 0
+    pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    shown = roots[(page - 1) * per_page: page * per_page]
+    shown = session.scalars(
+        select(Comment).options(selectinload(Comment.replies)).where(*where)
+        .order_by(Comment.resolved_at.is_not(None), Comment.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
     labels = anchor_labels(session, engagement, ((r.anchor_kind, r.anchor_key) for r in shown))
     threads = [InboxThread(r, labels[(r.anchor_kind, r.anchor_key)]) for r in shown]
-    return InboxPage(threads, page, pages, len(roots), show)
+    return InboxPage(threads, page, pages, total, show)
+
+
+def _mentioning(session: Session, engagement: Engagement, user_id: int | None) -> set[int]:
+    """Ids of the threads whose first comment or a reply mentions the user (mentions are JSON: read them here,
+    a few columns of the engagement's comments, rather than query JSON differently on each database)."""
+    rows = session.execute(select(Comment.id, Comment.parent_id, Comment.mentions)
+                           .where(Comment.engagement_id == engagement.id)).all()
+    return {parent or ident for ident, parent, mentions in rows if user_id in (mentions or {}).get("users", ())}
 
 
 def open_counts(session: Session, engagement: Engagement, anchor_kind: str | None = None) -> dict[tuple[str, str], int]:
