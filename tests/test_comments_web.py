@@ -173,3 +173,17 @@ def test_a_blank_reply_answers_422_with_the_message_under_its_thread(browser, se
     assert "Write a comment." in panel and 'aria-invalid="true"' in panel
     session.commit()
     assert session.scalar(select(func.count()).select_from(Comment)) == 1
+
+
+def test_pages_show_how_many_threads_are_open_on_an_anchor(browser, session, engagement, system):
+    from app.services.review.author import Author
+    from app.services.review.comments import add_comment
+
+    me = Author(name="Casey Consultant", user_id=engagement.memberships[0].user_id)
+    add_comment(session, engagement, me, "section", "findings", "One")
+    add_comment(session, engagement, me, "section", "findings", "Two")
+    add_comment(session, engagement, me, "system", str(system.id), "Three")
+    report = browser.get(f"/e/{engagement.id}/report").get_data(as_text=True)
+    assert 'title="Comments on the Findings section">comment</a> <span class="badge">2 open</span>' in report
+    page = browser.get(f"/e/{engagement.id}/systems/{system.id}").get_data(as_text=True)
+    assert '<h2 id="comments">Comments <span class="muted">(1 open)</span></h2>' in page

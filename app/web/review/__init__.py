@@ -16,6 +16,19 @@ from models import ANCHOR_KINDS
 bp = engagement_blueprint("review", __name__)
 
 
+@bp.app_context_processor
+def _counts():
+    def open_comments(kind: str, key) -> int:
+        """Open threads on an anchor of the engagement in view; one query per request, however many anchors."""
+        if g.get("engagement") is None:
+            return 0
+        if "open_comment_counts" not in g:
+            g.open_comment_counts = svc.open_counts(db.session, g.engagement)
+        return g.open_comment_counts.get((kind, str(key)), 0)
+
+    return {"open_comments": open_comments}
+
+
 def _author() -> Author:
     return Author(name=current_user.name, user_id=current_user.id)
 
