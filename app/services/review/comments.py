@@ -7,7 +7,6 @@ history entry and a review event, and commits; bad input raises ValidationError 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -276,7 +275,3 @@ def _excerpt(text: str, size: int = 120) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= size else flat[: size - 1] + "…"
 
-
-def labels_for(session: Session, engagement: Engagement, pairs: Iterable[tuple[str, str]]) -> dict[tuple, str]:
-    """Labels of anchors (for pages listing comments of many anchors)."""
-    return anchor_labels(session, engagement, pairs)
