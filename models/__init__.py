@@ -4,6 +4,7 @@ from models.accounts import AccountToken, LoginSession, Membership, User
 from models.archimate import ArchimateModel, ArchimateRelationship, ArchimateView, GenericElement
 from models.base import Base, name_key
 from models.catalog import Channel, DataEntity, Stakeholder, System
+from models.comments import ANCHOR_KINDS, Comment, DigestMark, ReviewEvent
 from models.datasets import DATASET_KINDS, Dataset, DatasetVersion
 from models.elements import Element, Tag, element_channels
 from models.engagement import Engagement, Scenario, ScenarioValue, scenario_members
@@ -18,6 +19,10 @@ from models.signoffs import SignOff
 from models.trace import TraceLink
 
 __all__ = [
+    "ANCHOR_KINDS",
+    "Comment",
+    "DigestMark",
+    "ReviewEvent",
     "DATASET_KINDS",
     "ArchimateModel",
     "ArchimateRelationship",

@@ -12,6 +12,8 @@ from app.services.catalog import elements as elements
 from app.services.catalog import trace as trace
 from app.services.engagements import create_engagement
 from app.services.engines.runs import run_now
+from app.services.review.author import Author
+from app.services.review.comments import add_comment
 from app.services.scenarios import save_scenario
 from models import Element, Membership, ReportJob
 from tests.support.datasets import load_small_network
@@ -69,10 +71,12 @@ def foreign(session, make_user):
     job = ReportJob(engagement_id=eng.id, status="done", progress=1.0, pdf=b"%PDF-1.7 secret")
     session.add(job)
     session.commit()
+    comment = add_comment(session, eng, Author(name="Owner", user_id=membership.user_id), "system", str(system_a.id),
+                          "Private remark")
     return {
         "engagement": eng, "by_kind": by_kind, "scenario": scenario, "membership": membership, "link": link,
         "change": deletion, "version": versions["orders"], "run": run,
-        "job": job,
+        "job": job, "comment": comment,
     }
 
 
@@ -89,8 +93,9 @@ def _url(rule: str, endpoint: str, eid: int, foreign: dict) -> str:
         "version_id": foreign["version"].id,
         "run_id": foreign["run"].id,
         "job_id": foreign["job"].id,
+        "comment_id": foreign["comment"].id,
     }
-    url = rule
+    url = rule.replace("<kind>/<path:key>", f"system/{foreign['by_kind']['system'].id}")
     for name, value in values.items():
         url = url.replace(f"<int:{name}>", str(value))
     assert "<" not in url, f"test does not know how to fill {url}"

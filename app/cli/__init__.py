@@ -13,6 +13,7 @@ def register_cli(app: Flask) -> None:
     from app.cli.datasets import dataset_cli
     from app.cli.demo import demo_cli
     from app.cli.diagram import diagram_command
+    from app.cli.digest import send_digests_command
     from app.cli.engagement import engagement_cli
     from app.cli.identity import identity_cli
     from app.cli.interchange import export_cli, import_cli
@@ -41,3 +42,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(import_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(send_digests_command)

@@ -26,10 +26,12 @@ def register_web(app: Flask) -> None:
         history,
         identity,
         matrices,
+        notifications,
         portal,
         questionnaire,
         report,
         requirements,
+        review,
         review_links,
         routing,
         scenarios,
@@ -52,6 +54,8 @@ def register_web(app: Flask) -> None:
         review_links,
         portal,
         questionnaire,
+        review,
+        notifications,
     )
     for module in areas:
         app.register_blueprint(module.bp)

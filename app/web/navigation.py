@@ -16,9 +16,9 @@ MENUS: tuple[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]], ...] = (
     ("Analyse", (("analysis.overview", "Analysis"), ("datasets.dataset_list", "Data"), ("atp.overview", "ATP"),
                  ("routing.overview", "Routing"), ("identity.overview", "Customers")),
      ("analysis", "datasets", "atp", "routing", "identity")),
-    ("Deliver", (("report.index", "Report"), ("exports.index", "Exports"), ("history.engagement_history", "History"),
-                 ("review_links.index", "Review links")),
-     ("report", "branding", "exports", "history", "review_links")),
+    ("Deliver", (("review.inbox", "Review"), ("report.index", "Report"), ("exports.index", "Exports"),
+                 ("history.engagement_history", "History"), ("review_links.index", "Review links")),
+     ("review", "report", "branding", "exports", "history", "review_links")),
 )
 
 

@@ -142,6 +142,18 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class ReviewNote:
+    """A review comment thread chosen for the report: what it is on, who wrote it, and its replies."""
+
+    anchor: str  # "Decision: ADR-2 Publish stock as events"
+    author: str
+    date: str
+    body: str
+    resolved: bool = False
+    replies: tuple[tuple[str, str], ...] = ()  # (author, text)
+
+
+@dataclass(frozen=True)
 class ReportInput:
     """Everything one report shows; sections not selected may be left empty."""
 
@@ -176,3 +188,4 @@ class ReportInput:
     remarks: dict[str, str] = field(default_factory=dict)  # section key -> a sentence shown under its heading
     more_findings: Table | None = None  # findings past the detailed ones, one line each
     labels: Mapping[str, str] = field(default_factory=dict)  # code -> label, for `label(code)` in the template
+    review_notes: tuple[ReviewNote, ...] = ()  # only threads chosen for the report, in the appendix

@@ -4,7 +4,7 @@ Reviewed: one new table, nothing altered or dropped. share_link_id refers to the
 signed through (0014); the sign-off outlives the link (SET NULL) under its author's name.
 
 Revision ID: 0016_signoffs
-Revises: 0014_share_links
+Revises: 0015_comments
 Create Date: 2026-12-07 23:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016_signoffs'
-down_revision = '0014_share_links'
+down_revision = '0015_comments'
 branch_labels = None
 depends_on = None
 

@@ -17,7 +17,9 @@ from app.services.engines.identity import run_identity
 from app.services.engines.routing import save_cost_model
 from app.services.engines.runs import run_now
 from app.services.reports.branding import save_branding
-from models import Base, Engagement, Scenario, System
+from app.services.review import comments, links
+from app.services.review.author import Author
+from models import Base, DataEntity, Engagement, Scenario, Stakeholder, System
 from tests.support.bundles import demo_document
 
 # A JPEG the logo check accepts (its signature and end marker).
@@ -72,8 +74,26 @@ def everything_engagement(session, owner) -> Engagement:
     layouts.pin(session, engagement, DiagramRequest("landscape"), f"s{system.id}")
     run_now(session, engagement, target, "atp", user=owner)
     run_identity(session, engagement, target, options={"probabilistic": False})
+    _comments(session, engagement, owner, target, system)
     session.commit()
     return engagement
+
+
+def _comments(session, engagement, owner, target, system) -> None:
+    """A resolved thread with a reply on a system mentioning a stakeholder, and one on an ownership cell."""
+    me = Author(name=owner.name, user_id=owner.id)
+    stakeholder = session.scalar(select(Stakeholder).where(Stakeholder.engagement_id == engagement.id))
+    entity = session.scalar(select(DataEntity).where(DataEntity.engagement_id == engagement.id))
+    first = comments.add_comment(session, engagement, me, "system", str(system.id), f"Ask @{stakeholder.name}",
+                                 include_in_report=True)
+    comments.reply(session, engagement, me, first.id, "Asked; they agree.")
+    comments.resolve(session, engagement, me, first.id)
+    comments.add_comment(session, engagement, me, "ownership", f"{system.id}:{entity.id}", "Really the SoR?",
+                         scenario_id=target.id)
+    link, _token = links.create_link(session, engagement, scenario_ids=[target.id], role="comment",
+                                     label="Client CFO", days=14)
+    comments.add_comment(session, engagement, Author(name="Client CFO", link_id=link.id), "section", "summary",
+                         "Short!")
 
 
 def engagement_tables() -> dict[str, str]:

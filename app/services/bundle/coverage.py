@@ -40,6 +40,8 @@ CARRIED: dict[str, str] = {
     "signoffs": "signoffs (authors by name; whether each was stale, not the versions)",
     "engine_runs": "engine_runs: finished runs whose every dataset version is a carried latest version (runs on "
                    "older versions, queued and running ones stay behind; `flask backup` keeps them all)",
+    "comments": "comments (threads and replies, anchors by bundle id; writers by name: their user and share-link "
+                "ids stay behind, as do mentions of members, which keep their marked words)",
 }
 
 # Table -> why the bundle leaves it behind.
@@ -47,6 +49,8 @@ EXCLUDED: dict[str, str] = {
     "memberships": "who may open an engagement is a fact of the installation: the importing user (or --owner) "
                    "becomes its owner; `flask backup` keeps memberships",
     "changes": "the history log belongs to the installation; the import records its own 'created' entries",
+    "review_events": "the digest's feed of what happened in a review belongs to the installation, like the history "
+                     "log; the comments themselves travel",
     "report_jobs": "generated PDFs and their progress: made again on demand; `flask backup` keeps them",
     "share_links": "review links are secrets handed to one client by one installation: a copy of the bundle must "
                    "open nothing; `flask backup` keeps them",

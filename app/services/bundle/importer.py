@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.services.archimate_store import import_section
 from app.services.bundle.checks import ALL_COLLECTIONS, COLLECTIONS, COUNTERS, MAX_ERRORS, REF_TYPES, parse_ref
+from app.services.bundle.comments import import_comments
 from app.services.bundle.datasets import import_sections
 from app.services.bundle.extras import import_extras
 from app.services.bundle.runs import import_runs
@@ -86,7 +87,8 @@ class Importer:
             more = import_extras(self.session, self.engagement, self.doc, self.db_ids, kinds, self.owner)
             runs = import_runs(self.session, self.engagement, self.doc.get("engine_runs", []), self.db_ids, self.owner)
             signed = import_signoffs(self.session, self.engagement, self.doc.get("signoffs", []), self.db_ids, kinds)
-            for key, messages in [*found.items(), *more.items(), *runs.items(), *signed.items()]:
+            notes = import_comments(self.session, self.engagement, self.doc.get("comments", []), self.db_ids)
+            for key, messages in [*found.items(), *more.items(), *runs.items(), *signed.items(), *notes.items()]:
                 self.errors.setdefault(key, []).extend(messages)
         if self.errors:
             raise ValidationError(self.errors)

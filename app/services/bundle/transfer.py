@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.services.archimate_store import bundle_section
 from app.services.bundle.checks import ALL_COLLECTIONS, FORMAT, VERSION, check_bundle
+from app.services.bundle.comments import export_comments
 from app.services.bundle.datasets import export_sections
 from app.services.bundle.extras import export_extras
 from app.services.bundle.importer import Importer
@@ -131,6 +132,9 @@ def export_bundle(session: Session, engagement: Engagement) -> dict[str, Any]:
     signoffs = export_signoffs(session, engagement, local)
     if signoffs:  # only engagements someone signed off in
         document["signoffs"] = signoffs
+    comments = export_comments(session, engagement, local)
+    if comments:  # only engagements with review comments
+        document["comments"] = comments
     document.update(bundle_section(session, engagement))  # an imported ArchiMate model's views (archimate_store)
     return document
 

@@ -37,9 +37,10 @@ from app.services.reports.sections import (
     traceability_table,
 )
 from app.services.reports.summary import rank_scenarios, summary_section
+from app.services.review.comments import report_threads
 from app.services.scenarios import list_scenarios
 from exports.report import report_pdf
-from exports.report.model import ReportInput
+from exports.report.model import ReportInput, ReviewNote
 from exports.report_model import Branding, Table
 from models import Change, Engagement, Scenario
 
@@ -130,11 +131,21 @@ def build_input(session: Session, engagement: Engagement, options: ReportOptions
     tick(0.85)
     if "appendix" in on:
         data["glossary"], data["method"] = GLOSSARY, METHOD
+        data["review_notes"] = _review_notes(session, engagement)
     return ReportInput(
         engagement=engagement.name, client=engagement.client or "", date=date.today().isoformat(),
         version=_version(session, engagement), scenario=described.name, sections=options.sections,
         branding=branding_of(session, engagement), prepared_by=prepared_by, description=engagement.description or "",
         labels=LABELS, **data,
+    )
+
+
+def _review_notes(session: Session, engagement: Engagement) -> tuple[ReviewNote, ...]:
+    """The comment threads chosen for the report (none unless chosen: comments are internal by default)."""
+    return tuple(
+        ReviewNote(f"{kind}: {label}", c.author_name, c.created_at.date().isoformat(), c.body, not c.is_open,
+                   tuple((r.author_name, r.body) for r in c.replies))
+        for kind, label, c in report_threads(session, engagement)
     )
 
 
