@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.graph.decision_status import EffectiveStatus
@@ -78,35 +78,39 @@ def matrix(
     total_decisions = (
         session.scalar(select(func.count(Decision.id)).where(Decision.engagement_id == engagement.id)) or 0
     )
-    links = list(
-        session.scalars(
-            select(TraceLink)
-            .where(
-                TraceLink.engagement_id == engagement.id,
-                or_(
-                    and_(TraceLink.kind.in_(("addresses", "satisfied_by")), TraceLink.source_id.in_(row_ids)),
-                    TraceLink.kind == "affects",
-                ),
-            )
-            .options(selectinload(TraceLink.source), selectinload(TraceLink.target))
-        )
-    )
+    links = _links(session, engagement.id, TraceLink.kind.in_(("addresses", "satisfied_by")),
+                   TraceLink.source_id.in_(row_ids))
     decision_stmt = select(Decision).where(Decision.engagement_id == engagement.id)
     if total_decisions > ALL_COLUMNS_UP_TO:
         linked = {link.target_id for link in links if link.kind == "addresses"}
         decision_stmt = decision_stmt.where(Decision.id.in_(linked))
     decisions = list(session.scalars(decision_stmt.order_by(Decision.number)))
-    shown = {d.id for d in decisions}
+    shown = [d.id for d in decisions]
+    # What the columns on this page affect, not every decision's: on a large engagement that was most of the
+    # page's time (hundreds of links and the systems at their ends loaded for nothing).
+    links += _links(session, engagement.id, TraceLink.kind == "affects", TraceLink.source_id.in_(shown))
     result = TraceMatrix(requirements, decisions, total, total_decisions, offset,
                          statuses=decision_status.statuses(session, engagement.id))
     for link in links:
         if link.kind == "addresses":
             result.addresses[(link.source_id, link.target_id)] = link
-        elif link.kind == "affects" and link.source_id in shown:
+        elif link.kind == "affects":
             result.affects.setdefault(link.source_id, []).append(link)
         elif link.kind == "satisfied_by":
             result.satisfied_by.setdefault(link.source_id, []).append(link)
     return result
+
+
+def _links(session: Session, engagement_id: int, *conditions) -> list[TraceLink]:
+    """Links of the engagement matching `conditions`, their two ends loaded with them (suspect needs both)."""
+    return list(
+        session.scalars(
+            select(TraceLink)
+            .where(TraceLink.engagement_id == engagement_id, *conditions)
+            .order_by(TraceLink.id)
+            .options(selectinload(TraceLink.source), selectinload(TraceLink.target))
+        )
+    )
 
 
 def _suspect_condition():
