@@ -102,8 +102,9 @@ def _wait_until_up(base: str, server: subprocess.Popen, timeout_s: float, log: P
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{log.read_text()[-2000:]}")
-        with contextlib.suppress(requests.ConnectionError):
-            if requests.get(f"{base}/login", timeout=5).status_code == 200:
+        # Not listening yet, or still loading the app on a busy machine: ask again until the deadline.
+        with contextlib.suppress(requests.ConnectionError, requests.Timeout):
+            if requests.get(f"{base}/login", timeout=30).status_code == 200:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer within {timeout_s:.0f} s:\n{log.read_text()[-2000:]}")
