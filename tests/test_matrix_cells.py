@@ -104,3 +104,14 @@ def test_the_affects_row_names_what_the_decisions_on_the_page_affect_and_nothing
     page = traceability.matrix(session, engagement)
     assert [d.id for d in page.decisions] == [shown.id]
     assert {d: [link.target.name for link in links] for d, links in page.affects.items()} == {shown.id: ["Fluent OMS"]}
+
+
+def test_the_client_reports_ownership_table_reads_the_cheaper_matrix(session, engagement, model):
+    from app.services.reports.sections import ownership_table
+
+    oms = elements.save_element(session, engagement, "system", {"name": "Fluent OMS", "category": "oms"})
+    ownership_matrix.set_cell(session, engagement, model["baseline"], oms.id, model["inventory"].id, "reads")
+    table, notes = ownership_table(session, engagement, model["baseline"])
+    rows = {row[0]: row[1:] for row in table.rows}
+    assert rows["Inventory"] == ("SAP <S/4>", "Fluent OMS (reads)", "OK")
+    assert rows["Order"][-1] == "No system of record" and notes
