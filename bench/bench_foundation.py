@@ -161,7 +161,8 @@ def report(by_scale: dict[int, dict[str, dict]]) -> None:
         for label, row in results.items():
             judged = verdict(label, row, scale, by_scale.get(1000, {}).get(label))
             if row.get("missing"):
-                print(f"{label:<{width}}  {'—':>8}  {'—':>8}  {'—':>7}  {'—':>3}  {'—':>7}  {'—':>7}  {'—':>5}  {judged}")
+                dashes = "  ".join(f"{'—':>{w}}" for w in (8, 8, 7, 3, 7, 7, 5))
+                print(f"{label:<{width}}  {dashes}  {judged}")
                 continue
             print(f"{label:<{width}}  {row['p50']:8.1f}  {row['p95']:8.1f}  {row['server']:7.1f}  {row['n']:3d}  "
                   f"{row['queries']:7d}  "

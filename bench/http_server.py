@@ -29,10 +29,10 @@ _counts = threading.local()
 def wsgi_app():
     """The bench's WSGI app for gunicorn (workdir from BENCH_WORKDIR), counting SQL statements per request."""
     sys.path.insert(0, str(ROOT))
+    from foundation_data import build_app
     from sqlalchemy import event
 
     from app.extensions import db
-    from foundation_data import build_app
 
     app = build_app(Path(os.environ["BENCH_WORKDIR"]))
     with app.app_context():
