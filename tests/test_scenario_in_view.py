@@ -11,7 +11,7 @@ from app.services.catalog import scenario_values as sv
 from app.services.catalog.elements import save_element
 from app.services.engagements import create_engagement
 from app.services.scenarios import list_scenarios, save_scenario
-from models import DataFlow, System
+from models import DataFlow, Ownership, System
 from tests.support.scenarios import batch_feed
 from tests.test_query_counts import _grow, assert_same_statements_after
 
@@ -173,8 +173,8 @@ def test_filters_and_sorting_use_the_values_in_view(browser, session, engagement
 def test_the_ownership_matrix_shows_the_role_a_scenario_holds_of_its_own(browser, session, engagement, model):
     ownership_matrix.set_cell(session, engagement, model["current"], model["erp"].id, model["inventory"].id, "sor")
     ownership_matrix.set_cell(session, engagement, model["target"], model["erp"].id, model["inventory"].id, "sor")
-    ownership = next(o for o in ownership_matrix.build(session, engagement, model["target"]).cells.values())[0]
-    sv.save_in_scenario(session, engagement, ownership.element, model["target"], {"role": "replica"})
+    cell = next(o for o in ownership_matrix.build(session, engagement, model["target"]).cells.values())[0]
+    sv.save_in_scenario(session, engagement, session.get(Ownership, cell.id), model["target"], {"role": "replica"})
 
     target = ownership_matrix.build(session, engagement, model["target"])
     current = ownership_matrix.build(session, engagement, model["current"])

@@ -9,6 +9,7 @@ from flask import Flask, g, request, session, url_for
 
 from app.services.catalog.fields import KINDS
 from app.services.labels import label
+from app.web.matrix_cells import ownership_cells, trace_cell, trace_cells
 from app.web.navigation import menus
 from app.web.scenario_view import engagement_scenarios, scenario_in_view
 from models import vocab
@@ -90,7 +91,8 @@ def register_templating(app: Flask) -> None:
 
     app.jinja_env.globals.update(vocab=vocab, KINDS=KINDS, AREA_OF=AREA_OF, has_endpoint=has_endpoint,
                                  nav_menus=nav_menus, scenario_in_view=scenario_in_view,
-                                 engagement_scenarios=engagement_scenarios, url_builder=url_builder)
+                                 engagement_scenarios=engagement_scenarios, url_builder=url_builder,
+                                 trace_cell=trace_cell, trace_cells=trace_cells, ownership_cells=ownership_cells)
     app.jinja_env.filters["display"] = display
     app.jinja_env.filters["label"] = label  # any stored code as the words a person reads: "Not met"
 

@@ -14,7 +14,8 @@ def statuses(session: Session, engagement_id: int) -> dict[int, EffectiveStatus]
     """Every decision of the engagement: its effective status by id (one query)."""
     rows = session.execute(
         select(Decision.id, Decision.number, Decision.ref, Decision.status, Decision.supersedes_id)
-        .where(Decision.engagement_id == engagement_id)
+        # The kind too, so the database reads the engagement's decisions from its (engagement, kind) index.
+        .where(Decision.engagement_id == engagement_id, Decision.kind == "decision")
     ).all()
     return effective_statuses(rows)
 
