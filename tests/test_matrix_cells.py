@@ -87,7 +87,7 @@ def test_a_viewer_sees_the_marks_without_buttons_or_selects(make_browser, make_u
     trace_html = _html(b, f"/e/{engagement.id}/traceability")
     assert f'<td id="trace-{req.id}-{adr.id}" class="linked">●</td>' in trace_html and 'name="pair"' not in trace_html
     owners = _html(b, f"/e/{engagement.id}/ownership-matrix").split('id="ownership-matrix"')[1]
-    assert '<td class="cell is-sor">SoR</td>' in owners and "<select" not in owners
+    assert '<td class="cell is-sor">SoR<a class="cell-comment"' in owners and "<select" not in owners
 
 
 def test_the_affects_row_names_what_the_decisions_on_the_page_affect_and_nothing_else(session, engagement,
