@@ -7,7 +7,7 @@ from models.catalog import Channel, DataEntity, Stakeholder, System
 from models.datasets import DATASET_KINDS, Dataset, DatasetVersion
 from models.elements import Element, Tag, element_channels
 from models.engagement import Engagement, Scenario, ScenarioValue, scenario_members
-from models.engines import AtpRules, EngineRun, RoutingCostModel
+from models.engines import AtpRules, EngineRun, ReturnPolicy, RoutingCostModel
 from models.history import Change
 from models.integration import DataFlow, Ownership, flow_entities
 from models.report import ReportBranding, ReportJob
@@ -21,6 +21,7 @@ __all__ = [
     "ArchimateView",
     "GenericElement",
     "AtpRules",
+    "ReturnPolicy",
     "RoutingCostModel",
     "Base",
     "Change",
