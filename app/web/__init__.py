@@ -28,6 +28,7 @@ def register_web(app: Flask) -> None:
         matrices,
         report,
         requirements,
+        returns,
         routing,
         scenarios,
         workbook,
@@ -41,7 +42,7 @@ def register_web(app: Flask) -> None:
     register_templating(app)
     areas = (
         *(health, auth, account, admin, engagements, scenarios, catalog, flows, requirements, decisions, history),
-        *(matrices, capture, workbook, analysis, datasets, atp, routing, identity),
+        *(matrices, capture, workbook, analysis, datasets, atp, routing, returns, identity),
         archimate,
         exports,
         branding,

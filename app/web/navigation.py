@@ -14,8 +14,8 @@ MENUS: tuple[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]], ...] = (
                 ("matrices.traceability_view", "Traceability"), ("scenarios.scenario_list", "Scenarios")),
      ("requirements", "decisions", "scenarios")),
     ("Analyse", (("analysis.overview", "Analysis"), ("datasets.dataset_list", "Data"), ("atp.overview", "ATP"),
-                 ("routing.overview", "Routing"), ("identity.overview", "Customers")),
-     ("analysis", "datasets", "atp", "routing", "identity")),
+                 ("routing.overview", "Routing"), ("returns.overview", "Returns"), ("identity.overview", "Customers")),
+     ("analysis", "datasets", "atp", "routing", "returns", "identity")),
     ("Deliver", (("report.index", "Report"), ("exports.index", "Exports"), ("history.engagement_history", "History")),
      ("report", "branding", "exports", "history")),
 )
