@@ -55,6 +55,7 @@ def upgrade():
 
 def downgrade():
     op.execute("DELETE FROM engine_runs WHERE kind = 'returns'")
+    op.execute("DELETE FROM dataset_versions WHERE dataset_id IN (SELECT id FROM datasets WHERE kind = 'returns')")
     op.execute("DELETE FROM datasets WHERE kind = 'returns'")
     with op.batch_alter_table('engine_runs', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_engine_runs_kind'), type_='check')
