@@ -265,7 +265,8 @@ class _Parser:
             wants_arrow = sig.arrow and index == len(arguments) - 1
             if wants_arrow and len(parts) != 2:
                 column = parts[0].column if len(parts) < 2 else parts[2].column
-                raise CriterionSyntaxError(column, f"expected '{sig.args[-2]} -> {sig.args[-1]}' here, e.g. {sig.example}")
+                wanted = f"{sig.args[-2]} -> {sig.args[-1]}"
+                raise CriterionSyntaxError(column, f"expected '{wanted}' here, e.g. {sig.example}")
             if not wants_arrow and len(parts) != 1:
                 raise CriterionSyntaxError(parts[1].column, f"'->' is not allowed in this argument of {function}")
             names.extend(parts)

@@ -82,7 +82,7 @@ def _summary(run: EngineRun, peers: list[EngineRun]) -> str:
     if m.get("conflicts"):
         sentences.append(m["conflicts"][0])
     for other in peers[1:]:
+        blind = int(other.metrics.get("refused_by_reason", {}).get("no_order_visibility", 0))
         sentences.append(f"{other.scenario.name} accepts {_pct(other.metrics.get('acceptance_rate'))} "
-                         f"({_plural(int(other.metrics.get('refused_by_reason', {}).get('no_order_visibility', 0)), 'return')}"
-                         " refused for want of an order path).")
+                         f"({_plural(blind, 'return')} refused for want of an order path).")
     return " ".join(sentences)

@@ -2,8 +2,9 @@
 
 Everything is read from the stored `EngineRun.metrics` (docs/atp.md, docs/routing.md, docs/identity.md) —
 nothing is recomputed — so the report shows the figures the run pages showed. Each kind has its builder:
-`engine_atp` (ATP and oversell replay), `engine_routing`, `engine_identity`, `engine_returns`; `engine_format` holds the number
-formatting and run labels they share. Charts come from `exports.charts` in the engagement's branding colours.
+`engine_atp` (ATP and oversell replay), `engine_routing`, `engine_identity`, `engine_returns`; `engine_format`
+holds the number formatting and run labels they share. Charts come from `exports.charts` in the engagement's
+branding colours.
 """
 
 from __future__ import annotations
