@@ -156,11 +156,16 @@ def return_lines(locations: Frame, orders: Frame, returns: Frame, channels: tupl
     notes: list[str] = []
     ids = locations.text("location_id")
     index = {c: i for i, c in enumerate(channels)}
-    order_ids, first = np.unique(orders.text("order_id"), return_index=True)
-    wanted = returns.text("order_id")
-    at = np.minimum(np.searchsorted(order_ids, wanted), max(len(order_ids) - 1, 0))
-    found = order_ids[at] == wanted if len(order_ids) else np.zeros(len(wanted), bool)
-    row = first[at] if len(order_ids) else np.zeros(len(wanted), np.int64)
+    # Work on the distinct order ids (sorted, stored once) and int codes: no per-row strings for 1M lines.
+    o_codes, o_values = orders.codes("order_id")
+    first = np.full(len(o_values), -1, np.int64)
+    first[o_codes[::-1]] = np.arange(orders.rows)[::-1]  # the earliest line of each order wins
+    r_codes, r_values = returns.codes("order_id")
+    at = np.minimum(np.searchsorted(o_values, r_values), max(len(o_values) - 1, 0))
+    hit = (o_values[at] == r_values) if len(o_values) else np.zeros(len(r_values), bool)
+    row = np.where(hit, first[at] if len(o_values) else -1, -1)[r_codes]
+    found = row >= 0
+    row = np.maximum(row, 0)
     order_channel = _channel_codes(orders, "channel", index)[row]
     given = _channel_codes(returns, "original_channel", index)
     original = np.where(given >= 0, given, np.where(found, order_channel, -1)).astype(np.int32)
@@ -178,11 +183,10 @@ def return_lines(locations: Frame, orders: Frame, returns: Frame, channels: tupl
     c_codes, c_values = returns.codes("condition")
     r_codes, r_values = returns.codes("refund_method")
     exchange = (np.append(r_values == "exchange", False))[r_codes] if len(r_values) else np.zeros(returns.rows, bool)
-    skus, sku = np.unique(returns.text("sku"), return_inverse=True)
     lines = ReturnLines(
         channels=channels, time=returns.times("returned_at")[keep], order_time=order_time[keep],
         original=original[keep], returned=_channel_codes(returns, "return_channel", index)[keep],
-        pickup=pickup[keep].astype(bool), sku=sku.astype(np.int32)[keep], quantity=returns.ints("quantity")[keep],
+        pickup=pickup[keep].astype(bool), sku=returns.codes("sku")[0][keep], quantity=returns.ints("quantity")[keep],
         node=nodes[keep], condition=c_codes[keep].astype(np.int32),
         conditions=tuple(" ".join(str(c).split()).casefold() for c in c_values), exchange=exchange[keep],
     )
