@@ -132,8 +132,9 @@ def main() -> int:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     s = outcome.summary
     median = statistics.median(times)
+    refused = ", ".join(f"{k} {v:,}" for k, v in s["refused_by_reason"].items() if v)
     print(f"returns replay: {s['returns']:,} returns judged, {s['accepted']:,} accepted "
-          f"({s['acceptance_rate']:.1%}); refused {', '.join(f'{k} {v:,}' for k, v in s['refused_by_reason'].items() if v)}")
+          f"({s['acceptance_rate']:.1%}); refused {refused}")
     print(f"time: median {median:.2f} s over {args.reps} run(s) (min {min(times):.2f} s, max {max(times):.2f} s); "
           f"load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} on {os.cpu_count()} cores (a shared machine)")
     print(f"peak memory: {peak / 2**20:.0f} MiB traced during one replay; process max RSS {rss:.0f} MiB "
