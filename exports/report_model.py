@@ -44,7 +44,7 @@ class Figure:
 class EngineResult:
     """One stored engine run as the report shows it: key figures, a plain-words summary, charts, tables."""
 
-    kind: str  # "atp" | "replay" | "routing" | "identity"
+    kind: str  # "atp" | "replay" | "routing" | "identity" | "returns"
     title: str
     run_label: str  # e.g. "Run 12 · Target A — central OMS · 2026-11-20 14:02"
     scenario: str

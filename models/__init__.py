@@ -8,7 +8,7 @@ from models.comments import ANCHOR_KINDS, Comment, DigestMark, ReviewEvent
 from models.datasets import DATASET_KINDS, Dataset, DatasetVersion
 from models.elements import Element, Tag, element_channels
 from models.engagement import Engagement, Scenario, ScenarioValue, scenario_members
-from models.engines import AtpRules, EngineRun, RoutingCostModel
+from models.engines import AtpRules, EngineRun, ReturnPolicy, RoutingCostModel
 from models.history import Change
 from models.integration import DataFlow, Ownership, flow_entities
 from models.questionnaires import PriorityProposal, QuestionnaireLink, QuestionnaireResponse
@@ -29,6 +29,7 @@ __all__ = [
     "ArchimateView",
     "GenericElement",
     "AtpRules",
+    "ReturnPolicy",
     "RoutingCostModel",
     "Base",
     "Change",

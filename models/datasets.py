@@ -14,7 +14,7 @@ from models.base import Base, Timestamps, TZDateTime, utcnow
 # is built from it. app/services/datasets/kinds.py describes each kind's columns, the bundle schema's enum is
 # built from that registry, and tests/test_bundle_kinds.py fails when the two lists or the schema file differ.
 # A new kind also needs a migration for the constraint.
-DATASET_KINDS = ("locations", "inventory", "orders", "receipts", "customers")
+DATASET_KINDS = ("locations", "inventory", "orders", "receipts", "customers", "returns")
 VERSION_STATUSES = ("ok", "warnings")
 
 

@@ -1,4 +1,5 @@
-"""ATP rules and routing cost models per scenario, and stored engine runs (ATP, oversell replay, routing)."""
+"""ATP rules, routing cost models and return policies per scenario, and stored engine runs (ATP, oversell
+replay, routing, identity, returns)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps, TZDateTime, utcnow
 
-RUN_KINDS = ("atp", "replay", "routing", "identity")
+RUN_KINDS = ("atp", "replay", "routing", "identity", "returns")
 RUN_STATUSES = ("queued", "running", "done", "failed")
 
 
@@ -38,12 +39,24 @@ class RoutingCostModel(Timestamps, Base):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
+class ReturnPolicy(Timestamps, Base):
+    """A scenario's return policy as one JSON document (format: docs/returns.md); absent means the defaults."""
+
+    __tablename__ = "return_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"), index=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), unique=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class EngineRun(Base):
     """One ATP, replay or routing run: its inputs (dataset versions, rules snapshot, parameters) and its metrics."""
 
     __tablename__ = "engine_runs"
     __table_args__ = (
-        CheckConstraint("kind IN ('atp', 'replay', 'routing', 'identity')", name="kind"),
+        CheckConstraint("kind IN ('atp', 'replay', 'routing', 'identity', 'returns')", name="kind"),
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
     )
 

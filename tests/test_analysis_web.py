@@ -182,7 +182,7 @@ def test_compare_shows_model_findings_criteria_and_metrics_side_by_side(browser,
     scenarios = list_scenarios(session, demo.id)
     html = page(browser, f"/e/{demo.id}/analysis/compare")
     assert "Target A — central OMS" in html and "Manhattan Active Omni" in html
-    assert "18 resolved" in html and "Inventory freshness on Web (worst)" in html
+    assert "22 resolved" in html and "Inventory freshness on Web (worst)" in html
     assert "flips" in html
     assert f"kind=diff&amp;scenario={scenarios[0].id}&amp;against={scenarios[1].id}" in html
     same = page(browser, f"/e/{demo.id}/analysis/compare?a={scenarios[0].id}&b={scenarios[0].id}")

@@ -55,7 +55,7 @@ def test_the_demo_ships_datasets_linked_to_its_systems_and_rules_for_both_scenar
     assert {(d.kind, d.system.name) for d in datasets} == {
         ("locations", "SAP ECC"), ("inventory", "SAP ECC"), ("orders", "Salesforce Commerce Cloud"),
         ("receipts", "Blue Yonder WMS"), ("customers", "Salesforce Commerce Cloud"),
-        ("customers", "Oracle Xstore POS"), ("customers", "Salesforce Service Cloud"),
+        ("customers", "Oracle Xstore POS"), ("customers", "Salesforce Service Cloud"), ("returns", "SAP ECC"),
     }
     rows = dict(session.execute(select(Dataset.kind, DatasetVersion.row_count).join(DatasetVersion)).all())
     assert rows["locations"] == 11 and rows["orders"] > 3000 and rows["inventory"] > 200

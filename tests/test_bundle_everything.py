@@ -50,8 +50,8 @@ def test_an_engagement_with_every_table_and_kind_exports_imports_into_an_empty_d
     assert kinds_present(first) == set(KINDS)
     assert {d["kind"] for d in first["datasets"]} == set(DATASET_KINDS)
     for section in ("scenario_values", "archimate_relationships", "archimate_ids", "atp_rules", "rule_settings",
-                    "diagram_layouts", "routing_cost_models", "report_branding", "engine_runs", "archimate_model",
-                    "comments"):
+                    "diagram_layouts", "routing_cost_models", "return_policies", "report_branding", "engine_runs",
+                    "archimate_model", "comments"):
         assert first.get(section), f"{section} missing from the export"
     assert {run["kind"] for run in first["engine_runs"]} == {"atp", "identity"}
 

@@ -31,7 +31,7 @@ def as_json(result):
 def test_findings_as_json_name_every_object_and_count_severities(app, session, demo):
     document = as_json(run(app, session, "findings", demo.id, "--json"))
     assert document["scenario"]["name"] == "Current state"
-    assert document["counts"] == {"critical": 1, "high": 26, "medium": 6, "info": 0}
+    assert document["counts"] == {"critical": 1, "high": 26, "medium": 11, "info": 0}
     first = document["findings"][0]
     assert (first["rule_id"], first["severity"], first["title"]) == (
         "sor.multiple", "critical", "Inventory has 2 systems of record"
@@ -45,7 +45,7 @@ def test_findings_as_json_name_every_object_and_count_severities(app, session, d
 def test_findings_as_text_for_a_named_scenario(app, session, demo):
     result = run(app, session, "findings", "Northwind Living — omnichannel discovery", "--scenario", "target a")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"{TARGET}: 15 finding(s) (13 high, 2 medium)")
+    assert result.stdout.startswith(f"{TARGET}: 16 finding(s) (13 high, 3 medium)")
     assert "[high] lifecycle.retiring_critical: SAP ECC is retiring but still carries Price" in result.stdout
     assert "Remedy: " in result.stdout
 
@@ -121,7 +121,7 @@ def test_compare_reports_model_findings_criteria_and_metrics(app, session, demo)
     assert len(document["model"]["flows"]["added"]) == 10 and len(document["model"]["flows"]["removed"]) == 6
     assert document["model"]["ownerships"]["changed"][0]["changed"] == ["role"]
     assert document["criteria"]["to_pass"] == ["REQ-1", "REQ-5"] and document["criteria"]["to_fail"] == []
-    assert len(document["findings"]["resolved"]) == 18 and document["findings"]["introduced"] == []
+    assert len(document["findings"]["resolved"]) == 22 and document["findings"]["introduced"] == []
     assert document["metrics"]["a"]["inventory_worst_freshness_seconds"]["Web"] == 86400
     assert document["metrics"]["b"]["inventory_worst_freshness_seconds"]["Web"] == 0
     assert (document["metrics"]["a"]["sor_conflicts"], document["metrics"]["b"]["sor_conflicts"]) == (1, 0)

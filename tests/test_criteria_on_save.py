@@ -33,7 +33,8 @@ def test_each_faulty_line_is_named_with_its_column_and_the_closest_valid_name():
            "sor_count(customer) == 1.5"
     assert acceptance_problems(text, NAMES) == [
         "line 2, column 1: unknown function 'has_path'; did you mean 'reachable'? "
-        "(known: freshness, sor_count, reachable, no_pattern, max_hops)",
+        "(known: freshness, sor_count, reachable, no_pattern, max_hops, returnable, "
+        "refund_path)",
         "line 3, column 11: no entity matches 'inventry'; did you mean 'Inventory'?",
         "line 4, column 18: no channel matches 'wbe'; did you mean 'Web'?",
         "line 5, column 24: expected a whole number, found '1.5'",

@@ -21,9 +21,10 @@ STARTERS = {
     "replay": lambda s, e, sc, u: engine_runs.run_now(s, e, sc, "replay", user=u),
     "routing": lambda s, e, sc, u: engine_runs.run_now(s, e, sc, "routing", strategy="rules", user=u),
     "identity": lambda s, e, sc, u: identity.run_identity(s, e, sc, user=u),
+    "returns": lambda s, e, sc, u: engine_runs.run_now(s, e, sc, "returns", user=u),
 }
 # The page of each kind's runs; the other engines' run pages must refuse the run with a 404, never a 500.
-RUN_PAGE = {"atp": "atp", "replay": "atp", "routing": "routing", "identity": "identity"}
+RUN_PAGE = {"atp": "atp", "replay": "atp", "routing": "routing", "identity": "identity", "returns": "returns"}
 
 
 def test_every_kind_of_run_has_a_starter_and_a_page():
@@ -55,7 +56,7 @@ def test_every_engine_page_renders_after_runs_of_every_kind(browser, session, ru
     e = f"/e/{engagement.id}"
     everything = ",".join(str(r.id) for r in done.values())
     lists = [f"{e}/atp", f"{e}/atp/compare", f"{e}/routing", f"{e}/routing/compare", f"{e}/identity",
-             f"{e}/identity/compare", f"{e}/report"]
+             f"{e}/identity/compare", f"{e}/returns", f"{e}/report"]
     for url in lists:
         assert browser.get(url).status_code == 200, url
     scenario = find_scenario(session, engagement)

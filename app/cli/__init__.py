@@ -19,6 +19,7 @@ def register_cli(app: Flask) -> None:
     from app.cli.interchange import export_cli, import_cli
     from app.cli.queue_worker import worker_command
     from app.cli.report import report_command
+    from app.cli.returns import returns_cli
     from app.cli.routing import routing_cli
     from app.cli.scenario import scenario_cli
     from app.cli.users import create_user_command, invite_user_command
@@ -33,6 +34,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(dataset_cli)
     app.cli.add_command(atp_cli)
     app.cli.add_command(routing_cli)
+    app.cli.add_command(returns_cli)
     app.cli.add_command(scenario_cli)
     app.cli.add_command(identity_cli)
     app.cli.add_command(diagram_command)

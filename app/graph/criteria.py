@@ -12,6 +12,7 @@ from app.graph.freshness import REASONS, channel_freshness
 from app.graph.model import ScenarioGraph
 from app.graph.names import match_name
 from app.graph.paths import Path, fewest_steps
+from app.graph.returns import return_access
 from app.graph.snapshot import Requirement
 from app.graph.units import format_duration
 
@@ -273,10 +274,29 @@ def _flows_by_pattern(graph: ScenarioGraph) -> dict[tuple[int, str], list]:
     return graph.memo("flows_by_pattern", build)
 
 
+def _returns(graph: ScenarioGraph, c: Criterion, line: int) -> CriterionResult:
+    origin, returning = _channel(graph, c.names[0]), _channel(graph, c.names[1])
+    access = return_access(graph, origin, returning)
+    if c.function == "returnable":
+        ok, why, path = access.order.ok and access.customer.ok, access.order.reason or access.customer.reason, \
+            access.order.path
+        expected = "the returning channel can look up the order and the customer"
+    else:
+        ok, why, path = access.refund, access.blocked, access.order.path
+        expected = "a refund to the original tender"
+    if not ok:
+        return _result(c, line, False, why, expected=expected, systems=graph.channel_systems(returning))
+    route = " → ".join(graph.snapshot.name_of(s) for s in path.systems) if path else "one system serves both"
+    return _result(c, line, True, f"order found over {route}", expected=expected, path=path,
+                   systems=path.systems if path else (), flows=path.flow_ids if path else ())
+
+
 _EVALUATORS = {
     "freshness": _freshness,
     "max_hops": _max_hops,
     "sor_count": _sor_count,
     "reachable": _reachable,
     "no_pattern": _no_pattern,
+    "returnable": _returns,
+    "refund_path": _returns,
 }

@@ -37,12 +37,15 @@ FUNCTIONS: dict[str, Signature] = {
                            example="reachable(order, store -> OMS)"),
     "no_pattern": Signature(("entity", "pattern"), None, example="no_pattern(order, manual)"),
     "max_hops": Signature(("entity", "channel"), "count", example="max_hops(price, app) <= 2"),
+    "returnable": Signature(("channel", "channel"), None, arrow=True, example="returnable(web -> store)"),
+    "refund_path": Signature(("channel", "channel"), None, arrow=True, example="refund_path(web -> store)"),
 }
 # Names people type for a function by its meaning rather than its spelling; difflib alone would offer
 # no_pattern for has_path, which only looks alike.
 MEANT = {"has_path": "reachable", "path": "reachable", "reaches": "reachable", "connected": "reachable",
          "latency": "freshness", "fresh": "freshness", "staleness": "freshness", "hops": "max_hops",
-         "sor": "sor_count", "sors": "sor_count", "pattern": "no_pattern"}
+         "sor": "sor_count", "sors": "sor_count", "pattern": "no_pattern", "returns": "returnable",
+         "return_anywhere": "returnable", "refund": "refund_path", "refundable": "refund_path"}
 OPERATORS = {"<=": "<=", "<": "<", ">=": ">=", ">": ">", "==": "==", "=": "==", "!=": "!=", "≤": "<=", "≥": ">="}
 
 _FIRST_WORD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)")
@@ -252,7 +255,7 @@ class _Parser:
     def _check_arguments(self, function, sig, arguments, head, close) -> tuple[Name, ...]:
         expected = len(sig.args) - (1 if sig.arrow else 0)
         if len(arguments) != expected:
-            roles = ", ".join(sig.args[:1] + ((f"{sig.args[1]} -> {sig.args[2]}",) if sig.arrow else sig.args[1:]))
+            roles = ", ".join(sig.args[:-2] + (f"{sig.args[-2]} -> {sig.args[-1]}",) if sig.arrow else sig.args)
             where = arguments[expected][0].column if len(arguments) > expected else close.column
             raise CriterionSyntaxError(
                 where, f"{function} takes {expected} argument(s) ({roles}), got {len(arguments)}"
@@ -262,7 +265,8 @@ class _Parser:
             wants_arrow = sig.arrow and index == len(arguments) - 1
             if wants_arrow and len(parts) != 2:
                 column = parts[0].column if len(parts) < 2 else parts[2].column
-                raise CriterionSyntaxError(column, f"expected 'channel -> target' here, e.g. {sig.example}")
+                wanted = f"{sig.args[-2]} -> {sig.args[-1]}"
+                raise CriterionSyntaxError(column, f"expected '{wanted}' here, e.g. {sig.example}")
             if not wants_arrow and len(parts) != 1:
                 raise CriterionSyntaxError(parts[1].column, f"'->' is not allowed in this argument of {function}")
             names.extend(parts)

@@ -14,6 +14,7 @@ from app.services.accounts import create_user
 from app.services.bundle.transfer import import_bundle, parse_bundle
 from app.services.datasets.uploads import upload_dataset
 from app.services.engines.atp_rules import save_rules
+from app.services.engines.returns import save_policy
 from app.services.errors import ValidationError
 from models import Engagement, Scenario, User, name_key
 
@@ -61,7 +62,7 @@ def ensure_demo(session: Session) -> DemoCredentials | None:
 
 
 def load_demo_datasets(session: Session, engagement: Engagement, user: User | None = None) -> None:
-    """Upload the shipped CSVs (linked to the demo's systems) and set each scenario's ATP rules."""
+    """Upload the shipped CSVs (linked to the demo's systems) and set each scenario's ATP rules and return policy."""
     manifest = json.loads((DATASETS / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["datasets"]:  # in dependency order: locations before what refers to them
         data = (DATASETS / entry["file"]).read_bytes()
@@ -74,3 +75,6 @@ def load_demo_datasets(session: Session, engagement: Engagement, user: User | No
         )
         if scenario is not None:
             save_rules(session, engagement, scenario, document, user=user)
+            policy = manifest.get("return_policies", {}).get(scenario_name)
+            if policy is not None:
+                save_policy(session, engagement, scenario, policy, user=user)

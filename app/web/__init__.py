@@ -31,6 +31,7 @@ def register_web(app: Flask) -> None:
         questionnaire,
         report,
         requirements,
+        returns,
         review,
         review_links,
         routing,
@@ -46,7 +47,7 @@ def register_web(app: Flask) -> None:
     register_templating(app)
     areas = (
         *(health, auth, account, admin, engagements, scenarios, catalog, flows, requirements, decisions, history),
-        *(matrices, capture, workbook, analysis, datasets, atp, routing, identity),
+        *(matrices, capture, workbook, analysis, datasets, atp, routing, returns, identity),
         archimate,
         exports,
         branding,

@@ -10,7 +10,7 @@ from tests.graph.model_builder import Model, retail
 EXPECTED_RULES = {
     "sor.missing", "sor.multiple", "writers.conflict", "freshness.batch_critical", "channel.no_path",
     "system.orphan", "system.spof", "entity.sync_cycle", "integration.sprawl", "lifecycle.retiring_critical",
-    "customer.unowned_system", "coverage.must_unaddressed", "coverage.decision_orphan",
+    "customer.unowned_system", "coverage.must_unaddressed", "coverage.decision_orphan", "returns.no_order_lookup",
 }  # fmt: skip
 
 

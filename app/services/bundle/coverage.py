@@ -36,6 +36,7 @@ CARRIED: dict[str, str] = {
     "dataset_versions": "datasets: the latest version's rows only (older versions stay behind)",
     "atp_rules": "atp_rules",
     "routing_cost_models": "routing_cost_models",
+    "return_policies": "return_policies",
     "report_brandings": "report_branding (with its logo)",
     "signoffs": "signoffs (authors by name; whether each was stale, not the versions)",
     "engine_runs": "engine_runs: finished runs whose every dataset version is a carried latest version (runs on "

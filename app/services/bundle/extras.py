@@ -1,5 +1,5 @@
 """The bundle's optional engagement-settings sections (docs/bundle-format.md): `rule_settings`,
-`diagram_layouts`, `routing_cost_models` and `report_branding`.
+`diagram_layouts`, `routing_cost_models`, `return_policies` and `report_branding`.
 
 Diagram layouts are stored under database ids (`<scenario id>/landscape/category`, node `s12`); in the bundle
 they name scenarios and nodes by bundle id, and the import turns them back into the new engagement's ids.
@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from app.services.analysis.diagram_layout import LAYOUTS
 from app.services.analysis.scenario import set_rule
+from app.services.engines.returns import save_policy
 from app.services.engines.routing import save_cost_model
 from app.services.errors import ValidationError
 from app.services.reports.branding import COLOUR, MAX_FIRM_NAME, MAX_FOOTER, sniff_logo
 from exports.diagrams.layout import Remembered
-from models import Engagement, RoutingCostModel, Scenario, User
+from models import Engagement, ReturnPolicy, RoutingCostModel, Scenario, User
 from models.report import ReportBranding
 
 # Diagram node id prefixes (exports/diagrams) and the element kinds they stand for.
@@ -49,6 +50,12 @@ def export_extras(session: Session, engagement: Engagement, local: dict[tuple[st
     if models:
         out["routing_cost_models"] = [{"scenario_id": local[("scenario", sid)], "cost_model": doc}
                                       for sid, doc in models]
+    policies = session.execute(
+        select(ReturnPolicy.scenario_id, ReturnPolicy.document)
+        .where(ReturnPolicy.engagement_id == engagement.id).order_by(ReturnPolicy.scenario_id)
+    ).all()
+    if policies:
+        out["return_policies"] = [{"scenario_id": local[("scenario", sid)], "policy": doc} for sid, doc in policies]
     branding = session.scalar(select(ReportBranding).where(ReportBranding.engagement_id == engagement.id))
     if branding is not None:
         out["report_branding"] = {
@@ -122,6 +129,16 @@ def import_extras(session: Session, engagement: Engagement, document: dict[str, 
             save_cost_model(session, engagement, scenario, entry.get("cost_model"), user=user, commit=False)
         except ValidationError as exc:
             _merge(errors, f"$.routing_cost_models[{i}].cost_model", exc)
+    for i, entry in enumerate(document.get("return_policies", [])):
+        scenario = _scenario(session, db_ids, entry.get("scenario_id"))
+        if scenario is None:
+            errors.setdefault(f"$.return_policies[{i}].scenario_id", []).append(
+                f"Unknown scenario {entry.get('scenario_id')!r}.")
+            continue
+        try:
+            save_policy(session, engagement, scenario, entry.get("policy"), user=user, commit=False)
+        except ValidationError as exc:
+            _merge(errors, f"$.return_policies[{i}].policy", exc)
     if document.get("report_branding") is not None:
         _import_branding(session, engagement, document["report_branding"], user, errors)
     if document.get("diagram_layouts"):

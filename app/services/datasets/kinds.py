@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 LOCATION_TYPES = ("store", "dc", "3pl", "dark_store")
 FULFILMENT_METHODS = ("ship", "pickup")
+REFUND_METHODS = ("original_tender", "store_credit", "exchange")
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,31 @@ KINDS: dict[str, Kind] = {
         ),
         unique=("source_record_id",),
         description="Customer records from one system (e-commerce, POS/loyalty, CRM, call centre).",
+    ),
+    # Order ids missing from the orders dataset are not an upload error: the returns replay reports them.
+    "returns": Kind(
+        "returns",
+        "Returns",
+        (
+            Column("return_id", "str", True, example="R-20011"),
+            Column("order_id", "str", True, description="The original order (looked up in the orders dataset)",
+                   example="W-1000231"),
+            Column("sku", "str", True, example="NW-100234"),
+            Column("quantity", "int", True, minimum=1, example="1"),
+            Column("returned_at", "datetime", True, example="2025-03-12T14:20:00Z"),
+            Column("return_channel", "str", True, description="Where the customer brought it back", example="store"),
+            Column("return_location_id", "str", references="locations", description="The store or DC receiving it",
+                   example="LON-OXF"),
+            Column("original_channel", "str", description="Empty: looked up from the order", example="web"),
+            Column("reason", "str", example="too small"),
+            Column("condition", "str", description="sellable, damaged… (empty counts as sellable)",
+                   example="sellable"),
+            Column("refund_method", "choice", choices=REFUND_METHODS,
+                   description="What the customer asked for (exchange: a replacement, no refund)",
+                   example="original_tender"),
+        ),
+        unique=("return_id", "sku"),
+        description="Returned lines: where and when each was brought back, and the order it came from.",
     ),
 }
 

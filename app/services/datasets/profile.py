@@ -16,7 +16,7 @@ from app.services.datasets.store import NULL_TIME, Frame
 
 EXAMPLES = 5
 BREAKDOWNS = {"locations": ("type",), "orders": ("channel", "fulfillment"), "inventory": (), "receipts": (),
-              "customers": ()}
+              "customers": (), "returns": ("return_channel", "refund_method")}
 
 
 def _iso(seconds: int) -> str:
@@ -24,7 +24,7 @@ def _iso(seconds: int) -> str:
 
 
 def profile(frame: Frame, *, inventory_skus: np.ndarray | None = None,
-            location_ids: np.ndarray | None = None) -> dict[str, Any]:
+            location_ids: np.ndarray | None = None, order_ids: np.ndarray | None = None) -> dict[str, Any]:
     """The profile document stored with a version (JSON-ready)."""
     kind = KINDS[frame.kind]
     columns: dict[str, Any] = {}
@@ -64,7 +64,7 @@ def profile(frame: Frame, *, inventory_skus: np.ndarray | None = None,
         "columns": columns,
         "date_range": date_range,
         "breakdowns": breakdowns,
-        "findings": findings(frame, inventory_skus=inventory_skus, location_ids=location_ids),
+        "findings": findings(frame, inventory_skus=inventory_skus, location_ids=location_ids, order_ids=order_ids),
     }
 
 
@@ -78,9 +78,11 @@ def _finding(code: str, message: str, count: int, examples=(), severity: str = "
 
 
 def findings(frame: Frame, *, inventory_skus: np.ndarray | None = None,
-             location_ids: np.ndarray | None = None) -> list[dict[str, Any]]:
+             location_ids: np.ndarray | None = None, order_ids: np.ndarray | None = None) -> list[dict[str, Any]]:
     """What is worth raising about the data (warnings) or noting (info)."""
     out: list[dict[str, Any]] = []
+    if frame.kind == "returns":
+        out.extend(return_findings(frame, order_ids))
     if frame.kind == "inventory":
         on_hand = frame.ints("on_hand")
         skus = frame.text("sku")
@@ -123,6 +125,20 @@ def findings(frame: Frame, *, inventory_skus: np.ndarray | None = None,
                                 f"{repeated:,} order/SKU pair(s) appear on more than one line.", repeated,
                                 np.unique(examples)))
     return out
+
+
+def return_findings(frame: Frame, order_ids: np.ndarray | None) -> list[dict[str, Any]]:
+    """Returns whose order is not in the latest orders dataset: reported, not fatal (the replay leaves them out
+    unless they name their original channel)."""
+    if order_ids is None:
+        return [_finding("no_orders", "No orders dataset yet: order ids cannot be cross-checked.", 0, severity="info")]
+    codes, values = frame.codes("order_id")
+    missing = ~np.isin(values, order_ids)
+    if not missing.any():
+        return []
+    lines = int(missing[codes].sum())
+    return [_finding("order_missing_from_orders", f"{int(missing.sum()):,} order id(s) in {lines:,} return line(s) "
+                     "are not in the orders dataset.", missing.sum(), values[missing])]
 
 
 def customer_findings(frame: Frame) -> list[dict[str, Any]]:

@@ -113,7 +113,9 @@ def upload_dataset(
     frame, report = validate(table, kind, mapping, locations)
     inventory_skus = _latest_values(session, engagement.id, "inventory", "sku") if kind in ("orders",
                                                                                            "receipts") else None
-    document = profile(frame, inventory_skus=inventory_skus, location_ids=locations if kind == "inventory" else None)
+    order_ids = _latest_values(session, engagement.id, "orders", "order_id") if kind == "returns" else None
+    document = profile(frame, inventory_skus=inventory_skus, location_ids=locations if kind == "inventory" else None,
+                       order_ids=order_ids)
     blob = dataset_store.encode(frame)
 
     if dataset is None:

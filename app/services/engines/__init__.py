@@ -7,5 +7,6 @@
 - `identity`: customer identity resolution runs (start, execute, list, read) and review decisions;
 - `identity_inputs`: what an identity run reads: customer extracts per scenario, options, its snapshot;
 - `identity_results`: an identity run's metrics, record memberships, findings and CSV/XLSX exports;
-- `identity_compare`: two identity runs side by side.
+- `identity_compare`: two identity runs side by side;
+- `returns`: the return policy per scenario, what the architecture allows between channels, returns runs.
 """

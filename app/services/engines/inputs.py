@@ -18,8 +18,8 @@ from app.services.errors import NotFound, ServiceError, ValidationError
 from models import Dataset, DatasetVersion, Engagement, Scenario
 
 NEEDED = {"atp": ("locations", "inventory"), "replay": ("locations", "inventory", "orders"),
-          "routing": ("locations", "inventory", "orders")}
-OPTIONAL = {"atp": (), "replay": ("receipts",), "routing": ()}
+          "routing": ("locations", "inventory", "orders"), "returns": ("locations", "orders", "returns")}
+OPTIONAL = {"atp": (), "replay": ("receipts",), "routing": (), "returns": ()}
 
 
 @dataclass(frozen=True, eq=False)

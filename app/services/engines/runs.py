@@ -45,8 +45,8 @@ def start_run(
     """Record a queued run with everything it will read; ValidationError when something is missing.
 
     Routing runs take a `strategy` and snapshot the scenario's cost model (or `cost_model`, for this run only)."""
-    if kind not in ("atp", "replay", "routing"):
-        raise ValidationError({"kind": "Must be atp, replay or routing."})
+    if kind not in ("atp", "replay", "routing", "returns"):
+        raise ValidationError({"kind": "Must be atp, replay, routing or returns."})
     if scenario.engagement_id != engagement.id:
         raise NotFound("No such scenario in this engagement.")
     chosen = choose_versions(session, engagement, kind, versions)
@@ -68,6 +68,10 @@ def start_run(
         parameters["strategy"] = routing.check_strategy(strategy)
         costs = cost_model if cost_model is not None else routing.cost_document(session, scenario)
         parameters["cost_model"] = routing.cost_model(costs).to_document()
+    if kind == "returns":
+        from app.services.engines.returns import run_parameters
+
+        parameters.update(run_parameters(session, engagement, scenario, chosen, document.get("channel_map")))
     if kind == "replay":
         from app.services.datasets.uploads import load_frame
 
@@ -108,6 +112,11 @@ def execute_run(session: Session, run_id: int) -> EngineRun:
     read_only_work(session)
 
     try:
+        if run.kind == "returns":
+            from app.services.engines.returns import returns_metrics
+
+            return finish_work(session, run, metrics=returns_metrics(session, run), status="done", progress=1.0,
+                               finished_at=utcnow())
         inputs = run_inputs(session, run)
         rules, _ = parse_rules(run.rules)
         if run.kind == "atp":

@@ -10,8 +10,8 @@ What each module holds:
 - `compare`: the comparison of two scenarios;
 - `jobs`: report jobs (`start_job`, `execute_job`, `get_job`, `list_jobs`) and download names;
 - `engines`: the engine runs a report can show (`available_runs`) and the picked runs as sections
-  (`engine_results`), built by `engine_atp` (ATP and oversell replay), `engine_routing` and `engine_identity`
-  with the number formatting and run labels of `engine_format`;
+  (`engine_results`), built by `engine_atp` (ATP and oversell replay), `engine_routing`, `engine_identity`
+  and `engine_returns` with the number formatting and run labels of `engine_format`;
 - `branding`: the report's branding per engagement (colours, logo, footer).
 """
 

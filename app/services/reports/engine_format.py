@@ -9,7 +9,7 @@ from exports.report_model import EngineResult, Figure, Table
 from models import EngineRun
 
 KIND_TITLES = {"atp": "Available to promise", "replay": "Oversell replay", "routing": "Order routing",
-               "identity": "Customer identity"}
+               "identity": "Customer identity", "returns": "Returns anywhere"}
 TOP_ROWS = 10  # rows of "top" tables (SKUs, locations, nodes) in print
 
 

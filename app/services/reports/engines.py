@@ -2,8 +2,9 @@
 
 Everything is read from the stored `EngineRun.metrics` (docs/atp.md, docs/routing.md, docs/identity.md) —
 nothing is recomputed — so the report shows the figures the run pages showed. Each kind has its builder:
-`engine_atp` (ATP and oversell replay), `engine_routing`, `engine_identity`; `engine_format` holds the number
-formatting and run labels they share. Charts come from `exports.charts` in the engagement's branding colours.
+`engine_atp` (ATP and oversell replay), `engine_routing`, `engine_identity`, `engine_returns`; `engine_format`
+holds the number formatting and run labels they share. Charts come from `exports.charts` in the engagement's
+branding colours.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from app.services.errors import NotFound, ValidationError
 from app.services.reports.engine_atp import _atp, _replay
 from app.services.reports.engine_format import run_label
 from app.services.reports.engine_identity import _identity
+from app.services.reports.engine_returns import _returns
 from app.services.reports.engine_routing import _routing
 from exports.report_model import Branding, EngineResult
 from models import Engagement, EngineRun
 
-REPORT_KINDS = ("atp", "replay", "routing", "identity")
+REPORT_KINDS = ("atp", "replay", "routing", "identity", "returns")
 MAX_RUNS = 20  # runs per report: each brings several pages
 
 
@@ -39,7 +41,7 @@ class RunChoice:
 
 
 def available_runs(session: Session, engagement: Engagement, limit: int = 200) -> list[RunChoice]:
-    """Done runs of the engagement (ATP, replay, routing, identity), newest first."""
+    """Done runs of the engagement (ATP, replay, routing, identity, returns), newest first."""
     runs = session.scalars(
         select(EngineRun).where(EngineRun.engagement_id == engagement.id, EngineRun.status == "done",
                                 EngineRun.kind.in_(REPORT_KINDS))
@@ -73,13 +75,13 @@ def engine_results(session: Session, engagement: Engagement, run_ids: Sequence[i
         if run is None:  # another engagement's run looks exactly like a missing one
             raise NotFound(f"No run {number} in this engagement.")
         if run.kind not in REPORT_KINDS:
-            raise ValidationError({"runs": f"Run {number} is a {run.kind} run; reports show ATP, replay, routing "
-                                           f"and identity runs."})
+            raise ValidationError({"runs": f"Run {number} is a {run.kind} run; reports show ATP, replay, routing, "
+                                           f"identity and returns runs."})
         if run.status != "done" or not run.metrics:
             raise ValidationError({"runs": f"Run {number} has not finished successfully (status: {run.status})."})
     if branding is None:
         from app.services.reports.branding import branding_for
 
         branding = branding_for(session, engagement)
-    builders = {"atp": _atp, "replay": _replay, "routing": _routing, "identity": _identity}
+    builders = {"atp": _atp, "replay": _replay, "routing": _routing, "identity": _identity, "returns": _returns}
     return [builders[found[i].kind](session, found[i], branding) for i in ids]
