@@ -19,7 +19,7 @@ from app.services.scenarios import get_scenario, list_scenarios
 from app.web.atp import charts as atp_charts
 from app.web.engine_pages import dispatch_run, edit_document, status_fragment
 from app.web.render import render
-from app.web.tenancy import engagement_blueprint
+from app.web.tenancy import engagement_blueprint, read_view
 from models import EngineRun
 
 bp = engagement_blueprint("returns", __name__)
@@ -59,6 +59,7 @@ def overview():
 
 
 @bp.route("/returns/policy/<int:scenario_id>", methods=["GET", "POST"])
+@read_view
 def policy_editor(scenario_id: int):
     """Edit a scenario's return policy as a JSON document."""
     scenario = _scenario_or_404(scenario_id)
