@@ -9,6 +9,7 @@ import numpy as np
 from app.engines.atp import DAY, PICKUP, SHIP, channel_key
 from app.engines.routing.cost_model import CostModel, CostModelError
 from app.engines.routing.model import R_COORD, R_STORE, UNLIMITED, Network, Orders, Problem
+from app.engines.routing.promise import delivery_days, promised_days
 
 EARTH_KM = 6371.0088
 
@@ -114,11 +115,16 @@ def build_problem(network: Network, orders: Orders, skus: np.ndarray, atp: np.nd
     allowed[pick] &= own[pick]
     block[pick & (g_node < 0)] = R_STORE
     allowed[block > 0] = False
+    promised = delivery = None
+    if cost.promise is not None:
+        own = None if orders.promised is None else orders.promised[lines]
+        promised = promised_days(cost.promise, tuple(orders.channels), g_time[gl], orders.channel[lines], own)
+        delivery = delivery_days(cost.promise, network.ids, g_time, g_method, distance)
     return Problem(
         network=network, cost=cost, channels=tuple(orders.channels), skus=np.asarray(skus), atp=atp.copy(),
         capacity=capacity.copy(), days=np.asarray(days, np.int64), group_order=orders.order_id[lines[head]],
         group_channel=g_channel.astype(np.int32), group_method=g_method.astype(np.int8), group_day=g_day,
         group_node=g_node, group_start=start, distance=distance, ship_cost=ship_cost, allowed=allowed,
         block=block, sku=orders.sku[lines], quantity=orders.quantity[lines], line_index=lines,
-        pickup_capacity=pickup_capacity.copy(), channel_cap=channel_cap,
+        pickup_capacity=pickup_capacity.copy(), channel_cap=channel_cap, promised=promised, delivery=delivery,
     )
