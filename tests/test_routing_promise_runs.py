@@ -15,7 +15,8 @@ from tests.support.datasets import erp
 from tests.support.routing import INVENTORY, LOCATIONS
 
 # tests/support/routing.py's orders with a promised date on W3 (a Thursday)
-ORDERS = """order_id,created_at,channel,fulfillment,pickup_location_id,ship_latitude,ship_longitude,sku,quantity,promised_date
+ORDERS = """order_id,created_at,channel,fulfillment,pickup_location_id,ship_latitude,ship_longitude,sku,quantity,\
+promised_date
 W1,2025-03-03T09:00:00Z,web,ship,,51.50,-0.12,A,1,
 W1,2025-03-03T09:00:00Z,web,ship,,51.50,-0.12,C,1,
 W2,2025-03-03T10:00:00Z,web,ship,,53.80,-1.55,B,1,

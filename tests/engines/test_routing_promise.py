@@ -187,5 +187,6 @@ def test_bad_promise_settings_are_refused_naming_the_field(promise, field, words
 def test_promise_settings_round_trip_through_their_document():
     cost = cost_model(cutoffs={"N0": "14:30"}, default_cutoff="16:00")
     again = parse_cost_model(cost.to_document())
-    assert again.promise == cost.promise and again.promise.to_document()["transit_days"] == [[50.0, 1], [300.0, 2], [None, 3]]
+    assert again.promise == cost.promise
+    assert again.promise.to_document()["transit_days"] == [[50.0, 1], [300.0, 2], [None, 3]]
     assert parse_cost_model({"promise": None}).promise is None

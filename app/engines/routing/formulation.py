@@ -203,7 +203,7 @@ class Solve:
 
 def solve(form: Formulation, *, relax: bool = False, time_limit: float = 30.0, gap: float = 1e-4,
           start: np.ndarray | None = None, lower: np.ndarray | None = None,
-          upper: np.ndarray | None = None) -> Solve:
+          upper: np.ndarray | None = None, lp_solver: str = "ipm") -> Solve:
     """Solve the formulation with HiGHS (the LP relaxation with `relax`); `start` warm-starts the MILP."""
     import highspy
 
@@ -215,7 +215,7 @@ def solve(form: Formulation, *, relax: bool = False, time_limit: float = 30.0, g
     h.setOptionValue("mip_rel_gap", float(gap))
     h.setOptionValue("threads", 1)
     if relax:
-        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("solver", lp_solver)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = form.n_var, form.matrix.shape[0]
     lp.col_cost_ = form.c
