@@ -59,6 +59,7 @@ def test_the_run_page_and_the_comparison_show_the_promise_figures(browser, sessi
     assert 'id="promise"' in page and "80.0 %" in page and 'id="late-lines"' in page and "2025-03-05" in page
     compared = browser.get(f"/e/{e}/routing/compare?run={promise_run.id}").get_data(as_text=True)
     assert "Line-days late" in compared and "Late penalty (promise dates)" in compared
+    assert "promise dates (late 5.0/line-day)" in browser.get(f"/e/{e}/routing").get_data(as_text=True)
 
 
 def test_the_reports_routing_section_has_the_promise_table_and_sentence(session, engagement, promise_run):
