@@ -24,7 +24,7 @@ W3,2025-03-03T11:00:00Z,web,ship,,51.52,-0.10,A,1,2025-03-06
 P1,2025-03-03T12:00:00Z,store,pickup,S1,,,C,1,
 W4,2025-03-04T09:00:00Z,web,ship,,51.50,-0.12,Z,1,
 """
-PROMISE = {"transit_days": [[50, 1], [300, 2], [None, 3]], "cutoffs": {"S2": "08:00"},
+PROMISE = {"transit_days": [[50, 1], [300, 2], [None, 3]], "cutoffs": {"S2": "08:00", "S9": "12:00"},
            "standard_days": {"web": 1, "store": 0}, "late_cost_per_day": 5.0}
 
 
@@ -50,7 +50,9 @@ def test_a_run_with_promise_dates_counts_the_line_that_leaves_leeds_after_its_cu
     assert p["late_lines"] == [{"order": "W2", "sku": "B", "node": "S2", "promised": "2025-03-04",
                                 "predicted": "2025-03-05", "days_late": 1}]
     assert promise_run.metrics["cost"]["late_penalty"] == 5.0
-    assert promise_run.parameters["cost_model"]["promise"]["cutoffs"] == {"S2": "08:00"}
+    assert promise_run.parameters["cost_model"]["promise"]["cutoffs"] == {"S2": "08:00", "S9": "12:00"}
+    assert promise_run.metrics["notes"] == [
+        "Promise cut-offs name locations not in the locations dataset (ignored): S9."]
 
 
 def test_the_run_page_and_the_comparison_show_the_promise_figures(browser, session, engagement, promise_run):
