@@ -203,8 +203,9 @@ class Solve:
 
 def solve(form: Formulation, *, relax: bool = False, time_limit: float = 30.0, gap: float = 1e-4,
           start: np.ndarray | None = None, lower: np.ndarray | None = None,
-          upper: np.ndarray | None = None, lp_solver: str = "ipm") -> Solve:
-    """Solve the formulation with HiGHS (the LP relaxation with `relax`); `start` warm-starts the MILP."""
+          upper: np.ndarray | None = None, lp_solver: str = "ipm", abs_gap: float | None = None) -> Solve:
+    """Solve the formulation with HiGHS (the LP relaxation with `relax`); `start` warm-starts the MILP; the MILP
+    stops at the relative `gap` or, when given, the absolute `abs_gap`, whichever comes first."""
     import highspy
 
     started = time.perf_counter()
@@ -213,6 +214,8 @@ def solve(form: Formulation, *, relax: bool = False, time_limit: float = 30.0, g
     h = _highs()
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(gap))
+    if abs_gap is not None:
+        h.setOptionValue("mip_abs_gap", float(abs_gap))
     h.setOptionValue("threads", 1)
     if relax:
         h.setOptionValue("solver", lp_solver)

@@ -54,7 +54,8 @@ def guided_route(problem: Problem, keep: int = KEEP, time_limit: float | None = 
         info["fractional_groups"] = int(loose.sum())
         if loose.any():
             node, info["repair_seconds"] = _repair(problem, base, np.flatnonzero(loose),
-                                                   max(limit - (time.perf_counter() - started), 1.0))
+                                                   max(limit - (time.perf_counter() - started), 1.0),
+                                                   problem.cost.mip_gap * abs(lp.objective or 0.0))
         else:
             node = base
     if node is None or compare:
@@ -65,9 +66,13 @@ def guided_route(problem: Problem, keep: int = KEEP, time_limit: float | None = 
     return Assignment(node, unfilled_reasons(problem, node), info)
 
 
-def _repair(problem: Problem, base: np.ndarray, loose: np.ndarray, limit: float) -> tuple[np.ndarray, float]:
-    """The loose groups solved exactly on the stock and capacity the fixed groups leave (a small MILP of its own,
-    so the solver never carries the fixed part); `base` with their lines filled in."""
+def _repair(problem: Problem, base: np.ndarray, loose: np.ndarray, limit: float,
+            abs_gap: float) -> tuple[np.ndarray, float]:
+    """The loose groups solved on the stock and capacity the fixed groups leave (a small MILP of its own, so the
+    solver never carries the fixed part); `base` with their lines filled in.
+
+    The MILP stops within `abs_gap` (mip_gap of the whole run's LP cost): proving the last 0.01 % of the small
+    part alone took 157 s of 358 on 20,000 orders, for nothing the whole run's gap could show."""
     took = base >= 0
     atp = problem.atp.copy()
     np.subtract.at(atp, (problem.sku[took], base[took]), problem.quantity[took])
@@ -84,7 +89,7 @@ def _repair(problem: Problem, base: np.ndarray, loose: np.ndarray, limit: float)
     sub, lines = sub_problem(problem, loose, atp, cap, pick, chan)
     form = formulate(sub)
     # unfilled is always feasible, so the solver starts from a solution
-    result = solve(form, time_limit=limit, gap=problem.cost.mip_gap,
+    result = solve(form, time_limit=limit, gap=problem.cost.mip_gap, abs_gap=abs_gap,
                    start=form.start(sub, np.full(len(sub.sku), -1, np.int32)))
     node = base.copy()
     if result.values is not None:
