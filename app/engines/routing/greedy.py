@@ -108,7 +108,6 @@ def greedy_route(problem: Problem, allowed: np.ndarray, criteria: Sequence[str])
             todo = todo[~np.asarray(fenced, bool)]
         cap_ok = day_cap > 0
         cand = ok_nodes & cap_ok
-        have = (atp[skus[todo]] >= qty[todo, None]) & cand  # (l, N)
         group_skus = skus[todo]
         chosen: list[int] = []
         if single_first:
@@ -120,11 +119,14 @@ def greedy_route(problem: Problem, allowed: np.ndarray, criteria: Sequence[str])
             if full.any():
                 best = ranker.pick(full.nonzero()[0], g, group_skus)
                 node[lo + todo] = best
-                np.subtract.at(atp, (group_skus, best), qty[todo])  # repeated SKUs accumulate
-                if chan is not None:
-                    np.subtract.at(chan, (group_skus, c), qty[todo])
+                for s, q in zip(group_skus.tolist(), qty[todo].tolist(), strict=True):  # repeated SKUs accumulate
+                    atp[s, best] -= q
+                    if chan is not None:
+                        chan[s, c] -= q
                 day_cap[best] -= 1
                 continue
+        # only groups no single node holds get here: which node holds which line (l, N)
+        have = (atp[group_skus] >= qty[todo, None]) & cand
         remaining = np.ones(len(todo), bool)
         while remaining.any() and len(chosen) < max_nodes:
             live = have & remaining[:, None]
