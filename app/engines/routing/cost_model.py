@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from app.engines.atp import channel_key
+from app.engines.routing.promise import PromiseSettings, parse_promise
 
 CRITERIA = ("single_node", "cost", "distance", "priority", "balance")
 ORIGINS = ("dc", "own_store")  # or a location id
@@ -44,6 +45,7 @@ class CostModel:
     horizon_groups: int = 2_000
     time_limit_s: float = 30.0  # optimal: per MILP (the whole run, or each batch)
     mip_gap: float = 1e-4  # optimal: relative gap at which HiGHS stops
+    promise: PromiseSettings | None = None  # promise dates and the late cost (promise.py); None: off
 
     def shipping(self, km: np.ndarray) -> np.ndarray:
         """Shipping cost of one shipment over `km`."""
@@ -65,6 +67,7 @@ class CostModel:
             "origin_default": self.origin_default, "batch_orders": self.batch_orders,
             "horizon_groups": self.horizon_groups,
             "time_limit_s": self.time_limit_s, "mip_gap": self.mip_gap,
+            "promise": None if self.promise is None else self.promise.to_document(),
         }
 
 
@@ -140,6 +143,9 @@ def parse_cost_model(document: Mapping[str, Any] | None) -> CostModel:
             errors["origin_default"] = "Must be dc, own_store or a location id."
         else:
             values["origin_default"] = document["origin_default"].strip()
+    if "promise" in document:
+        values["promise"], promise_errors = parse_promise(document["promise"])
+        errors.update(promise_errors)
     if errors:
         raise CostModelError(errors)
     return replace(default, **values)

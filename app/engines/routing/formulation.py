@@ -2,7 +2,8 @@
 
 Variables, in this order: x (line, node) for every candidate pair, y (group, node) for every pair with a
 candidate line, s (one split count per group with a choice, continuous), u (one per live line: unfilled).
-Minimise Σ ship_cost·y + split_penalty·s + unfilled_penalty·u subject to, per live line, Σx + u = 1; x ≤ y;
+Minimise Σ ship_cost·y + late cost·x + split_penalty·s + unfilled_penalty·u (late cost: promise dates, 0 when
+off) subject to, per live line, Σx + u = 1; x ≤ y;
 per (SKU, node), Σ quantity·x ≤ ATP; per (day, node), the shipments ≤ its capacity (ship groups use the
 dispatch capacity, pickup groups the pickup capacity); per group, Σy − s ≤ 1 and Σy ≤ max_splits + 1.
 """
@@ -84,13 +85,14 @@ def formulate(problem: Problem, keep: int | None = None) -> Formulation:
     pickup_g = problem.group_method == PICKUP
     cap_left = np.where(pickup_g[g_live, None], pick_cap[problem.group_day[g_live]], cap[problem.group_day[g_live]])
     ok = problem.allowed[g_live] & (atp[problem.sku[live]] >= problem.quantity[live, None]) & (cap_left > 0)
+    late = _late_cost(problem, live, g_live)
     if keep is not None and n_nodes > keep:
         # a line's candidates beyond its `keep` cheapest are dropped (the LP-guided heuristic's pruning)
-        price = np.where(ok, problem.ship_cost[g_live], np.inf)
+        price = np.where(ok, problem.ship_cost[g_live] + late, np.inf)
         cut = np.partition(price, keep - 1, axis=1)[:, keep - 1:keep]
         ok &= price <= cut
-    xl, xn = np.nonzero(ok)
-    xl = live[xl]
+    xi, xn = np.nonzero(ok)
+    xl = live[xi]
     ykey, y_of_x = np.unique(gl[xl].astype(np.int64) * n_nodes + xn, return_inverse=True)
     yg, yn = ykey // n_nodes, ykey % n_nodes
     ug = np.unique(yg)
@@ -102,6 +104,7 @@ def formulate(problem: Problem, keep: int | None = None) -> Formulation:
     ox, oy, os_, ou = 0, nx, nx + ny, nx + ny + ns
     n_var = ou + nu
     c = np.zeros(n_var)
+    c[ox:ox + nx] = late[xi, xn]  # a late line costs at the line's node, so on-time nodes win where they can
     c[oy:oy + ny] = problem.ship_cost[yg, yn]
     c[os_:os_ + ns] = problem.cost.split_penalty
     c[ou:] = problem.cost.unfilled_penalty
@@ -150,6 +153,14 @@ def formulate(problem: Problem, keep: int | None = None) -> Formulation:
                        (ox, oy, os_, ou))
 
 
+def _late_cost(problem: Problem, live: np.ndarray, g_live: np.ndarray) -> np.ndarray:
+    """(live lines, N) the late cost of each live line at each node; zeros without promise dates."""
+    if problem.cost.promise is None or problem.delivery is None or problem.promised is None:
+        return np.zeros((len(live), len(problem.network)))
+    late = np.maximum(problem.delivery[g_live] - problem.promised[live, None], 0)
+    return problem.cost.promise.late_cost_per_day * late
+
+
 _quiet = threading.Lock()
 _banner_done = False
 
@@ -192,8 +203,9 @@ class Solve:
 
 def solve(form: Formulation, *, relax: bool = False, time_limit: float = 30.0, gap: float = 1e-4,
           start: np.ndarray | None = None, lower: np.ndarray | None = None,
-          upper: np.ndarray | None = None) -> Solve:
-    """Solve the formulation with HiGHS (the LP relaxation with `relax`); `start` warm-starts the MILP."""
+          upper: np.ndarray | None = None, lp_solver: str = "ipm", abs_gap: float | None = None) -> Solve:
+    """Solve the formulation with HiGHS (the LP relaxation with `relax`); `start` warm-starts the MILP; the MILP
+    stops at the relative `gap` or, when given, the absolute `abs_gap`, whichever comes first."""
     import highspy
 
     started = time.perf_counter()
@@ -202,9 +214,11 @@ def solve(form: Formulation, *, relax: bool = False, time_limit: float = 30.0, g
     h = _highs()
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(gap))
+    if abs_gap is not None:
+        h.setOptionValue("mip_abs_gap", float(abs_gap))
     h.setOptionValue("threads", 1)
     if relax:
-        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("solver", lp_solver)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = form.n_var, form.matrix.shape[0]
     lp.col_cost_ = form.c

@@ -5,8 +5,8 @@
    order does not take the last units a later order needs more (what a time-ordered sourcing sequence does).
 2. Groups whose LP values are all integral keep them: together they use no more stock or capacity than the LP
    did, so they stay feasible.
-3. The few fractional groups are solved as a MILP with every other group fixed (HiGHS presolve removes the
-   fixed part), warm-started with those groups unfilled so that a solution always exists.
+3. The few fractional groups are solved as a MILP of their own, on the stock and capacity the fixed groups
+   leave, warm-started with those groups unfilled so that a solution always exists.
 4. The result is compared with the rules heuristic and the cheaper one is kept: never worse than rules.
 """
 
@@ -17,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from app.engines.atp import PICKUP
 from app.engines.routing.formulation import formulate, solve
 from app.engines.routing.greedy import greedy_route
 from app.engines.routing.milp import unfilled_reasons
 from app.engines.routing.model import Assignment, Problem
-from app.engines.routing.validation import assignment_cost
+from app.engines.routing.problem import sub_problem
+from app.engines.routing.validation import assignment_cost, shipments
 
 KEEP = 8  # candidate nodes per line; measured in bench/bench_routing.py
 INTEGRAL = 1e-6
@@ -47,16 +49,13 @@ def guided_route(problem: Problem, keep: int = KEEP, time_limit: float | None = 
         loose[owner[frac]] = True
         fix = ~loose[owner]
         fix[os_:ou] = False
-        lower, upper = np.zeros(form.n_var), form.upper.copy()
-        lower[fix] = upper[fix] = np.round(v[fix])
         # a start that always exists: the integral groups as the LP has them, the loose groups unfilled
         base = form.assignment(problem, np.where(fix, np.round(v), 0.0))
         info["fractional_groups"] = int(loose.sum())
         if loose.any():
-            rest = solve(form, time_limit=max(limit - (time.perf_counter() - started), 0.0), gap=problem.cost.mip_gap,
-                         start=form.start(problem, base), lower=lower, upper=upper)
-            node = form.assignment(problem, rest.values) if rest.values is not None else base
-            info["repair_seconds"] = round(rest.seconds, 3)
+            node, info["repair_seconds"] = _repair(problem, base, np.flatnonzero(loose),
+                                                   max(limit - (time.perf_counter() - started), 1.0),
+                                                   problem.cost.mip_gap * abs(lp.objective or 0.0))
         else:
             node = base
     if node is None or compare:
@@ -66,3 +65,33 @@ def guided_route(problem: Problem, keep: int = KEEP, time_limit: float | None = 
     info["seconds"] = time.perf_counter() - started
     return Assignment(node, unfilled_reasons(problem, node), info)
 
+
+def _repair(problem: Problem, base: np.ndarray, loose: np.ndarray, limit: float,
+            abs_gap: float) -> tuple[np.ndarray, float]:
+    """The loose groups solved on the stock and capacity the fixed groups leave (a small MILP of its own, so the
+    solver never carries the fixed part); `base` with their lines filled in.
+
+    The MILP stops within `abs_gap` (mip_gap of the whole run's LP cost): proving the last 0.01 % of the small
+    part alone took 157 s of 358 on 20,000 orders, for nothing the whole run's gap could show."""
+    took = base >= 0
+    atp = problem.atp.copy()
+    np.subtract.at(atp, (problem.sku[took], base[took]), problem.quantity[took])
+    cap, pick = problem.capacity.copy(), problem.pickup_capacity.copy()
+    sg, sn = shipments(problem, base)
+    is_pick = problem.group_method[sg] == PICKUP
+    np.subtract.at(cap, (problem.group_day[sg[~is_pick]], sn[~is_pick]), 1)
+    np.subtract.at(pick, (problem.group_day[sg[is_pick]], sn[is_pick]), 1)
+    chan = None
+    if problem.channel_cap is not None:
+        chan = problem.channel_cap.copy()
+        np.subtract.at(chan, (problem.sku[took], problem.group_channel[problem.group_of_line[took]]),
+                       problem.quantity[took])
+    sub, lines = sub_problem(problem, loose, atp, cap, pick, chan)
+    form = formulate(sub)
+    # unfilled is always feasible, so the solver starts from a solution
+    result = solve(form, time_limit=limit, gap=problem.cost.mip_gap, abs_gap=abs_gap,
+                   start=form.start(sub, np.full(len(sub.sku), -1, np.int32)))
+    node = base.copy()
+    if result.values is not None:
+        node[lines] = form.assignment(sub, result.values)
+    return node, round(result.seconds, 3)

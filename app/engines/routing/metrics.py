@@ -9,7 +9,10 @@ import numpy as np
 
 from app.engines.atp import SHIP
 from app.engines.routing.model import REASONS, Problem
+from app.engines.routing.promise import late_days
 from app.engines.routing.validation import assignment_cost, shipments
+
+LATE_LINES_SHOWN = 50
 
 
 def routing_metrics(problem: Problem, node: np.ndarray, reason: np.ndarray, batches: Sequence[dict[str, Any]],
@@ -78,7 +81,45 @@ def routing_metrics(problem: Problem, node: np.ndarray, reason: np.ndarray, batc
         "seconds": round(seconds, 4),
         "ms_per_order": round(1000 * seconds / max(n_groups, 1), 4),
         "solver": _solver_summary(batches),
+        "promise": promise_metrics(problem, node),
     }
+
+
+def promise_metrics(problem: Problem, node: np.ndarray) -> dict[str, Any] | None:
+    """Promise dates (None when off): filled lines on time and late, line-days late and their cost, per channel,
+    and the first late lines with their promised and predicted days."""
+    settings = problem.cost.promise
+    if settings is None or problem.delivery is None or problem.promised is None:
+        return None
+    gl = problem.group_of_line
+    late = late_days(problem.promised, problem.delivery, gl, node)
+    filled = node >= 0
+    is_late = filled & (late > 0)
+    by_channel = {}
+    for c, name in enumerate(problem.channels):
+        mine = filled & (problem.group_channel[gl] == c)
+        by_channel[name] = {"lines": int(mine.sum()), "late": int((mine & is_late).sum()),
+                            "on_time_rate": _rate((mine & ~is_late).sum(), mine.sum())}
+    shown = []
+    for i in np.flatnonzero(is_late)[:LATE_LINES_SHOWN]:
+        g, n = int(gl[i]), int(node[i])
+        shown.append({"order": str(problem.group_order[g]),
+                      "sku": str(problem.skus[problem.sku[i]]) if problem.sku[i] >= 0 else "",
+                      "node": str(problem.network.ids[n]), "promised": _iso(problem.promised[i]),
+                      "predicted": _iso(problem.delivery[g, n]), "days_late": int(late[i])})
+    days = late[is_late]
+    return {
+        "lines": int(filled.sum()), "on_time": int((filled & ~is_late).sum()), "late": int(is_late.sum()),
+        "on_time_rate": _rate((filled & ~is_late).sum(), filled.sum()),
+        "late_line_days": int(days.sum()), "late_cost": round(float(days.sum()) * settings.late_cost_per_day, 2),
+        "max_days_late": int(days.max()) if len(days) else 0,
+        "late_by_days": {"1": int((days == 1).sum()), "2": int((days == 2).sum()), "3+": int((days >= 3).sum())},
+        "by_channel": by_channel, "late_lines": shown, "settings": settings.to_document(),
+    }
+
+
+def _iso(day: int) -> str:
+    return str(np.datetime64(int(day), "D"))
 
 
 def _solver_summary(batches: Sequence[dict[str, Any]]) -> dict[str, Any]:

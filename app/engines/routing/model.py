@@ -10,6 +10,7 @@ import numpy as np
 
 from app.engines.atp import PICKUP, SHIP, channel_key
 from app.engines.routing.cost_model import CostModel
+from app.engines.routing.promise import NO_PROMISE
 
 UNLIMITED = np.iinfo(np.int64).max // 4
 # Why a line is unfilled (index = code; 0 means assigned).
@@ -71,13 +72,14 @@ class Orders:
     lon: np.ndarray
     sku: np.ndarray  # int32
     quantity: np.ndarray  # int64
+    promised: np.ndarray | None = None  # int64 seconds: the order's promised/requested date, NO_PROMISE if none
 
     def __len__(self) -> int:
         return len(self.time)
 
 
 def orders_from_rows(rows: Sequence[Mapping[str, Any]], skus: Sequence[str], nodes: Sequence[str]) -> Orders:
-    """Orders from dicts {order_id, channel, fulfillment, sku, quantity, time?, lat?, lon?, pickup?} (tests)."""
+    """Orders from dicts {order_id, channel, fulfillment, sku, quantity, time?, lat?, lon?, pickup?, promised?}."""
     channels: list[str] = []
     for r in rows:
         if channel_key(r["channel"]) not in channels:
@@ -95,6 +97,8 @@ def orders_from_rows(rows: Sequence[Mapping[str, Any]], skus: Sequence[str], nod
         lon=np.asarray([r.get("lon", np.nan) for r in rows], np.float64),
         sku=np.asarray([sku_at.get(r["sku"], -1) for r in rows], np.int32),
         quantity=np.asarray([int(r["quantity"]) for r in rows], np.int64),
+        promised=np.asarray([NO_PROMISE if r.get("promised") is None else int(r["promised"]) for r in rows],
+                            np.int64),
     )
 
 
@@ -130,10 +134,21 @@ class Problem:
     # int64 (S, C) units each channel may still take of each SKU network-wide (the ATP rules' ring-fenced
     # allocation); None where stock is shared
     channel_cap: np.ndarray | None = None
+    # promise dates (cost.promise set): each line's promised day (L,) and each group's delivery day per node (G, N)
+    promised: np.ndarray | None = None
+    delivery: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.pickup_capacity is None:
             object.__setattr__(self, "pickup_capacity", np.full(self.capacity.shape, UNLIMITED, np.int64))
+
+    def late_cost(self, g: int, nodes: np.ndarray) -> np.ndarray:
+        """The late cost of all of group g's lines at each of `nodes` (zeros without promise dates)."""
+        if self.delivery is None or self.promised is None or self.cost.promise is None:
+            return np.zeros(len(nodes))
+        lo, hi = int(self.group_start[g]), int(self.group_start[g + 1])
+        late = np.maximum(self.delivery[g, nodes][None, :] - self.promised[lo:hi, None], 0).sum(axis=0)
+        return self.cost.promise.late_cost_per_day * late
 
     def group_capacity(self, cap: np.ndarray, pickup_cap: np.ndarray, g: int) -> np.ndarray:
         """The capacity row (N,) group g draws on: pickup capacity for a pickup group, dispatch otherwise."""
@@ -197,6 +212,10 @@ class RoutingResult:
     violations: tuple[Violation, ...]
     batches: tuple[dict[str, Any], ...]
     metrics: dict[str, Any]
+    # promise dates (None when off): each line's promised and predicted delivery day (days since 1970-01-01;
+    # predicted is NO_PROMISE for an unfilled line)
+    promised: np.ndarray | None = None
+    predicted: np.ndarray | None = None
 
     @property
     def trusted(self) -> bool:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from app.engines.atp import DAY, PICKUP, SHIP, channel_key
 from app.engines.routing.cost_model import CostModel, CostModelError
 from app.engines.routing.model import R_COORD, R_STORE, UNLIMITED, Network, Orders, Problem
+from app.engines.routing.promise import delivery_days, promised_days
 
 EARTH_KM = 6371.0088
 
@@ -114,11 +116,36 @@ def build_problem(network: Network, orders: Orders, skus: np.ndarray, atp: np.nd
     allowed[pick] &= own[pick]
     block[pick & (g_node < 0)] = R_STORE
     allowed[block > 0] = False
+    promised = delivery = None
+    if cost.promise is not None:
+        own = None if orders.promised is None else orders.promised[lines]
+        promised = promised_days(cost.promise, tuple(orders.channels), g_time[gl], orders.channel[lines], own)
+        delivery = delivery_days(cost.promise, network.ids, g_time, g_method, distance)
     return Problem(
         network=network, cost=cost, channels=tuple(orders.channels), skus=np.asarray(skus), atp=atp.copy(),
         capacity=capacity.copy(), days=np.asarray(days, np.int64), group_order=orders.order_id[lines[head]],
         group_channel=g_channel.astype(np.int32), group_method=g_method.astype(np.int8), group_day=g_day,
         group_node=g_node, group_start=start, distance=distance, ship_cost=ship_cost, allowed=allowed,
         block=block, sku=orders.sku[lines], quantity=orders.quantity[lines], line_index=lines,
-        pickup_capacity=pickup_capacity.copy(), channel_cap=channel_cap,
+        pickup_capacity=pickup_capacity.copy(), channel_cap=channel_cap, promised=promised, delivery=delivery,
     )
+
+
+def sub_problem(problem: Problem, groups: np.ndarray, atp: np.ndarray, capacity: np.ndarray,
+                pickup_capacity: np.ndarray, channel_cap: np.ndarray | None) -> tuple[Problem, np.ndarray]:
+    """The problem restricted to `groups` (ascending) with the stock and capacity left; and the positions of
+    its lines in `problem` (line i of the sub-problem is line `lines[i]` of `problem`)."""
+    starts, ends = problem.group_start[groups], problem.group_start[groups + 1]
+    sizes = ends - starts
+    lines = np.repeat(starts - np.cumsum(np.r_[0, sizes[:-1]]), sizes) + np.arange(int(sizes.sum()))
+    return replace(
+        problem, atp=atp, capacity=capacity, pickup_capacity=pickup_capacity, channel_cap=channel_cap,
+        group_order=problem.group_order[groups], group_channel=problem.group_channel[groups],
+        group_method=problem.group_method[groups], group_day=problem.group_day[groups],
+        group_node=problem.group_node[groups], group_start=np.r_[0, np.cumsum(sizes)].astype(np.int64),
+        distance=problem.distance[groups], ship_cost=problem.ship_cost[groups], allowed=problem.allowed[groups],
+        block=problem.block[groups], sku=problem.sku[lines], quantity=problem.quantity[lines],
+        line_index=problem.line_index[lines],
+        promised=None if problem.promised is None else problem.promised[lines],
+        delivery=None if problem.delivery is None else problem.delivery[groups],
+    ), lines

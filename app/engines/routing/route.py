@@ -13,6 +13,7 @@ from app.engines.routing.cost_model import CostModel
 from app.engines.routing.metrics import routing_metrics
 from app.engines.routing.model import R_REJECTED, Network, Orders, RoutingResult, Strategy, Violation
 from app.engines.routing.problem import build_problem
+from app.engines.routing.promise import NO_PROMISE
 from app.engines.routing.strategies import STRATEGIES
 from app.engines.routing.validation import assignment_cost, shipments, validate
 
@@ -86,4 +87,12 @@ def route_orders(network: Network, orders: Orders, skus: np.ndarray, atp: np.nda
     metrics["trusted"] = not violations
     metrics["strategy"] = plugin.name
     metrics["solver"]["scope"] = "batches" if len(batches) > 1 else "horizon"
-    return RoutingResult(plugin.name, node, reason, tuple(violations), tuple(batches), metrics)
+    promised = predicted = None
+    if whole.promised is not None and whole.delivery is not None:
+        promised = np.full(len(orders), NO_PROMISE, np.int64)
+        predicted = np.full(len(orders), NO_PROMISE, np.int64)
+        promised[whole.line_index] = whole.promised
+        at = node[whole.line_index]
+        filled = at >= 0
+        predicted[whole.line_index[filled]] = whole.delivery[whole.group_of_line[filled], at[filled]]
+    return RoutingResult(plugin.name, node, reason, tuple(violations), tuple(batches), metrics, promised, predicted)

@@ -6,6 +6,7 @@ import numpy as np
 
 from app.engines.atp import PICKUP, SHIP
 from app.engines.routing.model import REASONS, Assignment, Problem, Violation
+from app.engines.routing.promise import late_days
 
 
 def shipments(problem: Problem, node: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +70,7 @@ def validate(problem: Problem, a: Assignment, limit: int = 20) -> list[Violation
 
 
 def assignment_cost(problem: Problem, node: np.ndarray) -> dict[str, float]:
-    """Cost of an assignment: shipping, handling, split penalty, unfilled penalty and total."""
+    """Cost of an assignment: shipping, handling, split, unfilled and late penalties, and total."""
     sg, sn = shipments(problem, node)
     handling = _handling(problem)
     ship_mask = problem.group_method[sg] == SHIP
@@ -80,8 +81,12 @@ def assignment_cost(problem: Problem, node: np.ndarray) -> dict[str, float]:
     unfilled = int((node < 0).sum())
     split_cost = splits * problem.cost.split_penalty
     unfilled_cost = unfilled * problem.cost.unfilled_penalty
+    late_cost = 0.0
+    if problem.cost.promise is not None:
+        late = late_days(problem.promised, problem.delivery, problem.group_of_line, node)
+        late_cost = float(late.sum()) * problem.cost.promise.late_cost_per_day
     return {"shipping": shipping, "handling": handled, "split_penalty": split_cost, "unfilled_penalty": unfilled_cost,
-            "total": shipping + handled + split_cost + unfilled_cost}
+            "late_penalty": late_cost, "total": shipping + handled + split_cost + unfilled_cost + late_cost}
 
 
 def _handling(problem: Problem) -> np.ndarray:

@@ -99,6 +99,9 @@ KINDS: dict[str, Kind] = {
             Column("sku", "str", True, example="NW-100234"),
             Column("quantity", "int", True, minimum=1, example="1"),
             Column("unit_price", "float", minimum=0, description="Optional: gives oversell value", example="49.00"),
+            Column("promised_date", "date", description="Optional: the delivery date promised or requested "
+                                                        "(routing promise dates; else the channel's standard "
+                                                        "promise)", example="2025-03-05"),
         ),
         description="One row per order line.",
     ),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.engines.atp import NO_DATE, Locations, Stock, channel_key
 from app.engines.replay import OrderLines, Receipts
-from app.engines.routing import Network, Orders
+from app.engines.routing import NO_PROMISE, Network, Orders
 from app.graph.names import match_name
 from app.services.datasets.store import NULL_TIME, Frame
 from app.services.datasets.uploads import latest_version, load_frame
@@ -128,7 +128,7 @@ def build_inputs(session: Session, versions: dict[str, DatasetVersion]) -> Input
         routed = Orders(channels=lines.channels, order_id=orders.text("order_id"), time=lines.time,
                         channel=lines.channel, fulfillment=lines.fulfillment, pickup_node=lines.pickup_node,
                         lat=orders.floats("ship_latitude"), lon=orders.floats("ship_longitude"), sku=lines.sku,
-                        quantity=lines.quantity)
+                        quantity=lines.quantity, promised=_promised(orders.times("promised_date")))
     arrivals = None
     if receipts is not None:
         r_node = node_of(receipts.codes("location_id")[1])[receipts.codes("location_id")[0]]
@@ -172,3 +172,8 @@ def channel_latency(session: Session, engagement: Engagement, scenario: Scenario
             out[key] = {"seconds": float(row.worst_latency), "source": "freshness", "catalog_channel": label,
                         "note": ""}
     return out
+
+
+def _promised(seconds: np.ndarray) -> np.ndarray:
+    """The orders' promised dates in routing's terms (NO_PROMISE where the cell is empty)."""
+    return np.where(seconds == NULL_TIME, NO_PROMISE, seconds)

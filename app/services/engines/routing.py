@@ -87,4 +87,10 @@ def routing_metrics(run: EngineRun, inputs: Inputs, progress: Callable[[float], 
                               channel_caps=atp.network if atp.compiled.fenced else None)
     except CostModelError as exc:
         raise ValidationError(exc.errors) from None
-    return {**result.metrics, "batches": list(result.batches[:200]), "notes": list(inputs.notes)}
+    notes = list(inputs.notes)
+    if cost.promise is not None:
+        unknown = sorted({node for node, _ in cost.promise.cutoffs} - set(network.ids.tolist()))
+        if unknown:
+            notes.append(f"Promise cut-offs name locations not in the locations dataset (ignored): "
+                         f"{', '.join(unknown[:10])}{' …' if len(unknown) > 10 else ''}.")
+    return {**result.metrics, "batches": list(result.batches[:200]), "notes": notes}

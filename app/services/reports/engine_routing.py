@@ -27,6 +27,7 @@ def _routing(session: Session, run: EngineRun, branding: Branding) -> EngineResu
                 ("Total cost", _money(cost.get("total"))), ("Cost per order", _money(m.get("cost_per_order"))),
                 ("Shipped from stores", _pct(m.get("from_stores"))),
                 _promise(promise, m, unfilled),
+                *_promise_dates_headline(m),
                 ("Nodes at capacity", _count(util.get("nodes_at_capacity")))]
     figures, notes = [], list(_notes(m))
     peers = _strategy_peers(session, run)
@@ -62,6 +63,16 @@ def _routing(session: Session, run: EngineRun, branding: Branding) -> EngineResu
         ("Mean distance (km)", _num(dist.get("mean"))), ("95th percentile distance (km)", _num(dist.get("p95"))),
         ("Mean node utilisation", _pct(util.get("mean"))), ("Max node utilisation", _pct(util.get("max"))),
     ), caption="Cost and network", numeric=(1,))]
+    dates = m.get("promise")
+    if dates:
+        tables.append(Table(("Promise dates", "Value"), (
+            ("Filled lines on time", f"{_count(dates['on_time'])} of {_count(dates['lines'])}"),
+            ("On-time rate", _pct(dates["on_time_rate"])), ("Late lines", _count(dates["late"])),
+            ("Line-days late", _count(dates["late_line_days"])), ("Late cost", _money(dates["late_cost"])),
+            *((f"Late lines, {c}", f"{_count(x['late'])} of {_count(x['lines'])}")
+              for c, x in dates.get("by_channel", {}).items()),
+        ), caption="Promise dates: predicted delivery (cut-off, transit days by distance) against the promise",
+            numeric=(1,)))
     if unfilled:
         tables.append(Table(("Reason", "Unfilled lines"),
                             tuple((k.replace("_", " "), _count(v)) for k, v in
@@ -97,6 +108,14 @@ def _promise(promise: Any, m: dict[str, Any], unfilled: dict[str, int]) -> tuple
     return f"Delivery promise met (≤ {_num(promise, 0)} km)", _pct(_share(lines - missed, lines))
 
 
+def _promise_dates_headline(m: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """"Delivered on promise" when the run had promise dates, else nothing."""
+    dates = m.get("promise")
+    if not dates:
+        return ()
+    return (("Filled lines on promise date", _pct(dates.get("on_time_rate"))),)
+
+
 def _strategy_peers(session: Session, run: EngineRun) -> list[EngineRun]:
     """This run and the latest done run of each other strategy on the same scenario and order data."""
     candidates = session.scalars(
@@ -128,6 +147,13 @@ def _routing_summary(run: EngineRun, peers: list[EngineRun], promise: Any, unfil
     if promise is not None and unfilled.get("max_distance"):
         sentences.append(f"The {_num(promise, 0)} km delivery promise cost "
                          f"{_plural(unfilled['max_distance'], 'line')}.")
+    dates = m.get("promise")
+    if dates and dates.get("late"):
+        sentences.append(f"{_plural(int(dates['late']), 'filled line')} {'is' if dates['late'] == 1 else 'are'} "
+                         f"predicted after {'its' if dates['late'] == 1 else 'their'} promised date "
+                         f"({_count(dates['late_line_days'])} line-days late, {_money(dates['late_cost'])}).")
+    elif dates:
+        sentences.append("Every filled line is predicted to arrive by its promised date.")
     if len(peers) > 1:
         cost = {p.id: round(float(p.metrics.get("cost_per_order", 0)), 2) for p in peers}
         cheapest = min(peers, key=lambda p: cost[p.id])
