@@ -34,6 +34,25 @@ PATTERN_HELP = "API, event, webhook, batch, file, db link or manual"
 # Priority words after REQ -> PRIORITIES code.
 PRIORITY_WORDS = {"must": "must", "should": "should", "could": "could", "won't": "wont", "wont": "wont"}
 
+# Requirement type words after REQ -> REQUIREMENT_TYPES code.
+TYPE_WORDS = {
+    "business": "business",
+    "functional": "functional",
+    "non-functional": "non_functional",
+    "nonfunctional": "non_functional",
+    "non_functional": "non_functional",
+    "nfr": "non_functional",
+    "data": "data",
+    "integration": "integration",
+}
+# Status words after ADR -> DECISION_STATUSES code ("superseded" needs the decision it supersedes: not here).
+DECISION_STATUS_WORDS = {
+    "proposed": "proposed",
+    "accepted": "accepted",
+    "rejected": "rejected",
+    "deprecated": "deprecated",
+}
+
 # Ownership verb phrases -> OWNERSHIP_ROLES code. "for" and "of" are both accepted at the end of "is …" phrases.
 _IS_PHRASES = {
     "system of record": "sor",
