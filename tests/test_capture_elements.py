@@ -111,5 +111,6 @@ def test_a_look_alike_entity_must_be_confirmed_before_it_is_created(session, eng
     preview = capture.preview(session, engagement, "Entity: Orders list")
 
     assert preview.pending and not preview.ready
-    capture.apply(session, engagement, "Entity: Orders list", user.id, Choices(confirm_new=frozenset({preview.pending[0].confirm_key})))
+    confirmed = Choices(confirm_new=frozenset({preview.pending[0].confirm_key}))
+    capture.apply(session, engagement, "Entity: Orders list", user.id, confirmed)
     assert session.scalar(select(DataEntity).where(DataEntity.name == "Orders list")) is not None

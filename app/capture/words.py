@@ -5,6 +5,8 @@ Codes are plain strings (FLOW_PATTERNS, PRIORITIES, OWNERSHIP_ROLES of models.vo
 
 from __future__ import annotations
 
+from app.durations import format_duration
+
 # Pattern words and phrases (case-insensitive) -> FLOW_PATTERNS code.
 PATTERN_WORDS: dict[str, str] = {
     "api": "api",
@@ -106,8 +108,5 @@ def fold(text: str) -> str:
 
 
 def describe_seconds(value: float) -> str:
-    """5 s, 15 min, 2 h, 1 d — as the rest of the app shows latencies."""
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if value >= size:
-            return f"{value / size:.3g} {unit}"
-    return f"{value:g} s"
+    """5 s, 15 min, 2 h, 24 h 15 min — as the rest of the app shows latencies (app/durations.py)."""
+    return format_duration(value)

@@ -25,7 +25,14 @@ from app.services.catalog.fields import KINDS
 from app.services.catalog.trace import add_link
 from app.services.errors import ValidationError
 from models import DataFlow, Element, Engagement, Ownership
-from models.vocab import DECISION_STATUSES, FLOW_DIRECTIONS, FLOW_PATTERNS, OWNERSHIP_ROLES, PRIORITIES, REQUIREMENT_TYPES
+from models.vocab import (
+    DECISION_STATUSES,
+    FLOW_DIRECTIONS,
+    FLOW_PATTERNS,
+    OWNERSHIP_ROLES,
+    PRIORITIES,
+    REQUIREMENT_TYPES,
+)
 
 DEFAULT_PATTERN = "api"
 
