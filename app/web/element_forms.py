@@ -74,7 +74,9 @@ def _wtf_field(f: Field):
         # Choices are checked by the service (it also checks the engagement), not by WTForms.
         return SelectField(f.title, coerce=_id_or_none, validate_choice=False, validators=required)
     if f.type in ("refs", "participants"):
-        return SelectMultipleField(f.title, coerce=int, validate_choice=False, validators=required)
+        # data-chips: static/js/chips.js turns it into a token picker that a plain click cannot empty.
+        return SelectMultipleField(f.title, coerce=int, validate_choice=False, validators=required,
+                                   render_kw={"data-chips": ""})
     if f.type == "tags":
         return StringField(f.title, description="Separate tags with ;", validators=[Optional(), Length(max=2000)])
     raise ValueError(f.type)
