@@ -78,7 +78,8 @@ def test_pages_hold_a_fixed_number_of_changes_and_say_when_there_are_more(sessio
 @pytest.mark.parametrize(
     ("args", "field", "fragment"),
     [({"since": "yesterday"}, "since", "not a date"), ({"user": "bob"}, "user", "not a valid user"),
-     ({"kind": "unicorn"}, "kind", "Unknown kind"), ({"since": "2026-05-02", "until": "2026-05-01"}, "until", "before")],
+     ({"kind": "unicorn"}, "kind", "Unknown kind"),
+     ({"since": "2026-05-02", "until": "2026-05-01"}, "until", "before")],
 )
 def test_a_filter_that_does_not_read_is_refused_naming_it(args, field, fragment):
     with pytest.raises(ValidationError) as raised:
