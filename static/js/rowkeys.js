@@ -40,6 +40,15 @@
     var target = event.detail.target;
     returning = target && target.matches && target.matches("tr.editing") ? target.id : null;
   });
+  // htmx gives the focus back to the element with the focused one's id — the row itself, which keeps its id while
+  // being edited — so once settled, an edited row that holds the focus hands it to its first field.
+  document.addEventListener("htmx:afterSettle", function () {
+    var row = document.querySelector("tr.editing");
+    if (row && (document.activeElement === row || document.activeElement === document.body)) {
+      var first = row.querySelector("input:not([type=hidden]):not([hidden]), select:not([hidden]), textarea");
+      if (first) { first.focus(); }
+    }
+  });
   document.addEventListener("htmx:afterSwap", function () {
     if (!returning) { return; }
     var row = document.getElementById(returning);
