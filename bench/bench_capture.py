@@ -5,7 +5,8 @@ Run from the repository root:  .venv/bin/python bench/bench_capture.py [--reps 5
 Builds the large engagement exactly as bench_foundation.py does (1,000 systems, 5,000 flows, 2,000
 requirements, 500 decisions, 60 stakeholders, in a few ORM bulk transactions), then times, for a set of
 typical lines (existing names, typos that need fuzzy suggestions over the 1,000 system names, unknown
-entities, ownership, requirement, decision, stakeholder, a parse error):
+entities, ownership, requirement (with type and criteria), decision (with status), stakeholder, system /
+entity lines and a bare name, a parse error):
 
 - the service alone: `capture.preview(session, engagement, line)` — parse, catalog look-ups, suggestions;
 - the web request: `POST /e/<eid>/capture/preview` with htmx headers — the above plus tenancy, rendering
@@ -29,7 +30,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_foundation import N_SYSTEMS, build_app, login, percentile, populate  # noqa: E402
+from bench_foundation import login, percentile  # noqa: E402
+from foundation_data import build_app, populate  # noqa: E402
+
+N_SYSTEMS = 1000
+TARGET_MS = 50.0
 
 
 def typo(name: str, rng: random.Random) -> str:
@@ -58,6 +63,11 @@ def lines_for(session, eid: int, rng: random.Random) -> list[tuple[str, str]]:
         ("requirement @source #channels", f"REQ must: Store stock visible within 60s @{people[3]} #web #mobile-app"),
         ("decision -> 3 requirements", "ADR: Centralise ATP in the OMS -> REQ-3, REQ-5, REQ-1999"),
         ("stakeholder, look-alike", f"@{typo(people[4], rng)}, Buyer, Digital"),
+        ("system: name (category)", "System: Zendesk (CRM)"),
+        ("bare name (fuzzy x1,000)", typo(c, rng)),
+        ("entity: two names", "Entity: Delivery slot, Warranty claim"),
+        ("requirement type + criteria", "REQ must data: Stock on web #web AC: freshness(inventory, web) <= 60s"),
+        ("decision with status", "ADR accepted: Keep SAP as price master -> REQ-4"),
         ("parse error", f"{a} -> {b}"),
     ]
 
@@ -84,7 +94,7 @@ def main() -> int:
             engine = db.engine
         Base.metadata.create_all(engine)
         t0 = time.perf_counter()
-        eid = populate(engine, rng)["eid"]
+        eid = populate(engine, rng, N_SYSTEMS)["eid"]
         print(f"Populated the engagement ({N_SYSTEMS:,} systems…) in {time.perf_counter() - t0:.1f}s")
 
         with Session(engine) as s:
@@ -158,6 +168,13 @@ def main() -> int:
         f"\ncapture (POST /capture, creates a requirement): p50 {percentile(apply_times, 0.5):.1f} ms, "
         f"p95 {percentile(apply_times, 0.95):.1f} ms over {len(apply_times)} captures"
     )
+    worst = max(rows, key=lambda r: r[3])
+    if worst[3] < TARGET_MS:
+        print(f"\ncapture preview < {TARGET_MS:.0f} ms server time at {N_SYSTEMS:,} systems: met "
+              f"(worst service p95 {worst[3]:.1f} ms, “{worst[0]}”)")
+    else:
+        print(f"\ncapture preview < {TARGET_MS:.0f} ms server time at {N_SYSTEMS:,} systems: not met — "
+              f"“{worst[0]}” has a service p95 of {worst[3]:.1f} ms")
     print(
         f"\n{args.reps} timed previews per line after one warm-up; times in ms; queries = SQL statements per preview "
         f"request (BEGIN/COMMIT/PRAGMA excluded). Target < 50 ms. Total run {time.perf_counter() - started:.0f}s."

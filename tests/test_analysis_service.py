@@ -85,7 +85,7 @@ def test_the_demo_current_state_has_exactly_the_findings_its_story_needs(session
     assert titles(report) == CURRENT_STATE_FINDINGS
     assert report.counts == {"critical": 1, "high": 26, "medium": 11, "info": 0}
     nightly = next(f for f in report.findings if f.title.startswith("SAP ECC → Salesforce Commerce Cloud sends Inv"))
-    assert "worst 1 d" in nightly.explanation
+    assert "worst 24 h" in nightly.explanation
 
 
 def test_target_a_resolves_the_stock_findings_and_keeps_the_price_ones(session, demo):

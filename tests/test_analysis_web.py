@@ -136,7 +136,7 @@ def test_the_heat_map_colours_cells_and_a_cell_loads_its_path(browser, session, 
     fragment = page(browser, url, htmx=True)
     assert "<html" not in fragment
     assert "Inventory on Web" in fragment
-    assert re.search(r"Worst</dt><dd>1 d</dd>\s*<dt>Typical</dt><dd>12 h</dd>", fragment)
+    assert re.search(r"Worst</dt><dd>24 h</dd>\s*<dt>Typical</dt><dd>12 h</dd>", fragment)
     assert fragment.count("Batch file") == 2 and "(from middleware)" in fragment
     assert "kind=entity" in fragment  # the entity's flow diagram
     full = page(browser, url)

@@ -104,7 +104,7 @@ def test_plural_entity_names_find_the_entity_and_the_same_entity_twice_counts_on
     "line",
     [
         "",
-        "hello world",
+        "hello, world",
         "Shopify Plus -> Fluent OMS",
         "Shopify Plus -> Fluent OMS: order every 5",
         "REQ mus: Stock on web",

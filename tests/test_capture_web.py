@@ -224,7 +224,7 @@ def test_the_help_is_a_fragment_for_the_bar_and_a_page_of_its_own(browser, engag
     fragment = browser.get(url(engagement, "/help"), htmx=True)
     assert fragment.status_code == 200
     body = fragment.get_data(as_text=True)
-    assert "<html" not in body and "REQ [must | should | could | won't]: Title" in body
+    assert "<html" not in body and "REQ [must | should | could | won't] [type]: Title" in body
     assert 'data-capture-line="ADR: Centralise ATP in the OMS -&gt; REQ-3, REQ-5"' in body
 
     page = browser.get(url(engagement, "/help")).get_data(as_text=True)

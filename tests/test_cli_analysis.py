@@ -69,7 +69,7 @@ def test_freshness_of_inventory_on_the_web_is_a_day_over_the_nightly_file(app, s
 def test_freshness_says_why_it_is_unknown_in_text(app, session, demo):
     result = run(app, session, "freshness", demo.id, "--entity", "inventory")
     assert result.exit_code == 0, result.output
-    assert "Inventory → Web: 1 d / 12 h  via SAP ECC → MuleSoft Anypoint → Salesforce Commerce Cloud" in result.stdout
+    assert "Inventory → Web: 24 h / 12 h  via SAP ECC → MuleSoft Anypoint → Salesforce Commerce Cloud" in result.stdout
     assert "Inventory → Stores: unknown (no_path:" in result.stdout
     bad = run(app, session, "freshness", demo.id, "--entity", "stock")
     assert bad.exit_code == 1 and "No entity 'stock'" in bad.stderr
@@ -132,7 +132,7 @@ def test_compare_in_text_lists_what_changed(app, session, demo):
     assert result.exit_code == 0, result.output
     assert "+ Manhattan Active Omni" in result.stdout
     assert "Criteria: REQ-1 fail → pass" in result.stdout
-    assert "Inventory freshness on Web: 1 d → 0 s" in result.stdout
+    assert "Inventory freshness on Web: 24 h → 0 s" in result.stdout
 
 
 def test_rules_can_be_switched_off_and_reweighted_from_the_command_line(app, session, demo):

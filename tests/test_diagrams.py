@@ -156,7 +156,7 @@ def test_entity_view_highlights_the_system_of_record_and_marks_slow_edges():
     erp = next(line for line in source.splitlines() if line.strip().startswith(f"s{m['ERP']} ["))
     assert "System of record" in erp and 'fillcolor="#d3f0dc"' in erp
     batch = edge_lines(source, m["ERP"], m["iPaaS"])[0]  # first leg carries the label
-    assert 'color="#b42318"' in batch and "SLOW" in batch and "Batch file" in batch and "worst 1 d" in batch
+    assert 'color="#b42318"' in batch and "SLOW" in batch and "Batch file" in batch and "worst 24 h" in batch
     assert 'color="#b42318"' in edge_lines(source, m["iPaaS"], m["Web shop"])[0]
     event = edge_lines(source, m["Old WMS"], m["ERP"])[0]  # worst 1 h > 15 min: slow though not batch
     assert "SLOW" in event

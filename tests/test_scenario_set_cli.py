@@ -52,7 +52,7 @@ def test_setting_a_flow_to_an_event_stream_prints_each_field_before_and_after(ap
         f"{FEED_LABEL} in Events proposal:",
         "  pattern Batch file → Event / stream",
         "  latency 12 h → 2 s",
-        "  worst latency 1 d → 30 s",
+        "  worst latency 24 h → 30 s",
     ]
 
 
@@ -69,10 +69,10 @@ def test_compare_lists_exactly_the_field_changes_and_the_criteria_they_flip(app,
     assert (changed["kind"], changed["name"]) == ("flow", FEED_LABEL)
     assert [(f["field"], f["a_text"], f["b_text"]) for f in changed["fields"]] == [
         ("pattern", "Batch file", "Event / stream"), ("latency_seconds", "12 h", "5 s"),
-        ("worst_latency_seconds", "1 d", "30 s"),
+        ("worst_latency_seconds", "24 h", "30 s"),
     ]
     assert changed["text"] == (f"{FEED_LABEL} — pattern Batch file → Event / stream, latency 12 h → 5 s, "
-                               "worst latency 1 d → 30 s")
+                               "worst latency 24 h → 30 s")
     assert document["criteria"]["to_pass"] == ["REQ-1"] and document["criteria"]["to_fail"] == []
     assert document["model"]["flows"]["added"] == [] and document["model"]["flows"]["removed"] == []
     text = run(app, session, "analysis", "compare", demo.id, "current", "events proposal").stdout

@@ -7,8 +7,10 @@ The grammar is documented for people in docs/quick-capture.md and in the in-app 
                  [worst 1h | <= 1h] [latency 200ms]          (<-> or <> for two-way)
     ownership    System owns entity | is system of record for | is authoritative copy for | is replica for
                  | reads | writes  entity, entity
-    requirement  REQ [must|should|could|won't]: Title [@Source stakeholder] [#channel …]
-    decision     ADR: Title [-> REQ-3, REQ-5]
+    element      System: Name [(Category)] | Channel: Name | Entity: Name, Name | Stakeholder: Name, role, team
+    bare name    Name [(Category)]        (a new system)
+    requirement  REQ [must|should|could|won't] [type]: Title [@Source stakeholder] [#channel …] [AC: crit; crit]
+    decision     ADR [proposed|accepted|rejected|deprecated]: Title [-> REQ-3, REQ-5]
     stakeholder  @Name[, role[, team]]
     any line     [Scenario name] …   (written into that scenario; see scenario_prefix)
 
@@ -25,11 +27,13 @@ from __future__ import annotations
 
 import re
 
+from app.capture.element_lines import ELEMENT_HEADS, _element, element_head
 from app.capture.flow_line import _flow
 from app.capture.marked_lines import _decision, _requirement, _stakeholder
 from app.capture.ownership_line import _ownership
 from app.capture.results import (
     DecisionLine,
+    ElementLine,
     FlowLine,
     Line,
     Name,
@@ -55,6 +59,7 @@ from app.capture.words import (
 
 __all__ = [
     "BARE_UNITS",
+    "ELEMENT_HEADS",
     "EXAMPLES",
     "FLOW_KEYWORDS",
     "FREQUENCY_WORDS",
@@ -65,6 +70,7 @@ __all__ = [
     "PRIORITY_WORDS",
     "UNITS",
     "DecisionLine",
+    "ElementLine",
     "FlowLine",
     "Line",
     "Name",
@@ -93,8 +99,14 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ("Shopify Plus writes order", "writes"),
     ("Data Hub is replica for inventory", "replica"),
     ("Salesforce is authoritative copy for customer", "authoritative copy"),
+    ("System: Zendesk (CRM)", "a system with its category"),
+    ("Salesforce Service Cloud", "just a name: a new system (category guessed)"),
+    ("Channel: Showroom", "a channel"),
+    ("Entity: Delivery slot, Return label", "two data entities"),
     ("REQ must: Store stock visible on web within 60s @Dana Ruiz #web #mobile-app", "a requirement"),
+    ("REQ must data: Stock on web #web AC: freshness(inventory, web) <= 60s", "with a type and a criterion"),
     ("ADR: Centralise ATP in the OMS -> REQ-3, REQ-5", "a proposed decision addressing two requirements"),
+    ("ADR accepted: Keep SAP as price master -> REQ-4", "a decision with its status"),
     ("@Dana Ruiz, Head of E-commerce, Digital", "a stakeholder: name, role, team"),
 )
 
@@ -142,9 +154,9 @@ def scenario_prefix(line: str) -> tuple[str | None, str, int]:
 
 # --- dispatch -------------------------------------------------------------------------------------
 
-_REQ_HEAD = re.compile(r"\s*REQ(?![\w-])[ \t]*(?P<prio>[^\s:]+)?[ \t]*:", re.IGNORECASE)
+_REQ_HEAD = re.compile(r"\s*REQ(?![\w-])(?P<words>(?:[ \t]+[^\s:]+){0,2})[ \t]*:", re.IGNORECASE)
 _REQ_WORD = re.compile(r"\s*REQ(?![\w-])", re.IGNORECASE)
-_ADR_HEAD = re.compile(r"\s*ADR(?![\w-])[ \t]*:", re.IGNORECASE)
+_ADR_HEAD = re.compile(r"\s*ADR(?![\w-])(?P<words>[ \t]+[^\s:]+)?[ \t]*:", re.IGNORECASE)
 _ADR_WORD = re.compile(r"\s*ADR(?![\w-])", re.IGNORECASE)
 _ARROW_ANYWHERE = re.compile(r"->|<>|→|↔")
 
@@ -168,10 +180,13 @@ def _parse(line: str) -> Line:
         _fail("Write “REQ:” or “REQ must:” (must, should, could or won’t), then the title.", word.end())
     head = _ADR_HEAD.match(line)
     if head:
-        return _decision(line, head.end())
+        return _decision(line, head)
     word = _ADR_WORD.match(line)
     if word and not _ARROW_ANYWHERE.search(line):
         _fail("Write “ADR:” then the decision’s title.", word.end())
+    head = element_head(line)
+    if head and not _ARROW_ANYWHERE.search(line):
+        return _element(line, head)
     tokens = _tokenize(line)
     if any(t.kind in ("arrow", "both") for t in tokens):
         return _flow(line, tokens)

@@ -1,4 +1,5 @@
-"""The lines a marker opens — requirement `REQ must: …`, decision `ADR: …`, stakeholder `@Name, role, team`.
+"""The lines a marker opens — requirement `REQ must data: … AC: …`, decision `ADR accepted: …`, stakeholder
+`@Name, role, team`.
 
 They are read character by character (titles are free text), not tokenised like flows and ownerships.
 """
@@ -9,7 +10,7 @@ import re
 
 from app.capture.results import DecisionLine, Name, RequirementLine, RequirementRef, StakeholderLine
 from app.capture.tokens import _fail, _quoted
-from app.capture.words import PRIORITY_WORDS
+from app.capture.words import DECISION_STATUS_WORDS, PRIORITY_WORDS, TYPE_WORDS
 
 
 def _is_marker(line: str, i: int, body_start: int) -> bool:
@@ -21,19 +22,33 @@ def _is_marker(line: str, i: int, body_start: int) -> bool:
     )
 
 
+def _head_words(head: re.Match) -> list[tuple[str, int]]:
+    """The words between REQ/ADR and the colon, with their 0-based start."""
+    base = head.start("words")
+    return [(m.group(), base + m.start()) for m in re.finditer(r"[^\s]+", head.group("words") or "")]
+
+
 def _requirement(line: str, head: re.Match) -> RequirementLine:
-    raw_priority = head.group("prio")
-    priority = "should"
-    if raw_priority:
-        priority = PRIORITY_WORDS.get(raw_priority.casefold().replace("’", "'"), "")
-        if not priority:
+    priority, kind, raw_priority, raw_type = "should", "functional", "", ""
+    for word, start in _head_words(head):
+        key = word.casefold().replace("’", "'")
+        if key in PRIORITY_WORDS and not raw_priority:
+            priority, raw_priority = PRIORITY_WORDS[key], word
+        elif key in TYPE_WORDS and not raw_type:
+            kind, raw_type = TYPE_WORDS[key], word
+        elif key in PRIORITY_WORDS or key in TYPE_WORDS:
+            _fail(f"“{word}”: one priority and one type at most.", start, len(word))
+        else:
             _fail(
-                f"Unknown priority “{raw_priority}”: use must, should, could or won’t.",
-                head.start("prio"),
-                len(raw_priority),
+                f"Unknown priority “{word}”: use must, should, could or won’t (and, if you like, a type: "
+                "business, functional, non-functional, data or integration).",
+                start,
+                len(word),
             )
     body = head.end()
-    n = len(line)
+    ac = _AC.search(line, body)
+    acceptance = _criteria(line, ac) if ac else ()
+    n = ac.start() if ac else len(line)
     markers = [i for i in range(body, n) if _is_marker(line, i, body)]
     title_end = markers[0] if markers else n
     title = " ".join(line[body:title_end].split())
@@ -93,13 +108,39 @@ def _requirement(line: str, head: re.Match) -> RequirementLine:
         priority_given=bool(raw_priority),
         source=source,
         channels=tuple(unique),
+        type=kind,
+        type_given=bool(raw_type),
+        acceptance=acceptance,
     )
+
+
+# `AC:` (or `acceptance:`) after a space opens the acceptance criteria, one per `;`, to the end of the line.
+_AC = re.compile(r"(?<=\s)(?:AC|acceptance)[ \t]*:", re.IGNORECASE)
+
+
+def _criteria(line: str, ac: re.Match) -> tuple[str, ...]:
+    criteria = tuple(c for c in (" ".join(part.split()) for part in line[ac.end():].split(";")) if c)
+    if not criteria:
+        _fail("Write the acceptance criteria after “AC:”, separated by “;”.", ac.end())
+    return criteria
 
 
 _REF = re.compile(r"REQ-?(\d+)", re.IGNORECASE)
 
 
-def _decision(line: str, body: int) -> DecisionLine:
+def _decision(line: str, head: re.Match) -> DecisionLine:
+    status, given = "proposed", False
+    for word, start in _head_words(head):
+        status = DECISION_STATUS_WORDS.get(word.casefold(), "")
+        given = True
+        if not status:
+            _fail(
+                f"Unknown status “{word}”: use proposed, accepted, rejected or deprecated "
+                "(a superseding decision is set on its page).",
+                start,
+                len(word),
+            )
+    body = head.end()
     arrow = max(line.rfind("->", body), line.rfind("→", body))
     title_end = arrow if arrow >= 0 else len(line)
     raw_title = line[body:title_end]
@@ -125,7 +166,9 @@ def _decision(line: str, body: int) -> DecisionLine:
                 refs.append(RequirementRef(number, text, start, start + len(text)))
         if not refs:
             _fail("List requirement refs after “->”, e.g. REQ-3, REQ-5.", arrow, refs_start - arrow)
-    return DecisionLine(title=title, title_column=title_start + 1, requirements=tuple(refs))
+    return DecisionLine(
+        title=title, title_column=title_start + 1, requirements=tuple(refs), status=status, status_given=given
+    )
 
 
 def _stakeholder(line: str, at: int) -> StakeholderLine:

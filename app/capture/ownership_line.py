@@ -1,13 +1,15 @@
-"""The ownership line, `System owns | reads | writes | is … for  entity, …`, and the hint for a line not understood."""
+"""The ownership line, `System owns | reads | writes | is … for  entity, …`; a line of words only is a new system's
+name (element_lines), anything else gets a hint of what was meant."""
 
 from __future__ import annotations
 
-from app.capture.results import Name, OwnershipLine
+from app.capture.element_lines import _bare
+from app.capture.results import ElementLine, Name, OwnershipLine
 from app.capture.tokens import _fail, _name, _Tok
 from app.capture.words import OWNERSHIP_PHRASES
 
 
-def _ownership(line: str, tokens: list[_Tok]) -> OwnershipLine:
+def _ownership(line: str, tokens: list[_Tok]) -> OwnershipLine | ElementLine:
     found = None
     for i in range(1, len(tokens)):
         for words, role in OWNERSHIP_PHRASES:
@@ -18,7 +20,7 @@ def _ownership(line: str, tokens: list[_Tok]) -> OwnershipLine:
         if found:
             break
     if found is None:
-        _not_understood(line, tokens)
+        return _not_understood(line, tokens)
     i, width, role = found
     verb_end = tokens[i + width - 1].end
     system = _name(tokens[:i], "the system", 0)
@@ -49,7 +51,7 @@ def _ownership(line: str, tokens: list[_Tok]) -> OwnershipLine:
     return OwnershipLine(system=system, role=role, entities=tuple(entities))
 
 
-def _not_understood(line: str, tokens: list[_Tok]):
+def _not_understood(line: str, tokens: list[_Tok]) -> ElementLine:
     verbs = {"owns", "reads", "writes", "replicates"}
     for index, t in enumerate(tokens):
         word = t.word
@@ -63,9 +65,13 @@ def _not_understood(line: str, tokens: list[_Tok]):
                 t.start,
                 2,
             )
+    bare = _bare(line, tokens)
+    if bare is not None:
+        return bare
     first = tokens[0] if tokens else None
     _fail(
         "Not understood. Write a flow (“A -> B: order”), an ownership (“SAP S/4 owns product”), "
+        "“System: Name (category)”, “Channel: Name”, “Entity: Name”, "
         "“REQ must: …”, “ADR: …” or “@Name, role, team”. Press ? for help.",
         first.start if first else 0,
         (first.end - first.start) if first else 1,

@@ -1,6 +1,6 @@
 """What a capture line parses into: a frozen *Line with its Names and refs, or a ParseError with its column.
 
-FlowLine, OwnershipLine, RequirementLine, DecisionLine, StakeholderLine (`Line` is their union); Name and
+FlowLine, OwnershipLine, RequirementLine, DecisionLine, StakeholderLine, ElementLine (`Line` is their union); Name and
 RequirementRef keep their place in the line so the preview can point at them and `rewrite` can replace them.
 """
 
@@ -101,7 +101,7 @@ class OwnershipLine:
 
 @dataclass(frozen=True)
 class RequirementLine:
-    """`REQ must: Title @Source #channel`: a requirement."""
+    """`REQ must data: Title @Source #channel AC: criterion; criterion`: a requirement."""
 
     kind: ClassVar[str] = "requirement"
     title: str
@@ -110,6 +110,9 @@ class RequirementLine:
     priority_given: bool = False
     source: Name | None = None
     channels: tuple[Name, ...] = ()
+    type: str = "functional"
+    type_given: bool = False
+    acceptance: tuple[str, ...] = ()  # one criterion (or line of prose) each
 
     @property
     def names(self) -> tuple[Name, ...]:
@@ -119,12 +122,15 @@ class RequirementLine:
 
 @dataclass(frozen=True)
 class DecisionLine:
-    """`ADR: Title -> REQ-3, REQ-5`: a proposed decision addressing requirements."""
+    """`ADR [status]: Title -> REQ-3, REQ-5`: a decision (proposed unless a status is given) addressing
+    requirements."""
 
     kind: ClassVar[str] = "decision"
     title: str
     title_column: int
     requirements: tuple[RequirementRef, ...] = ()
+    status: str = "proposed"
+    status_given: bool = False
 
     @property
     def names(self) -> tuple[Name, ...]:
@@ -156,4 +162,22 @@ class ParseError:
     length: int = 1
 
 
-Line = FlowLine | OwnershipLine | RequirementLine | DecisionLine | StakeholderLine
+
+
+@dataclass(frozen=True)
+class ElementLine:
+    """`System: Zendesk (CRM)`, `Channel: Showroom`, `Entity: Delivery slot`, or a bare name (a system): one or more
+    new catalog elements of one kind; `category` is the category as typed for a system (the service reads it)."""
+
+    kind: str  # "system", "channel" or "entity"
+    elements: tuple[Name, ...]
+    category: Name | None = None
+    bare: bool = False  # just a name, no `System:` head
+
+    @property
+    def names(self) -> tuple[Name, ...]:
+        """Every name in the line."""
+        return self.elements
+
+
+Line = FlowLine | OwnershipLine | RequirementLine | DecisionLine | StakeholderLine | ElementLine

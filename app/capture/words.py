@@ -5,6 +5,8 @@ Codes are plain strings (FLOW_PATTERNS, PRIORITIES, OWNERSHIP_ROLES of models.vo
 
 from __future__ import annotations
 
+from app.durations import format_duration
+
 # Pattern words and phrases (case-insensitive) -> FLOW_PATTERNS code.
 PATTERN_WORDS: dict[str, str] = {
     "api": "api",
@@ -33,6 +35,25 @@ PATTERN_HELP = "API, event, webhook, batch, file, db link or manual"
 
 # Priority words after REQ -> PRIORITIES code.
 PRIORITY_WORDS = {"must": "must", "should": "should", "could": "could", "won't": "wont", "wont": "wont"}
+
+# Requirement type words after REQ -> REQUIREMENT_TYPES code.
+TYPE_WORDS = {
+    "business": "business",
+    "functional": "functional",
+    "non-functional": "non_functional",
+    "nonfunctional": "non_functional",
+    "non_functional": "non_functional",
+    "nfr": "non_functional",
+    "data": "data",
+    "integration": "integration",
+}
+# Status words after ADR -> DECISION_STATUSES code ("superseded" needs the decision it supersedes: not here).
+DECISION_STATUS_WORDS = {
+    "proposed": "proposed",
+    "accepted": "accepted",
+    "rejected": "rejected",
+    "deprecated": "deprecated",
+}
 
 # Ownership verb phrases -> OWNERSHIP_ROLES code. "for" and "of" are both accepted at the end of "is …" phrases.
 _IS_PHRASES = {
@@ -87,8 +108,5 @@ def fold(text: str) -> str:
 
 
 def describe_seconds(value: float) -> str:
-    """5 s, 15 min, 2 h, 1 d — as the rest of the app shows latencies."""
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if value >= size:
-            return f"{value / size:.3g} {unit}"
-    return f"{value:g} s"
+    """5 s, 15 min, 2 h, 24 h 15 min — as the rest of the app shows latencies (app/durations.py)."""
+    return format_duration(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app import durations
+
 # Unit spellings -> seconds. Criteria document s, min, h and d; the long forms are accepted too.
 UNITS = {
     "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
@@ -11,11 +13,5 @@ UNITS = {
 }  # fmt: skip
 
 
-def format_duration(seconds: float | None) -> str:
-    """`24 h`, `15 min`, `0.5 s`, or `unknown`: the largest unit that divides the value exactly."""
-    if seconds is None:
-        return "unknown"
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)} {unit}"
-    return f"{seconds:g} s"
+# The one way durations are printed (app/durations.py); re-exported for the analysis that imports it from here.
+format_duration = durations.format_duration

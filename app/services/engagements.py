@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import delete, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
+from app.services.catalog import fuzzy
 from app.services.errors import Forbidden, NotFound, ValidationError
 from exports.text import LINE_BREAK_ERROR, has_line_break
 from models import (
@@ -208,7 +209,8 @@ def dashboard(session: Session, engagement: Engagement) -> Dashboard:
 
 
 def search(session: Session, engagement: Engagement, q: str, limit: int = 15) -> list[Element]:
-    """Elements whose name or ref contains `q` (case-insensitive), exact ref and prefix matches first."""
+    """Elements whose name or ref contains `q` (case-insensitive), exact ref and prefix matches first; then, to fill
+    the list, names close to `q` (typos, partial words: "brightperl" finds BrightPearl), closest first."""
     needle = q.strip().casefold()
     if not needle:
         return []
@@ -233,4 +235,10 @@ def search(session: Session, engagement: Engagement, q: str, limit: int = 15) ->
             element.id,
         )
 
-    return sorted(rows, key=rank)[:limit]
+    found = sorted(rows, key=rank)[:limit]
+    if len(found) < limit:
+        seen = {e.id for e in found}
+        ids = [i for i in fuzzy.closest_ids(session, engagement.id, q, limit=limit) if i not in seen]
+        by_id = {e.id: e for e in session.scalars(select(Element).where(Element.id.in_(ids)))} if ids else {}
+        found += [by_id[i] for i in ids if i in by_id][: limit - len(found)]
+    return found

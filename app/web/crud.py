@@ -14,7 +14,8 @@ from app.services.catalog import scenario_values as scenario_values
 from app.services.catalog import scenario_view as scenario_view
 from app.services.catalog import trace as trace
 from app.services.catalog.fields import KINDS, Kind
-from app.services.catalog.history import field_diff, users_by_id
+from app.services.catalog.history import users_by_id
+from app.services.catalog.history_view import readable_diff
 from app.services.errors import Conflict, ValidationError
 from app.web.element_forms import build_form, payload
 from app.web.form_errors import attach_errors
@@ -123,7 +124,7 @@ def register_element_routes(bp: Blueprint, kind: str) -> None:
             history=changes,
             signoff=panel_context(element) if kind in SIGNOFF_KINDS else None,
             users=users_by_id(db.session, changes),
-            diff=field_diff,
+            diff=readable_diff(db.session, changes),
         )
 
     def edit_view(element_id: int):

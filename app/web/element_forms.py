@@ -19,9 +19,31 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.durations import format_duration, parse_duration
 from app.services.catalog import browse as browse
 from app.services.catalog.fields import KINDS, Field, Kind, snapshot
 from models import Element
+
+
+class DurationField(StringField):
+    """A duration typed as people say it ("30s", "5 min", "1h30", "1 d"; a bare number is seconds), shown back in
+    the style of every page (app/durations.py); the form's data is seconds, or None when left empty."""
+
+    def process_formdata(self, valuelist):
+        """Read "1h30" as 5400.0 seconds; a text that is no duration is this field's error, naming why."""
+        self.data = None
+        text = valuelist[0].strip() if valuelist and valuelist[0] is not None else ""
+        if text:
+            try:
+                self.data = parse_duration(text)
+            except ValueError as exc:
+                self.data = text
+                raise ValueError(str(exc)) from None
+
+    def _value(self):
+        if isinstance(self.data, int | float):
+            return format_duration(self.data)
+        return self.data or ""
 
 
 def _id_or_none(value: Any) -> int | None:
@@ -42,6 +64,8 @@ def _wtf_field(f: Field):
         return SelectField(f.title, choices=blank + list(f.choices.items()), default=f.default, validators=required)
     if f.type == "bool":
         return BooleanField(f.title, default=f.default)
+    if f.type == "float" and f.name.endswith("_seconds"):
+        return DurationField(f.title, description="e.g. 30s, 5 min, 1h30, 1 d", validators=[Optional()])
     if f.type == "float":
         return FloatField(f.title, validators=[Optional()])
     if f.type == "date":
@@ -50,7 +74,9 @@ def _wtf_field(f: Field):
         # Choices are checked by the service (it also checks the engagement), not by WTForms.
         return SelectField(f.title, coerce=_id_or_none, validate_choice=False, validators=required)
     if f.type in ("refs", "participants"):
-        return SelectMultipleField(f.title, coerce=int, validate_choice=False, validators=required)
+        # data-chips: static/js/chips.js turns it into a token picker that a plain click cannot empty.
+        return SelectMultipleField(f.title, coerce=int, validate_choice=False, validators=required,
+                                   render_kw={"data-chips": ""})
     if f.type == "tags":
         return StringField(f.title, description="Separate tags with ;", validators=[Optional(), Length(max=2000)])
     raise ValueError(f.type)

@@ -12,7 +12,7 @@ from app.services.catalog.listing import CHOICE_FILTERS, Listing
 
 # Columns after the name: (field, editable inline).
 COLUMNS: dict[str, tuple[tuple[str, bool], ...]] = {
-    "system": (("category", True), ("vendor", True), ("lifecycle", True), ("owner_id", True), ("channel_ids", False)),
+    "system": (("category", True), ("vendor", True), ("lifecycle", True), ("owner_id", True), ("channel_ids", True)),
     "channel": (("customer_facing", True), ("description", True)),
     "entity": (("time_critical", True), ("description", True)),
     "stakeholder": (("role", True), ("team", True), ("area", True), ("influence", True), ("interest", True)),
@@ -24,7 +24,7 @@ COLUMNS: dict[str, tuple[tuple[str, bool], ...]] = {
         ("direction", True),
     ),
     "ownership": (("system_id", False), ("role", True), ("entity_id", False)),
-    "requirement": (("type", True), ("priority", True), ("status", True), ("source_id", True), ("channel_ids", False)),
+    "requirement": (("type", True), ("priority", True), ("status", True), ("source_id", True), ("channel_ids", True)),
     "decision": (("status", True), ("decided_on", True), ("scenario_id", True)),
     "generic": (("archimate_type", True), ("documentation", False)),
 }

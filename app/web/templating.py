@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g, request, session, url_for
 
+from app.durations import format_duration
 from app.services.catalog.fields import KINDS
 from app.services.labels import label
 from app.web.matrix_cells import ownership_cells, trace_cell, trace_cells
@@ -19,13 +20,8 @@ if TYPE_CHECKING:
 
 
 def human_seconds(value: float | None) -> str:
-    """12 h, 1 d, 5 min, 2 s — latencies as people say them."""
-    if value is None:
-        return "—"
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if value >= size:
-            return f"{value / size:.3g} {unit}"
-    return f"{value:g} s"
+    """12 h, 24 h 15 min, 5 min, 2 s — latencies as people say them (app/durations.py); — when unknown."""
+    return format_duration(value, unknown="—")
 
 
 UNKNOWN = "—"

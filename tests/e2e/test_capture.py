@@ -89,7 +89,7 @@ def test_question_mark_opens_the_help_and_an_example_fills_the_line(chromium, li
     page.keyboard.press("?")
     help_panel = page.locator("#capture-help")
     expect(help_panel).to_be_visible()
-    expect(help_panel).to_contain_text("REQ [must | should | could | won't]: Title")
+    expect(help_panel).to_contain_text("REQ [must | should | could | won't] [type]: Title")
     expect(page.locator("#capture-line")).to_have_value("")
 
     help_panel.get_by_role("button", name="@Dana Ruiz, Head of E-commerce, Digital").click()

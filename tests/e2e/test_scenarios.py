@@ -60,7 +60,7 @@ def test_a_consultant_turns_the_batch_inventory_feed_into_a_stream_in_a_proposal
     page.goto(f"{live_app['url']}/e/{eid}/analysis/compare?s={current_id}&s={proposal_id}")
     body = page.locator("main")
     expect(body).to_contain_text("pattern Batch file → Event / stream")
-    expect(body).to_contain_text("worst latency 1 d → 30 s")
+    expect(body).to_contain_text("worst latency 24 h → 30 s")
     flipped = page.locator("table.criteria-changes tr.flip", has=page.get_by_role("link", name="REQ-1"))
     expect(flipped).to_contain_text("flips")
     context.close()

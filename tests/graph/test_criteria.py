@@ -17,7 +17,7 @@ def test_freshness_fails_with_the_path_and_its_worst_latency_as_evidence():
     r = evaluate_criterion(m.graph(), "freshness(inventory, web) <= 60s")
     assert r.status == FAIL and r.actual == 86400 and r.expected == "<= 1 min"
     assert r.path.systems == (m["ERP"], m["ESB"], m["Web shop"]) and r.systems == r.path.systems
-    assert "worst latency 1 d over 2 hop(s)" in r.message
+    assert "worst latency 24 h over 2 hop(s)" in r.message
 
 
 def test_freshness_passes_when_the_worst_latency_meets_the_bound():

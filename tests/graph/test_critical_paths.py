@@ -120,7 +120,7 @@ def test_a_batch_order_feed_inside_the_order_path_is_time_critical_data_on_a_slo
     m.flow("ERP", "DWH", "Order", pattern="batch")  # after fulfilment: not on the path
     [f] = findings(m, "freshness.batch_critical")
     assert f.flows == (nightly,) and "on the order capture path" in f.title
-    assert f.channels == (m["Web"], m["Stores"]) and "1 d" in f.explanation
+    assert f.channels == (m["Web"], m["Stores"]) and "24 h" in f.explanation
 
 
 def test_without_an_order_entity_or_any_channel_there_is_no_capture_path():

@@ -18,7 +18,7 @@ def test_a_nightly_inventory_file_towards_the_web_is_flagged_with_the_channels_i
     [f] = findings(m, "freshness.batch_critical")
     assert f.key == f"freshness.batch_critical:flow={nightly}:entity={m['Inventory']}"
     assert f.channels == (m["Web"], m["Mobile app"]) and m["ESB"] in f.systems
-    assert "1 d" in f.explanation
+    assert "24 h" in f.explanation
 
 
 def test_a_batch_feed_further_upstream_of_a_channel_is_flagged_too():

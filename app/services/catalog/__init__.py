@@ -5,6 +5,8 @@
 - `elements`: create, update and delete any element kind, with versioning and the change log;
 - `bulk_insert`: many new elements (built by `elements.save_element`) inserted with one INSERT per table;
 - `listing`: one page of a kind's list (filtered, sorted, relationships loaded at once) and its filter choices;
+- `fuzzy`: names close to a typed text (typos, partial words), for the lists' search and the jump-to search;
+- `history_view`: the change log filtered, paged and in words (names for ids, labels for codes);
 - `browse`: what pages show around an element (related objects, link candidates, ArchiMate relationships,
   reference-field options, channel names);
 - `scenario_values`: the values an element holds in one scenario only, editing in one or all scenarios;
@@ -20,5 +22,6 @@
 - `ownership_matrix`: entities × systems of one scenario;
 - `capture`: quick capture (preview a typed line, apply it all or nothing), built from `capture_preview` (the
   preview's dataclasses), `capture_resolve` (names looked up in the catalog), `capture_lines` (one builder
-  per kind of line) and `capture_flow_update` (a line naming a flow the scenario in view has changes it there).
+  per kind of line), `capture_elements` (`System:`/`Channel:`/`Entity:` lines and a bare name) and
+  `capture_flow_update` (a line naming a flow the scenario in view has changes it there).
 """

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.capture import grammar
 from app.capture.grammar import ParseError
 from app.graph.names import match_name
+from app.services.catalog.capture_elements import _elements
 from app.services.catalog.capture_lines import _BUILDERS, DEFAULT_PATTERN
 from app.services.catalog.capture_preview import Builder, Choices, Item, Preview, Suggestion
 from app.services.catalog.capture_resolve import PAGE_OF, _Resolver
@@ -62,7 +63,7 @@ def preview(session: Session, engagement: Engagement, line: str, choices: Choice
         return result
     result.parsed = parsed
     resolver = _Resolver(session, engagement, line, choices)
-    _BUILDERS[type(parsed)](resolver, parsed, result)
+    (_elements if isinstance(parsed, grammar.ElementLine) else _BUILDERS[type(parsed)])(resolver, parsed, result)
     return result
 
 

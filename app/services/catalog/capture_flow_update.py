@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.capture.grammar import FlowLine, describe_seconds
+from app.capture.grammar import FlowLine
 from app.graph.units import format_duration
 from app.services.catalog.capture_preview import Item, Preview
 from app.services.catalog.capture_resolve import _Resolver
@@ -95,7 +95,7 @@ def _shown(field: str, value: Any) -> str:
     if field == "direction":
         return FLOW_DIRECTIONS.get(value, value)
     if field.endswith("latency_seconds"):
-        return format_duration(value) if value >= 1 else describe_seconds(value)
+        return format_duration(value)
     return str(value)
 
 

@@ -16,6 +16,7 @@ from app.capture.grammar import (
     StakeholderLine,
     describe_seconds,
 )
+from app.services.catalog.acceptance import acceptance_errors
 from app.services.catalog.capture_flow_update import update_existing_flow
 from app.services.catalog.capture_preview import Item, Preview
 from app.services.catalog.capture_resolve import _Resolver, _too_long
@@ -24,7 +25,14 @@ from app.services.catalog.fields import KINDS
 from app.services.catalog.trace import add_link
 from app.services.errors import ValidationError
 from models import DataFlow, Element, Engagement, Ownership
-from models.vocab import FLOW_DIRECTIONS, FLOW_PATTERNS, OWNERSHIP_ROLES, PRIORITIES
+from models.vocab import (
+    DECISION_STATUSES,
+    FLOW_DIRECTIONS,
+    FLOW_PATTERNS,
+    OWNERSHIP_ROLES,
+    PRIORITIES,
+    REQUIREMENT_TYPES,
+)
 
 DEFAULT_PATTERN = "api"
 
@@ -216,10 +224,16 @@ def _requirement(r: _Resolver, p: RequirementLine, result: Preview) -> None:
             ("Priority", PRIORITIES[p.priority] + ("" if p.priority_given else " (default)")),
             ("Source", source.label if source else "—"),
             ("Channels", ", ".join(c.label for c in channels) or "—"),
+            ("Type", REQUIREMENT_TYPES[p.type] + ("" if p.type_given else " (default)")),
             ("Status", "Draft"),
+            *(("Acceptance", criterion) for criterion in p.acceptance),
         ],
         error=_too_long("requirement", "title", p.title),
     )
+    acceptance = "\n".join(p.acceptance)
+    if acceptance and not requirement.error:
+        problems = acceptance_errors(r.session, r.eid, acceptance)
+        requirement.error = " ".join(problems) or None
     result.items = [*([source] if source else []), *channels, requirement]
 
     def build(session: Session, engagement: Engagement, user_id: int | None) -> list[Element]:
@@ -230,6 +244,8 @@ def _requirement(r: _Resolver, p: RequirementLine, result: Preview) -> None:
             "priority": p.priority,
             "source_id": source_id,
             "channel_ids": [c.element_id for c in channels],
+            "type": p.type,
+            "acceptance": acceptance,
         }
         created.append(_create(session, engagement, "requirement", data, requirement.label, user_id))
         return created
@@ -245,9 +261,11 @@ def _decision(r: _Resolver, p: DecisionLine, result: Preview) -> None:
         p.title,
         new=True,
         column=p.title_column,
-        details=[("Ref", ref), ("Status", "Proposed")],
+        details=[("Ref", ref), ("Status", DECISION_STATUSES[p.status] + ("" if p.status_given else " (default)"))],
         error=_too_long("decision", "title", p.title),
     )
+    if r.choices.scenario_id is not None:
+        decision.details.append(("Scenario", r.baseline()))
     wanted = [req.ref for req in p.requirements]
     found = {}
     if wanted:
@@ -287,7 +305,8 @@ def _decision(r: _Resolver, p: DecisionLine, result: Preview) -> None:
     result.items = [decision, *links]
 
     def build(session: Session, engagement: Engagement, user_id: int | None) -> list[Element]:
-        element = _create(session, engagement, "decision", {"title": p.title}, decision.label, user_id)
+        data = {"title": p.title, "status": p.status, "scenario_id": r.choices.scenario_id}
+        element = _create(session, engagement, "decision", data, decision.label, user_id)
         for link in links:
             assert link.element_id is not None
             add_link(session, engagement, "addresses", link.element_id, element.id, user_id=user_id, commit=False)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.durations import parse_duration
 from app.services.catalog.acceptance import acceptance_errors
 from exports.text import LINE_BREAK_ERROR, has_line_break
 
@@ -120,9 +121,14 @@ def _bool(_s, _e, _f: Field, raw: Any) -> bool:
     raise ValueError("Must be yes or no.")
 
 
-def _float(_s, _e, _f: Field, raw: Any) -> float:
+def _float(_s, _e, f: Field, raw: Any) -> float:
     if isinstance(raw, bool):
         raise ValueError("Must be a number.")
+    if isinstance(raw, str) and f.name.endswith("_seconds"):
+        value = parse_duration(raw)  # "30s", "1h30", "1 d"; a bare number is seconds. Its ValueError names why.
+        if value < 0:
+            raise ValueError("A duration is zero or more.")
+        return value
     try:
         value = float(raw)
     except (TypeError, ValueError):

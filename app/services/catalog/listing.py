@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from app.services.catalog import decision_status
+from app.services.catalog import decision_status, fuzzy
 from app.services.catalog.fields import Kind
 from app.services.catalog.scenario_view import with_values
 from models import Channel, Element, Scenario, ScenarioValue, Tag, element_channels, scenario_members
@@ -118,7 +118,8 @@ def list_page(
         stmt = stmt.outerjoin(own, and_(own.element_id == model.id, own.scenario_id == in_scenario.id))
     if filters["q"]:
         like = f"%{filters['q'].casefold()}%"
-        stmt = stmt.where(or_(func.lower(model.name).like(like), func.lower(model.ref).like(like)))
+        close = fuzzy.closest_ids(session, engagement_id, filters["q"], kinds=[spec.kind], limit=200)
+        stmt = stmt.where(or_(func.lower(model.name).like(like), func.lower(model.ref).like(like), model.id.in_(close)))
     for name in CHOICE_FILTERS.get(spec.kind, ()):
         value = choices.get(name) or ""
         if value in (spec.field(name).choices or {}):

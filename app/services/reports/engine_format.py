@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from app.durations import format_duration
 from exports.report_model import EngineResult, Figure, Table
 from models import EngineRun
 
@@ -42,15 +43,8 @@ def _num(value: Any, digits: int = 1) -> str:
 
 
 def _seconds(value: Any) -> str:
-    """A latency in words: 45 s, 5 min, 2 h, 1 d."""
-    if value is None:
-        return "—"
-    seconds = float(value)
-    for limit, unit in ((86_400, "d"), (3_600, "h"), (60, "min")):
-        if seconds >= limit:
-            amount = seconds / limit
-            return f"{amount:.0f} {unit}" if amount == int(amount) else f"{amount:.1f} {unit}"
-    return f"{seconds:.0f} s"
+    """A latency in words (app/durations.py): 45 s, 5 min, 2 h 30 min, 3 d."""
+    return format_duration(None if value is None else float(value), unknown="—")
 
 
 def _share(part: float, whole: float) -> float:

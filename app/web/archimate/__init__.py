@@ -16,7 +16,8 @@ from app.services.catalog import browse as browse
 from app.services.catalog import elements as element_svc
 from app.services.catalog import trace as trace
 from app.services.catalog.fields import KINDS
-from app.services.catalog.history import field_diff, users_by_id
+from app.services.catalog.history import users_by_id
+from app.services.catalog.history_view import readable_diff
 from app.services.errors import NotFound, ValidationError
 from app.services.interchange import archimate_export as svc
 from app.web.crud import link_candidates, link_options_for, register_element_routes
@@ -70,7 +71,7 @@ def generic_detail(element_id: int):
         link_candidates=link_candidates(element, options),
         history=changes,
         users=users_by_id(db.session, changes),
-        diff=field_diff,
+        diff=readable_diff(db.session, changes),
         relationships=relationships,
     )
 

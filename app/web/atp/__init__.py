@@ -8,6 +8,7 @@ import numpy as np
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
+from app.durations import parse_duration
 from app.engines.atp import FULFILMENTS, LOCATION_TYPES, buffers_at, channel_key
 from app.extensions import db
 from app.jobs import init_jobs
@@ -116,9 +117,9 @@ def start():
     for key, value in request.form.items():
         if key.startswith("latency-") and value.strip():
             try:
-                latency[key.removeprefix("latency-")] = float(value)
-            except ValueError:
-                return _start_error({"latency": [f"{key.removeprefix('latency-')}: {value!r} is not a number."]})
+                latency[key.removeprefix("latency-")] = parse_duration(value)
+            except ValueError as exc:
+                return _start_error({"latency": [f"{key.removeprefix('latency-')}: {exc}"]})
     try:
         run = engine_runs.start_run(db.session, g.engagement, scenario, kind, user=current_user, latency=latency,
                                     as_of=request.form.get("as_of") or None)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.services import transactions
 from app.services.catalog import history as svc
+from app.services.catalog import history_view
 from app.services.errors import Conflict, ValidationError
 from app.web.crud import endpoint
 from app.web.render import render, wants_fragment
@@ -18,11 +19,16 @@ bp = engagement_blueprint("history", __name__)
 
 @bp.route("/history")
 def engagement_history():
-    """Every change in the engagement, newest first, with readable diffs."""
-    before_id = request.args.get("before", type=int)
-    changes = svc.engagement_history(db.session, g.engagement.id, limit=100, before_id=before_id)
-    users = svc.users_by_id(db.session, changes)
-    return render("history/page.html", "history/_changes.html", changes=changes, users=users, diff=svc.field_diff)
+    """The engagement's changes, newest first, filtered and paged, with diffs that name things."""
+    try:
+        wanted = history_view.parse_filter(request.args)
+    except ValidationError as exc:
+        page = history_view.history_page(db.session, g.engagement.id, history_view.HistoryFilter())
+        return render("history/page.html", "history/_changes.html", 422, log=page, changes=[], users={},
+                      diff=page.diff, filter_errors=exc.errors, wanted=None)
+    page = history_view.history_page(db.session, g.engagement.id, wanted)
+    return render("history/page.html", "history/_changes.html", log=page, changes=page.changes, users=page.users,
+                  diff=page.diff, wanted=wanted)
 
 
 @bp.route("/history/<int:change_id>/undo", methods=["POST"])
