@@ -17,9 +17,12 @@ from app.services.analysis import diagram_layout as layouts
 from app.services.analysis import scenario as analysis
 from app.services.analysis.diagrams import DiagramRequest
 from app.services.errors import NotFound, ServiceError
+from app.services.review import comments, signoffs
+from app.services.review.author import Author
 from exports.graphviz_render import DiagramError, render
-from models import Decision, EngineRun, ReportJob, Scenario
+from models import Decision, Element, EngineRun, ReportJob, Scenario
 from models.review_links import ShareLink
+from models.signoffs import SIGNOFF_KINDS
 
 # Report sections drawn from the described scenario alone (and the compared one and the chosen runs, checked
 # apart). Every other section reaches beyond it (the summary ranks every scenario, the landscape shows the
@@ -142,3 +145,60 @@ def _about(session: Session, link: ShareLink, job: ReportJob) -> int | None:
     if sections - SCENARIO_SECTIONS:
         shown |= set(session.scalars(select(Scenario.id).where(Scenario.engagement_id == link.engagement_id)))
     return main if shown <= reached else None
+
+
+# --- the review panel of an object the link reaches ----------------------------------------------------------
+
+REVIEWABLE = ("requirement", "decision", "flow")
+
+
+@dataclass(frozen=True)
+class PortalReview:
+    """What a link holder sees beside an object: its comment threads and, for requirements and decisions, the
+    sign-off status (None for flows, which are not signed off)."""
+
+    kind: str
+    element_id: int
+    threads: list
+    signoff: signoffs.Status | None
+
+
+def review_of(session: Session, link: ShareLink, scenario_id: int, kind: str, element_id: int) -> PortalReview:
+    """The threads and sign-off status of an object in the link's scope (NotFound otherwise)."""
+    _in_scope(session, link, scenario_id, kind, element_id)
+    _anchor, threads = comments.thread(session, link.engagement, kind, str(element_id), scenario_id)
+    status = None
+    if kind in SIGNOFF_KINDS:
+        status = signoffs.statuses(session, link.engagement_id, [element_id]).get(element_id)
+        status = status or signoffs.Status(element_id, session.get(Element, element_id).version)
+    return PortalReview(kind, element_id, threads, status)
+
+
+def comment(session: Session, link: ShareLink, author: Author, scenario_id: int, kind: str, element_id: int,
+            body: str, parent_id: int | None = None):
+    """A link holder's comment on an object in scope, or a reply to a thread on that same object."""
+    _in_scope(session, link, scenario_id, kind, element_id)
+    if parent_id is None:
+        return comments.add_comment(session, link.engagement, author, kind, str(element_id), body,
+                                    scenario_id=scenario_id)
+    parent = comments.get_comment(session, link.engagement, parent_id)
+    # A reply reaches only a thread on the object in view: never one on an object outside the link.
+    if (parent.anchor_kind, parent.anchor_key) != (kind, str(element_id)):
+        raise NotFound("No such comment.")
+    return comments.reply(session, link.engagement, author, parent.id, body)
+
+
+def sign_off(session: Session, link: ShareLink, author: Author, scenario_id: int, kind: str, element_id: int,
+             verdict: str, note: str, version: int | None):
+    """A link holder's sign-off of a requirement or decision in scope, at the version they read."""
+    if kind not in SIGNOFF_KINDS:
+        raise NotFound("Only requirements and decisions are signed off.")
+    _in_scope(session, link, scenario_id, kind, element_id)
+    return signoffs.sign_off(session, link.engagement, author, kind, element_id, verdict, note, version=version)
+
+
+def _in_scope(session: Session, link: ShareLink, scenario_id: int, kind: str, element_id: int) -> None:
+    readers = {"requirement": requirement, "decision": decision, "flow": flow}
+    if kind not in readers:
+        raise NotFound("Nothing to review there.")
+    readers[kind](session, link, scenario_id, element_id)

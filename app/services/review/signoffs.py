@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.services.review.author import Author
+from app.services.review.events import record_event
 from models import Change, Element, Engagement, Membership, SignOff
 from models.signoffs import SIGNOFF_KINDS, VERDICTS, author_key
 from models.vocab import SIGNOFF_ROLES
@@ -107,6 +108,8 @@ def sign_off(session: Session, engagement: Engagement, author: Author, target_ki
     session.add(Change(engagement_id=engagement.id, element_id=target.id, kind="signoff", action=verdict[:10],
                        user_id=author.user_id, summary=f"{target.label} {verdict} by {author.label}"[:300],
                        after={"verdict": verdict, "note": note, "version": target.version}))
+    record_event(session, engagement.id, "signoff", f"{target.label} {verdict} by {author.label}", target_kind,
+                 str(target.id), author.label, actor_user_id=author.user_id)
     session.commit()
     return row
 

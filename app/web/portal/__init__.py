@@ -117,4 +117,4 @@ def pdf(job) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="report-{job.id}.pdf"'})
 
 
-from app.web.portal import pages  # noqa: E402,F401  (registers the scenario pages on bp)
+from app.web.portal import pages, review  # noqa: E402,F401  (register the scenario pages and the panel on bp)

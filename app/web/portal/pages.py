@@ -12,7 +12,7 @@ from markupsafe import Markup
 from app.extensions import db
 from app.services.errors import NotFound
 from app.services.review import portal
-from app.web.portal import bp, page, pdf
+from app.web.portal import bp, page, pdf, review
 
 
 def _analysis(scenario_id: int):
@@ -41,13 +41,8 @@ def requirements(scenario_id: int):
 
 @bp.route("/s/<int:scenario_id>/requirements/<int:element_id>")
 def requirement(scenario_id: int, element_id: int):
-    """One requirement: its text, acceptance criteria and the decisions that address it."""
-    loaded = _analysis(scenario_id)
-    try:
-        item = portal.requirement(db.session, g.share_link, scenario_id, element_id)
-    except NotFound:
-        abort(404)
-    return page("portal/requirement.html", loaded=loaded, item=item)
+    """One requirement: its text, acceptance criteria, the decisions that address it, comments and sign-off."""
+    return object_page(scenario_id, "requirement", element_id)
 
 
 @bp.route("/s/<int:scenario_id>/decisions")
@@ -58,13 +53,8 @@ def decisions(scenario_id: int):
 
 @bp.route("/s/<int:scenario_id>/decisions/<int:element_id>")
 def decision(scenario_id: int, element_id: int):
-    """One decision: context, options, outcome and consequences."""
-    loaded = _analysis(scenario_id)
-    try:
-        item, record = portal.decision(db.session, g.share_link, scenario_id, element_id)
-    except NotFound:
-        abort(404)
-    return page("portal/decision.html", loaded=loaded, item=item, record=record)
+    """One decision: context, options, outcome and consequences, comments and sign-off."""
+    return object_page(scenario_id, "decision", element_id)
 
 
 @bp.route("/s/<int:scenario_id>/flows")
@@ -75,13 +65,26 @@ def flows(scenario_id: int):
 
 @bp.route("/s/<int:scenario_id>/flows/<int:element_id>")
 def flow(scenario_id: int, element_id: int):
-    """One flow: its ends, what it carries, how and how fast."""
+    """One flow: its ends, what it carries, how and how fast, and its comments."""
+    return object_page(scenario_id, "flow", element_id)
+
+
+def object_page(scenario_id: int, kind: str, element_id: int, review_panel: dict | None = None, status: int = 200):
+    """A requirement's, decision's or flow's page with its review panel (404 outside the link's scope)."""
     loaded = _analysis(scenario_id)
     try:
-        item, snapshot = portal.flow(db.session, g.share_link, scenario_id, element_id)
+        if kind == "requirement":
+            context = {"item": portal.requirement(db.session, g.share_link, scenario_id, element_id)}
+        elif kind == "decision":
+            item, record = portal.decision(db.session, g.share_link, scenario_id, element_id)
+            context = {"item": item, "record": record}
+        else:
+            item, snapshot = portal.flow(db.session, g.share_link, scenario_id, element_id)
+            context = {"item": item, "snap": snapshot}
+        context.update(review_panel or review.panel(scenario_id, kind, element_id))
     except NotFound:
         abort(404)
-    return page("portal/flow.html", loaded=loaded, item=item, snap=snapshot)
+    return page(f"portal/{kind}.html", status, loaded=loaded, **context)
 
 
 @bp.route("/s/<int:scenario_id>/report.pdf")
