@@ -1,6 +1,7 @@
 """SQLAlchemy 2 typed models. No Flask imports here: services, the CLI and tests use them directly."""
 
 from models.accounts import AccountToken, LoginSession, Membership, User
+from models.api_tokens import ApiToken
 from models.archimate import ArchimateModel, ArchimateRelationship, ArchimateView, GenericElement
 from models.base import Base, name_key
 from models.catalog import Channel, DataEntity, Stakeholder, System
@@ -36,6 +37,7 @@ __all__ = [
     "EngineRun",
     "LoginSession",
     "AccountToken",
+    "ApiToken",
     "Membership",
     "Ownership",
     "ReportBranding",

@@ -104,10 +104,11 @@ def list_page(
     descending: bool = False,
     offset: int = 0,
     in_scenario: Scenario | None = None,
+    limit: int = PAGE_SIZE,
 ) -> Listing:
     """One page of the kind's elements in the engagement: filters the kind does not offer, choice values it does
     not know and unsortable columns are ignored; the listing says which controls were applied. With
-    `in_scenario`, rows, choice filters and sorting use the values that scenario holds."""
+    `in_scenario`, rows, choice filters and sorting use the values that scenario holds. `limit`: rows per page."""
     model = spec.model
     choices = choices or {}
     filters = {"q": q}
@@ -143,7 +144,7 @@ def list_page(
 
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     sort, order = _order(session, engagement_id, spec, sort, descending, own)
-    stmt = stmt.order_by(*order).offset(offset).limit(PAGE_SIZE)
+    stmt = stmt.order_by(*order).offset(offset).limit(limit)
     for rel in EAGER.get(spec.kind, ()):
         stmt = stmt.options(selectinload(getattr(model, rel)))
     if spec.kind == "flow":
@@ -153,7 +154,7 @@ def list_page(
         items = list(session.scalars(stmt))
     else:  # the scenario's own values come with the rows: no query more
         items = with_values(session, in_scenario, [(e, v) for e, v in session.execute(stmt.add_columns(own.values))])
-    next_offset = offset + PAGE_SIZE if offset + PAGE_SIZE < total else None
+    next_offset = offset + limit if offset + limit < total else None
     return Listing(items, total, offset, next_offset, sort, descending, filters)
 
 
