@@ -28,6 +28,7 @@ EID = "/engagements/<int(max=2147483647):eid>"
 ID = "<int(max=2147483647):element_id>"
 
 bp = Blueprint("api_elements", __name__, url_prefix="/api/v1", description="Catalogue elements of an engagement")
+bp.before_request(auth.authenticate)
 
 
 def _scenario(spec: Kind, eid: int, scenario_id: int | None) -> Scenario | None:

@@ -30,6 +30,7 @@ from models import Scenario
 
 bp = Blueprint("api_engagements", __name__, url_prefix="/api/v1",
                description="Engagements, scenarios and trace links")
+bp.before_request(auth.authenticate)
 EID = "/engagements/<int(max=2147483647):eid>"
 BIG = "int(max=2147483647)"
 ENGAGEMENT_FIELDS = ("name", "client", "description", "start_date", "end_date")
