@@ -14,9 +14,10 @@ from app.api.problems import problem
 from app.extensions import db
 from app.services.api_tokens import token_for
 from app.services.engagements import membership_for
-from app.web.hooks import SAFE_METHODS
 from models import Engagement
 from models.vocab import WRITE_ROLES
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def authenticate():
