@@ -102,8 +102,8 @@ def test_flows_and_trace_links_are_created_between_elements(api, session, engage
     assert flow.status_code == 201, flow.get_json()
     req = api.post(f"/api/v1/engagements/{engagement.id}/requirements", json={"title": "Orders reach the ERP"})
     assert req.status_code == 201, req.get_json()
-    link = api.post(f"/api/v1/engagements/{engagement.id}/trace-links",
-                    json={"kind": "satisfied_by", "source_id": req.get_json()["id"], "target_id": flow.get_json()["id"]})
+    link = api.post(f"/api/v1/engagements/{engagement.id}/trace-links", json={
+        "kind": "satisfied_by", "source_id": req.get_json()["id"], "target_id": flow.get_json()["id"]})
     assert link.status_code == 201, link.get_json()
     listed = api.get(f"/api/v1/engagements/{engagement.id}/trace-links?element={req.get_json()['id']}")
     assert [x["id"] for x in listed.get_json()] == [link.get_json()["id"]]
