@@ -76,7 +76,7 @@ def _register(kind: str) -> None:
                 choices={k: args.get(k) or "" for k in listing.CHOICE_FILTERS.get(kind, ())},
                 channel_id=args.get("channel"), scenario_id=scenario.id if scenario else None,
                 sort=args["sort"], descending=args["dir"] == "desc", offset=args["offset"],
-                in_scenario=scenario, limit=args["limit"],
+                in_scenario=scenario, limit=args["limit"], whole=True,
             )
             return json_response({"items": [element_json(i) for i in page_.items], "total": page_.total,
                                   "limit": args["limit"], "offset": page_.offset, "next_offset": page_.next_offset})

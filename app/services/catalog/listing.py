@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.services.catalog import decision_status
-from app.services.catalog.fields import Kind
+from app.services.catalog.fields import Kind, snapshot_loaders
 from app.services.catalog.scenario_view import with_values
 from models import Channel, Element, Scenario, ScenarioValue, Tag, element_channels, scenario_members
 
@@ -105,10 +105,11 @@ def list_page(
     offset: int = 0,
     in_scenario: Scenario | None = None,
     limit: int = PAGE_SIZE,
+    whole: bool = False,
 ) -> Listing:
     """One page of the kind's elements in the engagement: filters the kind does not offer, choice values it does
     not know and unsortable columns are ignored; the listing says which controls were applied. With
-    `in_scenario`, rows, choice filters and sorting use the values that scenario holds. `limit`: rows per page."""
+    `in_scenario`, rows, choice filters and sorting use the values that scenario holds. `limit`: rows per page; `whole`: load everything a snapshot of each row reads (the API)."""
     model = spec.model
     choices = choices or {}
     filters = {"q": q}
@@ -150,6 +151,8 @@ def list_page(
     if spec.kind == "flow":
         stmt = stmt.options(selectinload(model.entities))
     stmt = stmt.options(selectinload(model.scenarios), selectinload(model.tag_rows))
+    if whole:
+        stmt = stmt.options(*snapshot_loaders(spec))
     if own is None:
         items = list(session.scalars(stmt))
     else:  # the scenario's own values come with the rows: no query more
