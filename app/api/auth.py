@@ -21,7 +21,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def authenticate():
-    """Before every API request: a live bearer token (else 401), and no writes with a read-only one (403)."""
+    """Before every API request: a live bearer token (else 401), no writes with a read-only one (403), and under
+    /engagements/<eid>/ a membership (else 404) before any parameter is read."""
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     token = token_for(db.session, secret.strip()) if scheme.lower() == "bearer" else None
     if token is None:
@@ -30,14 +31,18 @@ def authenticate():
     g.api_user = token.user
     if request.method not in SAFE_METHODS and token.read_only:
         return problem(403, "Forbidden", "This token is read-only.")
+    eid = (request.view_args or {}).get("eid")
+    if eid is not None:
+        engagement(eid)  # membership first: a non-member learns nothing, not even which parameters are wrong
     return None
 
 
 def engagement(eid: int) -> Engagement:
     """The engagement in the URL as the caller may see it: NotFound for a non-member, 403 for a read-only role
     asking to write."""
-    membership = membership_for(db.session, g.api_user.id, eid)
-    g.membership = membership
+    membership = g.get("membership")
+    if membership is None or membership.engagement_id != eid:
+        membership = g.membership = membership_for(db.session, g.api_user.id, eid)
     if request.method not in SAFE_METHODS and membership.role not in WRITE_ROLES:
         raise Forbidden("Your role in this engagement does not allow changes.")
     return membership.engagement
