@@ -14,6 +14,7 @@ from models.integration import DataFlow, Ownership, flow_entities
 from models.report import ReportBranding, ReportJob
 from models.requirements import Decision, DecisionParticipant, Requirement
 from models.trace import TraceLink
+from models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "DATASET_KINDS",
@@ -50,6 +51,8 @@ __all__ = [
     "Tag",
     "TraceLink",
     "User",
+    "Webhook",
+    "WebhookDelivery",
     "element_channels",
     "flow_entities",
     "name_key",

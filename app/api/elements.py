@@ -13,6 +13,7 @@ from app.api import auth
 from app.api.problems import problem
 from app.api.represent import element_json, if_match_version, json_response, no_content
 from app.api.schemas import ELEMENT_SCHEMAS, ListQuery, Problem, ScenarioQuery, page_of
+from app.api.webhooks import emit
 from app.extensions import db
 from app.services.catalog import elements as svc
 from app.services.catalog import listing, scenario_view
@@ -95,7 +96,9 @@ def _register(kind: str) -> None:
             element = svc.save_element(db.session, engagement, kind, data, user_id=g.api_user.id)
             shown = scenario_view.one_in_view(db.session, element, scenario)
             location = url_for(f"api_elements.{kind}_item", eid=eid, element_id=element.id)
-            return json_response(element_json(shown), 201, version=shown.version, location=location)
+            body = element_json(shown)
+            emit(eid, "object.created", body)
+            return json_response(body, 201, version=shown.version, location=location)
 
     class Item(MethodView):
         @bp.arguments(ScenarioQuery, location="query", as_kwargs=True)
@@ -128,7 +131,9 @@ def _register(kind: str) -> None:
             except Conflict as exc:
                 return _conflict(exc, version)
             shown = scenario_view.one_in_view(db.session, element, scenario)
-            return json_response(element_json(shown), version=shown.version)
+            body = element_json(shown)
+            emit(eid, "object.updated", body)
+            return json_response(body, version=shown.version)
 
         @bp.doc(operationId=f"delete_{kind}", summary=f"Delete a {spec.label.lower()} (and what depends on it)")
         @bp.alt_response(204, success=True, description="Deleted")
@@ -139,7 +144,9 @@ def _register(kind: str) -> None:
             version = if_match_version()
             if version is not None and version != element.version:
                 return _conflict(Conflict(element.version), version)
+            gone = {"id": element.id, "kind": kind, "ref": element.ref, "label": element.label}
             svc.delete_element(db.session, engagement, element, user_id=g.api_user.id)
+            emit(eid, "object.deleted", gone)
             return no_content()
 
     Collection.__name__ = f"{name}Collection"

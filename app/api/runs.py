@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from app.api import auth
 from app.api.represent import json_response
 from app.api.schemas import Problem
+from app.api.webhooks import emit
 from app.extensions import db
 from app.jobs import jobs
 from app.services.datasets import uploads as datasets
@@ -137,6 +138,7 @@ class Runs(MethodView):
             jobs(current_app).submit(f"run-{run.id}", engine_runs.execute_run, run.id)
         else:
             run = engine_runs.execute_run(db.session, run.id)
+            emit(eid, "run.finished", _run_json(run))
         response = json_response(_run_json(run), 202)
         response.headers["Location"] = url_for("api_runs.RunItem", eid=eid, run_id=run.id)
         return response

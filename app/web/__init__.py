@@ -41,7 +41,8 @@ def register_web(app: Flask) -> None:
     register_error_handlers(app)
     register_templating(app)
     areas = (
-        *(health, auth, account, api_tokens, admin, engagements, scenarios, catalog, flows, requirements, decisions, history),
+        *(health, auth, account, api_tokens, admin, engagements, scenarios, catalog, flows, requirements),
+        *(decisions, history),
         *(matrices, capture, workbook, analysis, datasets, atp, routing, identity),
         archimate,
         exports,

@@ -55,9 +55,9 @@ def main() -> None:
     inventory = find(f"{e}/entities", "Inventory")
     call("POST", f"{e}/ownerships", json={"system_id": systems["SAP ECC"]["id"], "entity_id": inventory["id"],
                                          "role": "sor"})
-    feed = call("POST", f"{e}/flows", json={"source_id": systems["SAP ECC"]["id"], "target_id": systems["Web shop"]["id"],
-                                    "entity_ids": [inventory["id"]], "pattern": "batch",
-                                    "worst_latency_seconds": 7200}).json()
+    feed = call("POST", f"{e}/flows", json={
+        "source_id": systems["SAP ECC"]["id"], "target_id": systems["Web shop"]["id"],
+        "entity_ids": [inventory["id"]], "pattern": "batch", "worst_latency_seconds": 7200}).json()
 
     for kind in ("locations", "inventory", "orders"):
         with open(HERE / f"{kind}.csv", "rb") as f:

@@ -28,14 +28,15 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from models import Base, Engagement
 from models.accounts import ACCOUNT_TABLES
+from models.webhooks import WEBHOOK_TABLES
 
 BUMPED = "throughline.revision.bumped"  # engagements bumped in the session's open transaction
 _PENDING = "throughline.revision.pending"  # rows of this flush whose engagement is known only after it
 _EVERY = object()  # "every engagement": a statement whose rows cannot be told
 
 ENGAGEMENTS = Engagement.__table__
-# Rows that no analysis reads and that belong to no engagement.
-UNRELATED_TABLES = frozenset(ACCOUNT_TABLES)
+# Rows that no analysis reads: the accounts (no engagement's) and the webhooks (a delivery logged is no change).
+UNRELATED_TABLES = frozenset(ACCOUNT_TABLES) | frozenset(WEBHOOK_TABLES)
 # A row without an engagement_id reaches its engagement through the first of these columns it has.
 PARENT_COLUMNS = (("scenario_id", "scenarios"), ("element_id", "elements"), ("flow_id", "elements"),
                   ("decision_id", "elements"), ("dataset_id", "datasets"))

@@ -47,6 +47,9 @@ EXCLUDED: dict[str, str] = {
                    "becomes its owner; `flask backup` keeps memberships",
     "changes": "the history log belongs to the installation; the import records its own 'created' entries",
     "report_jobs": "generated PDFs and their progress: made again on demand; `flask backup` keeps them",
+    "webhooks": "where an installation sends events (URLs and signing secrets) is its own integration, not the "
+                "model; a copy must not start calling the original's receivers",
+    "webhook_deliveries": "the log of events sent by this installation",
 }
 
 # Tables that hold no engagement's data at all (reached from no engagement by foreign keys).

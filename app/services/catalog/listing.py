@@ -109,7 +109,8 @@ def list_page(
 ) -> Listing:
     """One page of the kind's elements in the engagement: filters the kind does not offer, choice values it does
     not know and unsortable columns are ignored; the listing says which controls were applied. With
-    `in_scenario`, rows, choice filters and sorting use the values that scenario holds. `limit`: rows per page; `whole`: load everything a snapshot of each row reads (the API)."""
+    `in_scenario`, rows, choice filters and sorting use the values that scenario holds. `limit`: rows per page;
+    `whole`: also load everything a snapshot of each row reads (the API shows every field)."""
     model = spec.model
     choices = choices or {}
     filters = {"q": q}
