@@ -27,15 +27,16 @@ def api_routes(app) -> list[tuple[str, str]]:
 
 
 def fill(url: str, eid: int) -> str:
-    return url.replace("{eid}", str(eid)).replace("{element_id}", "1").replace("{scenario_id}", "1") \
-        .replace("{link_id}", "1")
+    """The URL with the engagement's id, and 1 for every other path parameter."""
+    return re.sub(r"\{[a-z_]+\}", "1", url.replace("{eid}", str(eid)))
 
 
 def test_every_api_route_is_found_by_the_route_walk(app):
     routes = api_routes(app)
     assert ("GET", "/api/v1/engagements/{eid}/systems") in routes
     assert ("DELETE", "/api/v1/engagements/{eid}/trace-links/{link_id}") in routes
-    assert all("<" not in url for _m, url in routes), "every path parameter is filled"
+    assert all("<" not in url for _m, url in routes), "every path parameter is named"
+    assert all("{" not in fill(url, 1) for _m, url in routes), "every path parameter is filled"
 
 
 def test_every_engagement_route_is_404_for_a_non_member(app, make_user, make_api, engagement):
