@@ -31,6 +31,7 @@ def register_web(app: Flask) -> None:
         requirements,
         routing,
         scenarios,
+        webhooks,
         workbook,
     )
     from app.web.errors import register_error_handlers
@@ -42,7 +43,7 @@ def register_web(app: Flask) -> None:
     register_templating(app)
     areas = (
         *(health, auth, account, api_tokens, admin, engagements, scenarios, catalog, flows, requirements),
-        *(decisions, history),
+        *(decisions, history, webhooks),
         *(matrices, capture, workbook, analysis, datasets, atp, routing, identity),
         archimate,
         exports,
