@@ -73,6 +73,8 @@ class Config:
             self.PREFERRED_URL_SCHEME = "https"
         # How many proxies in front of us may set X-Forwarded-For/-Proto (0: trust none, use the socket's address).
         self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+        # Webhooks to loopback, link-local and private addresses are refused (SSRF) unless an admin allows them.
+        self.WEBHOOK_ALLOW_PRIVATE = os.environ.get("WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes")
         # Login attempts that fail, counted per client address and per account (Flask-Limiter); shared by all
         # workers when the storage is Redis.
         redis_url = os.environ.get("REDIS_URL", "")

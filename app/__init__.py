@@ -14,6 +14,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # without Flask or the configuration.
     from flask import Flask
 
+    from app.api import register_api
     from app.cli import register_cli
     from app.database import configure_engine
     from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -49,5 +50,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     register_web(app)
+    register_api(app)
     register_cli(app)
     return app

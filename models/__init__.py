@@ -1,6 +1,7 @@
 """SQLAlchemy 2 typed models. No Flask imports here: services, the CLI and tests use them directly."""
 
 from models.accounts import AccountToken, LoginSession, Membership, User
+from models.api_tokens import ApiToken
 from models.archimate import ArchimateModel, ArchimateRelationship, ArchimateView, GenericElement
 from models.base import Base, name_key
 from models.catalog import Channel, DataEntity, Stakeholder, System
@@ -17,6 +18,7 @@ from models.requirements import Decision, DecisionParticipant, Requirement
 from models.review_links import ShareLink, ShareLinkUse, share_link_scenarios
 from models.signoffs import SignOff
 from models.trace import TraceLink
+from models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "ANCHOR_KINDS",
@@ -45,6 +47,7 @@ __all__ = [
     "EngineRun",
     "LoginSession",
     "AccountToken",
+    "ApiToken",
     "Membership",
     "Ownership",
     "PriorityProposal",
@@ -63,6 +66,8 @@ __all__ = [
     "Tag",
     "TraceLink",
     "User",
+    "Webhook",
+    "WebhookDelivery",
     "element_channels",
     "flow_entities",
     "name_key",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, TZDateTime, utcnow
 
 # The installation's accounts: no engagement's data (neither carried in a bundle nor part of its revision).
-ACCOUNT_TABLES = ("users", "login_sessions", "account_tokens", "digest_marks")
+ACCOUNT_TABLES = ("users", "login_sessions", "account_tokens", "digest_marks", "api_tokens")
 
 
 class User(Base):

@@ -1,5 +1,6 @@
 """Views only parse the request, call a service and render: no SQL statement is built and no session is used in
-the view layers (the web blueprints and the CLI). They hand `db.session` to services, which own the transaction."""
+the view layers (the web blueprints, the REST API and the CLI). They hand `db.session` to services, which own
+the transaction."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-VIEW_LAYERS = ("app/web", "app/cli")
+VIEW_LAYERS = ("app/web", "app/cli", "app/api")
 STATEMENTS = {"select", "insert", "update", "delete"}
 # What a SQLAlchemy session does; a view calling any of these on a session is doing a service's work.
 SESSION_METHODS = {

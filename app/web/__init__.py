@@ -11,6 +11,7 @@ def register_web(app: Flask) -> None:
         account,
         admin,
         analysis,
+        api_tokens,
         archimate,
         atp,
         auth,
@@ -36,6 +37,7 @@ def register_web(app: Flask) -> None:
         review_links,
         routing,
         scenarios,
+        webhooks,
         workbook,
     )
     from app.web.errors import register_error_handlers
@@ -46,7 +48,8 @@ def register_web(app: Flask) -> None:
     register_error_handlers(app)
     register_templating(app)
     areas = (
-        *(health, auth, account, admin, engagements, scenarios, catalog, flows, requirements, decisions, history),
+        *(health, auth, account, api_tokens, admin, engagements, scenarios, catalog, flows, requirements),
+        *(decisions, history, webhooks),
         *(matrices, capture, workbook, analysis, datasets, atp, routing, returns, identity),
         archimate,
         exports,

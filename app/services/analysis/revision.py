@@ -30,6 +30,7 @@ from models import Base, Engagement
 from models.accounts import ACCOUNT_TABLES
 from models.questionnaires import QUESTIONNAIRE_TABLES
 from models.review_links import REVIEW_LINK_TABLES
+from models.webhooks import WEBHOOK_TABLES
 
 BUMPED = "throughline.revision.bumped"  # engagements bumped in the session's open transaction
 _PENDING = "throughline.revision.pending"  # rows of this flush whose engagement is known only after it
@@ -37,8 +38,10 @@ _EVERY = object()  # "every engagement": a statement whose rows cannot be told
 
 ENGAGEMENTS = Engagement.__table__
 # Rows that no analysis reads: accounts, review links (each portal request logs a use, which must not empty the
-# engagement's analysis cache) and questionnaire answers (an accepted change is written to the requirement).
-UNRELATED_TABLES = frozenset(ACCOUNT_TABLES) | frozenset(REVIEW_LINK_TABLES) | frozenset(QUESTIONNAIRE_TABLES)
+# engagement's analysis cache), questionnaire answers (an accepted change is written to the requirement) and the
+# webhooks (a delivery logged is no change).
+UNRELATED_TABLES = (frozenset(ACCOUNT_TABLES) | frozenset(REVIEW_LINK_TABLES) | frozenset(QUESTIONNAIRE_TABLES)
+                    | frozenset(WEBHOOK_TABLES))
 # A row without an engagement_id reaches its engagement through the first of these columns it has.
 PARENT_COLUMNS = (("scenario_id", "scenarios"), ("element_id", "elements"), ("flow_id", "elements"),
                   ("decision_id", "elements"), ("dataset_id", "datasets"))

@@ -61,6 +61,9 @@ EXCLUDED: dict[str, str] = {
     "questionnaire_responses": "answers hang off their questionnaire links, which stay behind; what a member accepted "
                                "is in the requirements, which travel; `flask backup` keeps the answers",
     "priority_proposals": "the proposals and response log of questionnaire answers, which stay behind",
+    "webhooks": "where an installation sends events (URLs and signing secrets) is its own integration, not the "
+                "model; a copy must not start calling the original's receivers",
+    "webhook_deliveries": "the log of events sent by this installation",
 }
 
 # Tables that hold no engagement's data at all (reached from no engagement by foreign keys).

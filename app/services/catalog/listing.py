@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.services.catalog import decision_status, fuzzy
-from app.services.catalog.fields import Kind
+from app.services.catalog.fields import Kind, snapshot_loaders
 from app.services.catalog.scenario_view import with_values
 from models import Channel, Element, Scenario, ScenarioValue, Tag, element_channels, scenario_members
 
@@ -104,10 +104,13 @@ def list_page(
     descending: bool = False,
     offset: int = 0,
     in_scenario: Scenario | None = None,
+    limit: int = PAGE_SIZE,
+    whole: bool = False,
 ) -> Listing:
     """One page of the kind's elements in the engagement: filters the kind does not offer, choice values it does
     not know and unsortable columns are ignored; the listing says which controls were applied. With
-    `in_scenario`, rows, choice filters and sorting use the values that scenario holds."""
+    `in_scenario`, rows, choice filters and sorting use the values that scenario holds. `limit`: rows per page;
+    `whole`: also load everything a snapshot of each row reads (the API shows every field)."""
     model = spec.model
     choices = choices or {}
     filters = {"q": q}
@@ -144,17 +147,19 @@ def list_page(
 
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     sort, order = _order(session, engagement_id, spec, sort, descending, own)
-    stmt = stmt.order_by(*order).offset(offset).limit(PAGE_SIZE)
+    stmt = stmt.order_by(*order).offset(offset).limit(limit)
     for rel in EAGER.get(spec.kind, ()):
         stmt = stmt.options(selectinload(getattr(model, rel)))
     if spec.kind == "flow":
         stmt = stmt.options(selectinload(model.entities))
     stmt = stmt.options(selectinload(model.scenarios), selectinload(model.tag_rows))
+    if whole:
+        stmt = stmt.options(*snapshot_loaders(spec))
     if own is None:
         items = list(session.scalars(stmt))
     else:  # the scenario's own values come with the rows: no query more
         items = with_values(session, in_scenario, [(e, v) for e, v in session.execute(stmt.add_columns(own.values))])
-    next_offset = offset + PAGE_SIZE if offset + PAGE_SIZE < total else None
+    next_offset = offset + limit if offset + limit < total else None
     return Listing(items, total, offset, next_offset, sort, descending, filters)
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.graph.decision_status import EffectiveStatus
+from app.services import signoff_status as review_signoffs
 from app.services.catalog import decision_status
 from app.services.errors import NotFound
-from app.services.review import signoffs as review_signoffs
 from models import Decision, Element, Engagement, Requirement, TraceLink, element_channels
 
 PAGE_SIZE = 50  # rows per page: with a column per decision they address, ~2,500 cells

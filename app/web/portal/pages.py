@@ -10,16 +10,10 @@ from flask import abort, g
 from markupsafe import Markup
 
 from app.extensions import db
-from app.services.errors import NotFound
 from app.services.review import portal
-from app.web.portal import bp, page, pdf, review
-
-
-def _analysis(scenario_id: int):
-    try:
-        return portal.analysis_of(db.session, g.share_link, scenario_id)
-    except NotFound:
-        abort(404)
+from app.web.portal import bp, page, pdf
+from app.web.portal.review import analysis_or_404 as _analysis
+from app.web.portal.review import object_page
 
 
 @bp.route("/s/<int:scenario_id>/")
@@ -67,24 +61,6 @@ def flows(scenario_id: int):
 def flow(scenario_id: int, element_id: int):
     """One flow: its ends, what it carries, how and how fast, and its comments."""
     return object_page(scenario_id, "flow", element_id)
-
-
-def object_page(scenario_id: int, kind: str, element_id: int, review_panel: dict | None = None, status: int = 200):
-    """A requirement's, decision's or flow's page with its review panel (404 outside the link's scope)."""
-    loaded = _analysis(scenario_id)
-    try:
-        if kind == "requirement":
-            context = {"item": portal.requirement(db.session, g.share_link, scenario_id, element_id)}
-        elif kind == "decision":
-            item, record = portal.decision(db.session, g.share_link, scenario_id, element_id)
-            context = {"item": item, "record": record}
-        else:
-            item, snapshot = portal.flow(db.session, g.share_link, scenario_id, element_id)
-            context = {"item": item, "snap": snapshot}
-        context.update(review_panel or review.panel(scenario_id, kind, element_id))
-    except NotFound:
-        abort(404)
-    return page(f"portal/{kind}.html", status, loaded=loaded, **context)
 
 
 @bp.route("/s/<int:scenario_id>/report.pdf")

@@ -11,7 +11,7 @@ from flask import abort, g, redirect, request, session, url_for
 from app.extensions import db
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.services.review import links, portal
-from app.web.portal import bp
+from app.web.portal import bp, page
 
 KIND_ENDPOINT = {"requirement": "portal.requirement", "decision": "portal.decision", "flow": "portal.flow"}
 NAME_MAX = 120
@@ -37,9 +37,34 @@ def _back(scenario_id: int, kind: str, element_id: int, anchor: str = "review"):
 
 def _again(scenario_id: int, kind: str, element_id: int, errors: dict, typed: str = ""):
     """The object's page again with the panel's errors and what was typed (nothing is lost on a 422)."""
-    from app.web.portal import pages
+    return object_page(scenario_id, kind, element_id, panel(scenario_id, kind, element_id, errors, typed), 422)
 
-    return pages.object_page(scenario_id, kind, element_id, panel(scenario_id, kind, element_id, errors, typed), 422)
+
+def analysis_or_404(scenario_id: int):
+    """The analysis of a scenario the link reaches (404 otherwise)."""
+    try:
+        return portal.analysis_of(db.session, g.share_link, scenario_id)
+    except NotFound:
+        abort(404)
+
+
+def object_page(scenario_id: int, kind: str, element_id: int, review_panel: dict | None = None, status: int = 200):
+    """A requirement's, decision's or flow's page with its review panel (404 outside the link's scope)."""
+    loaded = analysis_or_404(scenario_id)
+    try:
+        if kind == "requirement":
+            context = {"item": portal.requirement(db.session, g.share_link, scenario_id, element_id)}
+        elif kind == "decision":
+            item, record = portal.decision(db.session, g.share_link, scenario_id, element_id)
+            context = {"item": item, "record": record}
+        else:
+            item, snapshot = portal.flow(db.session, g.share_link, scenario_id, element_id)
+            context = {"item": item, "snap": snapshot}
+        context.update(review_panel or panel(scenario_id, kind, element_id))
+    except NotFound:
+        abort(404)
+    return page(f"portal/{kind}.html", status, loaded=loaded, **context)
+
 
 
 @bp.route("/s/<int:scenario_id>/<any(requirement, decision, flow):kind>/<int:element_id>/name", methods=["POST"])
