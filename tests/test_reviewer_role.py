@@ -26,13 +26,14 @@ def _app():
 
 APP = _app()
 SAFE = {"GET", "HEAD", "OPTIONS"}
-# Every engagement page that also accepts a change: an edit, new or delete form, or a settings page.
+# Every engagement page that also accepts a change: an edit, new or delete form, or a settings page. (The API
+# under /api has its own role and token-scope tests: tests/api.)
 FORM_RULES = sorted((r.rule, r.endpoint) for r in APP.url_map.iter_rules()
-                    if "eid" in r.arguments and "GET" in r.methods and r.methods - SAFE
+                    if r.rule.startswith("/e/") and "GET" in r.methods and r.methods - SAFE
                     and not getattr(APP.view_functions[r.endpoint], "review_action", False))
 # Every engagement page a reader may open.
 PAGE_RULES = sorted((r.rule, r.endpoint) for r in APP.url_map.iter_rules()
-                    if "eid" in r.arguments and "GET" in r.methods)
+                    if r.rule.startswith("/e/") and "GET" in r.methods)
 # What a reader may still send from a page: logging out, and (reviewers) the review actions.
 ALWAYS_ALLOWED = {"auth.logout"}
 
