@@ -126,7 +126,8 @@ def test_every_app_route_refuses_a_link_holder_and_shows_nothing_of_any_engageme
               "membership_id": 1, "link_id": world["link"].id, "change_id": 1, "run_id": 1,
               "job_id": world["reports"][0].id, "dataset_id": world["version"].dataset_id,
               "version_id": world["version"].id, "user_id": 1, "token": world["token"], "filename": "css/app.css",
-              "comment_id": 1, "token_id": 1, "webhook_id": 1, "delivery_id": 1, "kind": "system", "key": world["foreign_items"]["system"]}
+              "comment_id": 1, "token_id": 1, "webhook_id": 1, "delivery_id": 1, "kind": "system",
+              "key": world["foreign_items"]["system"]}
     wrong = []
     for rule, endpoint, method in APP_RULES:
         for eid in (demo.id, world["foreign"].id):
