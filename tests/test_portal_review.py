@@ -97,9 +97,13 @@ def test_a_client_with_the_sign_off_role_approves_a_decision_and_it_turns_stale_
     assert (row.verdict, row.author_name, row.share_link_id) == ("approved", "Chris CFO (review link)", _link.id)
     assert session.scalar(select(ReviewEvent).where(ReviewEvent.kind == "signoff")) is not None
     assert "Approved" in client.get(_page(token, kept, "decision")).get_data(as_text=True)
+    inbox = browser.get(f"/e/{demo.id}/review").get_data(as_text=True)
+    assert "Chris CFO (review link)" in inbox and "stale" not in inbox.split('id="review-signoffs"')[1]
     elements.save_element(session, demo, "decision", {"title": decision.name + " (phased)"}, decision, partial=True)
     page = client.get(_page(token, kept, "decision")).get_data(as_text=True)
     assert "stale: changed since sign-off" in page
+    inbox = browser.get(f"/e/{demo.id}/review").get_data(as_text=True)
+    assert "stale: changed since sign-off" in inbox.split('id="review-signoffs"')[1]
 
 
 def test_signing_off_a_version_edited_meanwhile_is_refused_and_the_note_is_kept(session, demo, kept, anonymous):

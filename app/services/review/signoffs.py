@@ -7,6 +7,8 @@ Statuses are read by app/services/signoff_status.py (re-exported here).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -76,3 +78,21 @@ def history_of(session: Session, engagement_id: int, target_id: int) -> list[Sig
     """Every sign-off of one target, newest first (superseded ones included)."""
     return list(session.scalars(select(SignOff).where(
         SignOff.engagement_id == engagement_id, SignOff.target_id == target_id).order_by(SignOff.id.desc())))
+
+
+@dataclass(frozen=True)
+class RecentSignOff:
+    """A sign-off as the review inbox lists it: what was signed, by whom, when, and whether it went stale."""
+
+    row: SignOff
+    target: Element
+    stale: bool
+
+
+def recent(session: Session, engagement_id: int, limit: int = 20) -> list[RecentSignOff]:
+    """The engagement's newest sign-offs, newest first, each with its target and whether it is stale now."""
+    rows = session.execute(
+        select(SignOff, Element).join(Element, Element.id == SignOff.target_id)
+        .where(SignOff.engagement_id == engagement_id).order_by(SignOff.id.desc()).limit(limit)
+    ).all()
+    return [RecentSignOff(row, target, row.target_version != target.version) for row, target in rows]

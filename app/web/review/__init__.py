@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.services.errors import Forbidden, NotFound, ValidationError
 from app.services.review import comments as svc
+from app.services.review import signoffs
 from app.services.review.author import Author
 from app.web.render import render, wants_fragment
 from app.web.tenancy import engagement_blueprint, review_action
@@ -134,4 +135,4 @@ def inbox():
     except ValidationError:
         abort(404)
     return render("review/inbox.html", None, inbox=page, filters=svc.INBOX_FILTERS, kinds=ANCHOR_KINDS,
-                  segments=svc.segments)
+                  segments=svc.segments, signoffs=signoffs.recent(db.session, g.engagement.id))
