@@ -104,6 +104,8 @@ def test_a_client_with_the_sign_off_role_approves_a_decision_and_it_turns_stale_
     assert "stale: changed since sign-off" in page
     inbox = browser.get(f"/e/{demo.id}/review").get_data(as_text=True)
     assert "stale: changed since sign-off" in inbox.split('id="review-signoffs"')[1]
+    stale = session.scalar(select(ReviewEvent).where(ReviewEvent.kind == "stale"))
+    assert stale.summary.endswith("changed after its sign-off by Chris CFO (review link)")
 
 
 def test_signing_off_a_version_edited_meanwhile_is_refused_and_the_note_is_kept(session, demo, kept, anonymous):

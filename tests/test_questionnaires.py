@@ -14,7 +14,7 @@ from app.services.accounts import set_membership
 from app.services.catalog import elements
 from app.services.errors import NotFound, ValidationError
 from app.services.review import questionnaires as svc
-from models import Change, PriorityProposal, QuestionnaireLink, QuestionnaireResponse, Requirement
+from models import Change, PriorityProposal, QuestionnaireLink, QuestionnaireResponse, Requirement, ReviewEvent
 
 
 @pytest.fixture
@@ -67,6 +67,8 @@ def test_a_rejected_proposal_leaves_the_requirement_and_cannot_be_decided_twice(
     response = svc.submit(session, svc.open_questionnaire(session, token), "", {},
                           {str(people["mine"].id): "wont"})
     proposal = response.proposals[0]
+    event = session.scalar(select(ReviewEvent).where(ReviewEvent.kind == "answer"))
+    assert event.summary == f"{people['dana'].name} answered the questionnaire, proposing 1 priority change"
     with pytest.raises(ValidationError, match="accept or reject"):
         svc.decide(session, engagement, proposal.id, "maybe", by=user)
     svc.decide(session, engagement, proposal.id, "reject", by=user)

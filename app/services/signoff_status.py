@@ -19,8 +19,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Element, SignOff
-from models.signoffs import VERDICTS, author_key
+from models import Element, ReviewEvent, SignOff
+from models.signoffs import SIGNOFF_KINDS, VERDICTS, author_key
 
 OVERALL = {"approved": "Approved", "rejected": "Rejected", "stale": "Stale: changed since sign-off",
            "none": "Not signed off"}
@@ -96,3 +96,17 @@ def _overall(verdicts: list[Verdict]) -> str:
     if any(v.stale for v in verdicts):
         return "stale"
     return "approved"
+
+
+def note_staled(session: Session, engagement_id: int, element: Element) -> None:
+    """After an edit of a signed-off target: tell the digest which current sign-offs it just made stale."""
+    if element.kind not in SIGNOFF_KINDS:
+        return
+    authors = session.scalars(select(SignOff.author_name).where(
+        SignOff.target_id == element.id, SignOff.target_version == element.version - 1)).all()
+    if authors:
+        # Written as a row, not through review.events: the catalog calls this, and review reads the catalog.
+        session.add(ReviewEvent(engagement_id=engagement_id, kind="stale", anchor_kind=element.kind,
+                                anchor_key=str(element.id), actor_name="",
+                                summary=f"{element.label} changed after its sign-off by "
+                                        f"{', '.join(sorted(set(authors)))}"[:300], mentioned_user_ids=[]))

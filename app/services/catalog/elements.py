@@ -8,6 +8,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.services import signoff_status
 from app.services.catalog.fields import KINDS, Kind, apply, clean, same_snapshot, snapshot
 from app.services.catalog.scenario_refs import forget_references_to, own_values_of
 from app.services.errors import Conflict, NotFound, ValidationError
@@ -110,6 +111,8 @@ def save_element(
     except IntegrityError as exc:
         raise ValidationError({"name" if spec.named else "__all__": _integrity_message(spec, exc)}) from None
     record_change(session, engagement.id, element, "create" if creating else "update", before, after, user_id)
+    if not creating:
+        signoff_status.note_staled(session, engagement.id, element)
     if commit:
         session.commit()
     return element

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.services.catalog.elements import save_element
 from app.services.errors import NotFound, ValidationError
+from app.services.review.events import record_event
 from app.services.review.links import DEFAULT_DAYS, GONE, aware, now, parse_days, token_hash
 from models import Requirement, Stakeholder, User
 from models.engagement import Engagement
@@ -114,6 +115,10 @@ def submit(session: Session, questionnaire: Questionnaire, pain_points: str, exp
                                      stakeholder_id=link.stakeholder_id, pain_points=pain_points, expectations=kept,
                                      proposals=proposals)
     session.add(response)
+    who = link.stakeholder.name if link.stakeholder is not None else "A stakeholder"
+    asked = f", proposing {len(proposals)} priority change{'s' if len(proposals) != 1 else ''}" if proposals else ""
+    record_event(session, link.engagement_id, "answer", f"{who} answered the questionnaire{asked}",
+                 actor_name=f"{who} (questionnaire)")
     session.commit()
     return response
 
