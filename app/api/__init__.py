@@ -22,7 +22,7 @@ class Api(SmorestApi):
 
 def register_api(app: Flask) -> None:
     """Mount the API blueprints, the OpenAPI document and the reference page; exempt token requests from CSRF."""
-    from app.api import analysis, diagrams, elements, engagements, exports, runs, webhooks
+    from app.api import analysis, diagrams, elements, engagements, exports, review, runs, webhooks
     from app.api.problems import register_problem_handlers
     from app.extensions import csrf
 
@@ -35,7 +35,7 @@ def register_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                    "description": "A personal API token (Account → API tokens)"})
     api.spec.options["security"] = [{"bearer": []}]
-    for module in (engagements, elements, analysis, diagrams, runs, exports, webhooks):
+    for module in (engagements, elements, analysis, diagrams, runs, exports, review, webhooks):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
     app.add_url_rule("/api/v1/docs", "api_docs_page", _docs_page)

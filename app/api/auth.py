@@ -7,7 +7,7 @@ authenticate here, cross-site requests carry no authority and CSRF does not appl
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 from werkzeug.exceptions import Forbidden
 
 from app.api.problems import problem
@@ -15,7 +15,7 @@ from app.extensions import db
 from app.services.api_tokens import token_for
 from app.services.engagements import membership_for
 from models import Engagement
-from models.vocab import WRITE_ROLES
+from models.vocab import REVIEW_ROLES, WRITE_ROLES
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -33,17 +33,24 @@ def authenticate():
         return problem(403, "Forbidden", "This token is read-only.")
     eid = (request.view_args or {}).get("eid")
     if eid is not None:
-        engagement(eid)  # membership first: a non-member learns nothing, not even which parameters are wrong
+        # Membership first: a non-member learns nothing, not even which parameters are wrong.
+        engagement(eid, review=review_action())
     return None
 
 
-def engagement(eid: int) -> Engagement:
+def review_action() -> bool:
+    """Whether the resource in view is a review action (a comment, a sign-off) that reviewers may send."""
+    view = current_app.view_functions.get(request.endpoint)
+    return bool(getattr(getattr(view, "view_class", None), "review_action", False))
+
+
+def engagement(eid: int, review: bool = False) -> Engagement:
     """The engagement in the URL as the caller may see it: NotFound for a non-member, 403 for a read-only role
-    asking to write."""
+    asking to write (reviewers may send review actions: `review`)."""
     membership = g.get("membership")
     if membership is None or membership.engagement_id != eid:
         membership = g.membership = membership_for(db.session, g.api_user.id, eid)
-    if request.method not in SAFE_METHODS and membership.role not in WRITE_ROLES:
+    if request.method not in SAFE_METHODS and membership.role not in (REVIEW_ROLES if review else WRITE_ROLES):
         raise Forbidden("Your role in this engagement does not allow changes.")
     return membership.engagement
 
