@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 from flask.cli import AppGroup
 
-from app.cli.common import emit_json, fail, resolve_engagement, user_by_email
+from app.cli.common import emit_json, fail, resolve_engagement, scenario_document, user_by_email
 from app.extensions import db
 from app.services.analysis import scenario as analysis
 from app.services.engines import atp_rules as atp_rules
 from app.services.engines import runs as engine_runs
-from app.services.errors import ServiceError, ValidationError
+from app.services.errors import ServiceError
 
 _SCENARIO = click.option("--scenario", default=None, help="Scenario id or name [default: the current state].")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/atp.md).")
@@ -133,16 +131,4 @@ def replay_command(engagement, scenario, latency, versions, by_email, as_json) -
               help="Replace the rules with this JSON document ('-' for stdin).")
 def rules_command(engagement, scenario, source) -> None:
     """Print a scenario's ATP rules as JSON, or replace them with --set FILE."""
-    found = resolve_engagement(engagement)
-    try:
-        target = analysis.find_scenario(db.session, found, scenario)
-        if source is not None:
-            try:
-                document = json.load(source)
-            except json.JSONDecodeError as exc:
-                raise ValidationError({"rules": f"Invalid JSON: {exc}"}) from None
-            atp_rules.save_rules(db.session, found, target, document)
-    except ServiceError as exc:
-        fail(exc)
-        return
-    emit_json(atp_rules.rules_document(db.session, target))
+    scenario_document(engagement, scenario, source, "rules", atp_rules.rules_document, atp_rules.save_rules)

@@ -61,3 +61,23 @@ def write_output(output: str, data: bytes) -> bool:
     except OSError as exc:
         raise click.ClickException(f"Cannot write {output}: {exc.strerror or exc}") from None
     return True
+
+
+def scenario_document(engagement: str, scenario: str | None, source, field: str, read, save) -> None:
+    """Print a scenario's settings document (ATP rules, cost model, return policy) as JSON, or replace it with the
+    JSON read from `source` first: `read(session, scenario)` and `save(session, engagement, scenario, document)`."""
+    from app.services.analysis import scenario as analysis
+
+    found = resolve_engagement(engagement)
+    try:
+        target = analysis.find_scenario(db.session, found, scenario)
+        if source is not None:
+            try:
+                document = json.load(source)
+            except json.JSONDecodeError as exc:
+                raise ValidationError({field: f"Invalid JSON: {exc}"}) from None
+            save(db.session, found, target, document)
+    except ServiceError as exc:
+        fail(exc)
+        return
+    emit_json(read(db.session, target))

@@ -3,18 +3,16 @@ and print or replace the policy (docs/returns.md)."""
 
 from __future__ import annotations
 
-import json
-
 import click
 from flask.cli import AppGroup
 
 from app.cli.atp import _pairs, run_payload
-from app.cli.common import emit_json, fail, resolve_engagement, user_by_email
+from app.cli.common import emit_json, fail, resolve_engagement, scenario_document, user_by_email
 from app.extensions import db
 from app.services.analysis import scenario as analysis
 from app.services.engines import returns as returns_service
 from app.services.engines import runs as engine_runs
-from app.services.errors import ServiceError, ValidationError
+from app.services.errors import ServiceError
 
 _SCENARIO = click.option("--scenario", default=None, help="Scenario id or name [default: the current state].")
 
@@ -79,16 +77,5 @@ def summary_lines(run_id: int, scenario: str, m: dict) -> list[str]:
               help="Replace the return policy with this JSON document ('-' for stdin).")
 def policy_command(engagement, scenario, source) -> None:
     """Print a scenario's return policy as JSON, or replace it with --set FILE."""
-    found = resolve_engagement(engagement)
-    try:
-        target = analysis.find_scenario(db.session, found, scenario)
-        if source is not None:
-            try:
-                document = json.load(source)
-            except json.JSONDecodeError as exc:
-                raise ValidationError({"policy": f"Invalid JSON: {exc}"}) from None
-            returns_service.save_policy(db.session, found, target, document)
-    except ServiceError as exc:
-        fail(exc)
-        return
-    emit_json(returns_service.policy_document(db.session, target))
+    scenario_document(engagement, scenario, source, "policy", returns_service.policy_document,
+                      returns_service.save_policy)

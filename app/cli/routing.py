@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from app.cli.atp import _pairs, run_payload
-from app.cli.common import emit_json, fail, resolve_engagement, user_by_email
+from app.cli.common import emit_json, fail, resolve_engagement, scenario_document, user_by_email
 from app.engines.routing import STRATEGIES
 from app.extensions import db
 from app.services.analysis import scenario as analysis
@@ -98,12 +98,4 @@ def run_command(engagement, scenario, strategy, cost_file, as_of, versions, by_e
               help="Replace the cost model with this JSON document ('-' for stdin).")
 def cost_model_command(engagement, scenario, source) -> None:
     """Print a scenario's routing cost model as JSON, or replace it with --set FILE."""
-    found = resolve_engagement(engagement)
-    try:
-        target = analysis.find_scenario(db.session, found, scenario)
-        if source is not None:
-            routing.save_cost_model(db.session, found, target, _load_json(source, "cost_model"))
-    except ServiceError as exc:
-        fail(exc)
-        return
-    emit_json(routing.cost_document(db.session, target))
+    scenario_document(engagement, scenario, source, "cost_model", routing.cost_document, routing.save_cost_model)
