@@ -6,12 +6,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 
 from app.extensions import db
 from app.jobs import jobs
 from app.services import transactions
-from app.services.errors import ValidationError
+from app.services.engines import runs as engine_runs
+from app.services.errors import NotFound, ValidationError
+from app.services.scenarios import get_scenario
 from app.web.render import render, wants_fragment
 
 
@@ -53,3 +55,23 @@ def status_fragment(run: Any, template: str):
     """The progress fragment a run page polls; once the run has finished, htmx reloads the whole page."""
     headers = {"HX-Refresh": "true"} if run.finished and wants_fragment() else {}
     return render(template, template, run=run)[0], 200, headers
+
+
+def scenario_or_404(scenario_id: int):
+    """The engagement's scenario in the URL, or 404."""
+    try:
+        return get_scenario(db.session, g.engagement.id, scenario_id)
+    except NotFound:
+        abort(404)
+
+
+def run_or_404(run_id: int, kinds: tuple[str, ...]):
+    """The engagement's engine run in the URL when it is of one of `kinds` (each engine's pages read their own
+    figures), or 404."""
+    try:
+        run = engine_runs.get_run(db.session, g.engagement.id, run_id)
+    except NotFound:
+        abort(404)
+    if run.kind not in kinds:
+        abort(404)
+    return run

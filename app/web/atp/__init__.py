@@ -17,11 +17,11 @@ from app.services.catalog import browse as browse
 from app.services.datasets.uploads import latest_version, load_frame
 from app.services.engines import atp_rules as atp_rules
 from app.services.engines import runs as engine_runs
-from app.services.errors import NotFound, ValidationError
-from app.services.scenarios import get_scenario, list_scenarios
+from app.services.errors import ValidationError
+from app.services.scenarios import list_scenarios
 from app.web.atp import charts
 from app.web.atp.rules_form import document_from_form, form_from_document
-from app.web.engine_pages import dispatch_run, edit_document, status_fragment
+from app.web.engine_pages import dispatch_run, edit_document, run_or_404, scenario_or_404, status_fragment
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint, read_view
 from models import EngineRun
@@ -37,23 +37,6 @@ def _order_channels() -> list[str]:
     if version is None:
         return []
     return [str(c) for c in load_frame(db.session, version).codes("channel")[1]]
-
-
-def _scenario_or_404(scenario_id: int):
-    try:
-        return get_scenario(db.session, g.engagement.id, scenario_id)
-    except NotFound:
-        abort(404)
-
-
-def _run_or_404(run_id: int) -> EngineRun:
-    try:
-        run = engine_runs.get_run(db.session, g.engagement.id, run_id)
-    except NotFound:
-        abort(404)
-    if run.kind not in ("atp", "replay"):
-        abort(404)  # a routing or identity run has its own page; these templates read ATP figures
-    return run
 
 
 @bp.route("/atp")
@@ -78,7 +61,7 @@ def overview():
 @read_view
 def rules_editor(scenario_id: int):
     """Edit a scenario's ATP rules: the form, or the JSON document itself."""
-    scenario = _scenario_or_404(scenario_id)
+    scenario = scenario_or_404(scenario_id)
     errors: dict[str, list[str]] = {}
     document = atp_rules.rules_document(db.session, scenario)
     if request.method == "POST":
@@ -111,7 +94,7 @@ def _safe(document: dict) -> dict:
 @bp.route("/atp/runs", methods=["POST"])
 def start():
     """Start an ATP or replay run for a scenario; small runs finish inline, large ones in the background."""
-    scenario = _scenario_or_404(request.form.get("scenario_id", type=int) or 0)
+    scenario = scenario_or_404(request.form.get("scenario_id", type=int) or 0)
     kind = request.form.get("kind", "")
     latency = {}
     for key, value in request.form.items():
@@ -146,7 +129,7 @@ def _cost(run: EngineRun) -> int:
 @bp.route("/atp/runs/<int:run_id>")
 def run_detail(run_id: int):
     """A run: its inputs and parameters, progress while it runs, then its results."""
-    run = _run_or_404(run_id)
+    run = run_or_404(run_id, ("atp", "replay"))
     views = _replay_view(run) if run.status == "done" and run.kind == "replay" else {}
     versions = engine_runs.run_versions(db.session, run)
     return render("atp/run.html", run=run, versions=versions, **views)
@@ -155,13 +138,13 @@ def run_detail(run_id: int):
 @bp.route("/atp/runs/<int:run_id>/status")
 def run_status(run_id: int):
     """The progress fragment the run page polls; reloads the page once the run has finished."""
-    return status_fragment(_run_or_404(run_id), "atp/_status.html")
+    return status_fragment(run_or_404(run_id, ("atp", "replay")), "atp/_status.html")
 
 
 @bp.route("/atp/runs/<int:run_id>/skus")
 def run_skus(run_id: int):
     """An ATP run's SKU × channel table (searchable, paged), recomputed from its stored inputs."""
-    run = _run_or_404(run_id)
+    run = run_or_404(run_id, ("atp", "replay"))
     if run.kind != "atp" or run.status != "done":
         abort(404)
     result, _ = engine_runs.atp_result(db.session, run)
@@ -179,7 +162,7 @@ def run_skus(run_id: int):
 @bp.route("/atp/runs/<int:run_id>/sku")
 def run_sku(run_id: int):
     """Drill-down: one SKU's ATP at every node, with which channels and methods each node may serve."""
-    run = _run_or_404(run_id)
+    run = run_or_404(run_id, ("atp", "replay"))
     if run.kind != "atp" or run.status != "done":
         abort(404)
     result, inputs = engine_runs.atp_result(db.session, run)

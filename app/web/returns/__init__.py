@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
@@ -14,10 +14,10 @@ from app.services import transactions
 from app.services.datasets.uploads import latest_version
 from app.services.engines import returns as returns_service
 from app.services.engines import runs as engine_runs
-from app.services.errors import NotFound, ValidationError
-from app.services.scenarios import get_scenario, list_scenarios
+from app.services.errors import ValidationError
+from app.services.scenarios import list_scenarios
 from app.web.atp import charts as atp_charts
-from app.web.engine_pages import dispatch_run, edit_document, status_fragment
+from app.web.engine_pages import dispatch_run, edit_document, run_or_404, scenario_or_404, status_fragment
 from app.web.render import render
 from app.web.tenancy import engagement_blueprint, read_view
 from models import EngineRun
@@ -25,23 +25,6 @@ from models import EngineRun
 bp = engagement_blueprint("returns", __name__)
 bp.record_once(lambda state: init_jobs(state.app))
 INLINE_RETURNS = 50_000  # runs over more returns than this go to the background worker
-
-
-def _scenario_or_404(scenario_id: int):
-    try:
-        return get_scenario(db.session, g.engagement.id, scenario_id)
-    except NotFound:
-        abort(404)
-
-
-def _run_or_404(run_id: int) -> EngineRun:
-    try:
-        run = engine_runs.get_run(db.session, g.engagement.id, run_id)
-    except NotFound:
-        abort(404)
-    if run.kind != "returns":
-        abort(404)
-    return run
 
 
 @bp.route("/returns")
@@ -62,7 +45,7 @@ def overview():
 @read_view
 def policy_editor(scenario_id: int):
     """Edit a scenario's return policy as a JSON document."""
-    scenario = _scenario_or_404(scenario_id)
+    scenario = scenario_or_404(scenario_id)
     errors: dict[str, list[str]] = {}
     document = returns_service.policy_document(db.session, scenario)
     if request.method == "POST":
@@ -80,7 +63,7 @@ def policy_editor(scenario_id: int):
 @bp.route("/returns/runs", methods=["POST"])
 def start():
     """Start a returns replay for a scenario; small runs finish inline, large ones in the background."""
-    scenario = _scenario_or_404(request.form.get("scenario_id", type=int) or 0)
+    scenario = scenario_or_404(request.form.get("scenario_id", type=int) or 0)
     try:
         run = engine_runs.start_run(db.session, g.engagement, scenario, "returns", user=current_user)
     except ValidationError as exc:
@@ -96,7 +79,7 @@ def start():
 @bp.route("/returns/runs/<int:run_id>")
 def run_detail(run_id: int):
     """A returns run: inputs, progress while it runs, then acceptance, reasons, refunds, restock and flags."""
-    run = _run_or_404(run_id)
+    run = run_or_404(run_id, ("returns",))
     views = {}
     if run.status == "done":
         views = {"channel_chart": channel_chart([run]), "reason_chart": reason_chart([run])}
@@ -106,7 +89,7 @@ def run_detail(run_id: int):
 @bp.route("/returns/runs/<int:run_id>/status")
 def run_status(run_id: int):
     """The progress fragment the run page polls; reloads the page once the run has finished."""
-    return status_fragment(_run_or_404(run_id), "returns/_status.html")
+    return status_fragment(run_or_404(run_id, ("returns",)), "returns/_status.html")
 
 
 def channel_chart(runs: list[EngineRun]):

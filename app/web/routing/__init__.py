@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from app.engines.routing import CRITERIA, STRATEGIES
@@ -15,10 +15,10 @@ from app.services import transactions
 from app.services.datasets.uploads import latest_version
 from app.services.engines import routing as routing
 from app.services.engines import runs as engine_runs
-from app.services.errors import NotFound, ValidationError
-from app.services.scenarios import get_scenario, list_scenarios
+from app.services.errors import ValidationError
+from app.services.scenarios import list_scenarios
 from app.web.atp import charts as atp_charts
-from app.web.engine_pages import dispatch_run, edit_document, status_fragment
+from app.web.engine_pages import dispatch_run, edit_document, run_or_404, scenario_or_404, status_fragment
 from app.web.render import render
 from app.web.routing import charts
 from app.web.tenancy import engagement_blueprint, read_view
@@ -30,23 +30,6 @@ INLINE_LINES = 20_000  # routing runs over more order lines than this go to the 
 NUMBERS = ("base", "rate_per_km", "handling_default", "split_penalty", "unfilled_penalty", "max_distance_km",
            "max_splits", "batch_orders", "time_limit_s", "mip_gap")
 WHOLE = ("max_splits", "batch_orders")
-
-
-def _scenario_or_404(scenario_id: int):
-    try:
-        return get_scenario(db.session, g.engagement.id, scenario_id)
-    except NotFound:
-        abort(404)
-
-
-def _run_or_404(run_id: int) -> EngineRun:
-    try:
-        run = engine_runs.get_run(db.session, g.engagement.id, run_id)
-    except NotFound:
-        abort(404)
-    if run.kind != "routing":
-        abort(404)
-    return run
 
 
 @bp.route("/routing")
@@ -68,7 +51,7 @@ def overview():
 @read_view
 def cost_editor(scenario_id: int):
     """Edit a scenario's cost model: the form, or the JSON document itself."""
-    scenario = _scenario_or_404(scenario_id)
+    scenario = scenario_or_404(scenario_id)
     errors: dict[str, list[str]] = {}
     document = routing.cost_document(db.session, scenario)
     if request.method == "POST":
@@ -109,7 +92,7 @@ def _document_from_form(current: dict) -> tuple[dict, dict[str, list[str]]]:
 @bp.route("/routing/runs", methods=["POST"])
 def start():
     """Start a routing run for a scenario and strategy; small runs finish inline, large ones in the background."""
-    scenario = _scenario_or_404(request.form.get("scenario_id", type=int) or 0)
+    scenario = scenario_or_404(request.form.get("scenario_id", type=int) or 0)
     try:
         run = engine_runs.start_run(db.session, g.engagement, scenario, "routing", user=current_user,
                                     strategy=request.form.get("strategy") or None)
@@ -129,7 +112,7 @@ def start():
 @bp.route("/routing/runs/<int:run_id>")
 def run_detail(run_id: int):
     """A routing run: inputs, progress while it runs, then its figures, charts and tables."""
-    run = _run_or_404(run_id)
+    run = run_or_404(run_id, ("routing",))
     versions = engine_runs.run_versions(db.session, run)
     views = {}
     if run.status == "done":
@@ -149,7 +132,7 @@ def run_detail(run_id: int):
 @bp.route("/routing/runs/<int:run_id>/status")
 def run_status(run_id: int):
     """The progress fragment the run page polls; reloads the page once the run has finished."""
-    return status_fragment(_run_or_404(run_id), "routing/_status.html")
+    return status_fragment(run_or_404(run_id, ("routing",)), "routing/_status.html")
 
 
 @bp.route("/routing/compare")
