@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The suite runs on every core (pytest-xdist; a file stays on one worker); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install system-deps interop-tools migrate run serve worker test bench lint audit
 
@@ -78,7 +80,7 @@ test: install interop-tools
 	$(BIN)/lint-imports --no-cache
 	@[ -x $(STRICTDOC) ] && export THROUGHLINE_STRICTDOC=$(abspath $(STRICTDOC)); \
 	[ -x $(MMDC) ] && export THROUGHLINE_MMDC=$(abspath $(MMDC)); \
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: migrate
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

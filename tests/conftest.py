@@ -23,6 +23,7 @@ _RUN_INSTANCE = tempfile.TemporaryDirectory(prefix="throughline-instance-")
 os.environ["THROUGHLINE_INSTANCE"] = _RUN_INSTANCE.name
 
 BACKENDS = ("sqlite", "postgresql")
+_BACKEND_ID = re.compile(r"\[(?:.*-)?(sqlite|postgresql)(?:-.*)?\]$")
 _ran = Counter()
 
 
@@ -84,7 +85,6 @@ def _schema_template(db_backend, tmp_path_factory, request):
 @pytest.fixture
 def db_url(db_backend, _schema_template, tmp_path):
     """A clean database with the schema, for one test."""
-    _ran[db_backend] += 1
     if db_backend == "sqlite":
         path = tmp_path / "test.sqlite"
         shutil.copyfile(_schema_template, path)
@@ -246,6 +246,14 @@ def make_browser(app, session):
 @pytest.fixture
 def anonymous(app, session):
     return Browser(app.test_client(), session)
+
+
+def pytest_runtest_logreport(report):
+    # Counted from the reports (not in the db fixture): with pytest-xdist the tests run in worker processes and
+    # only their reports reach the process that prints the summary.
+    found = _BACKEND_ID.search(report.nodeid) if report.when == "call" else None
+    if found:
+        _ran[found.group(1)] += 1
 
 
 def pytest_terminal_summary(terminalreporter):
