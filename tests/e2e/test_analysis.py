@@ -34,7 +34,7 @@ def test_the_landscape_diagram_is_embedded_and_its_nodes_open_the_system(chromiu
     assert not [e for e in errors if "Content Security Policy" in e or "X-Frame-Options" in e], errors
     svg.locator("g.node a", has_text="Pricefx").first.click()
     page.wait_for_url("**/systems/*")
-    expect(page.get_by_role("heading", name="Pricefx")).to_be_visible()
+    expect(page.get_by_role("heading", name="Pricefx", exact=True)).to_be_visible()
     page.get_by_role("link", name="Impact").click()
     expect(page.get_by_role("heading", name="Impact", exact=True)).to_be_visible()
     expect(page.locator(".diagram-frame > svg")).to_be_visible()

@@ -34,7 +34,9 @@ def test_a_consultant_turns_the_batch_inventory_feed_into_a_stream_in_a_proposal
     eid = live_app["engagement_id"]
     page.goto(f"{live_app['url']}/e/{eid}/flows")
 
-    page.locator("#scenario-in-view").select_option(str(proposal_id))
+    # The choice submits its form: wait for the page it loads before acting on it.
+    with page.expect_navigation():
+        page.locator("#scenario-in-view").select_option(str(proposal_id))
     expect(page.locator("#scenario-in-view")).to_have_value(str(proposal_id))
     _feed_row(page).get_by_role("button", name="Edit").click()
     editing = page.locator("tr.editing")

@@ -11,13 +11,14 @@ from app.services import accounts, transactions
 from app.services.errors import ValidationError
 from app.services.reports import branding as branding
 from app.web.render import render
-from app.web.tenancy import engagement_blueprint
+from app.web.tenancy import engagement_blueprint, read_view
 
 bp = engagement_blueprint("branding", __name__)
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
 
 
 @bp.route("/report/branding", methods=["GET", "POST"])
+@read_view
 def edit():
     """The branding form; a POST saves it (422 with the form and its errors when something is refused)."""
     errors: dict[str, list[str]] = {}
