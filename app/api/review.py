@@ -120,6 +120,12 @@ class Comments(MethodView):
         return json_response(_comment_json(comment), 201)
 
 
+def _change_state(eid: int, comment_id: int, change):
+    """Resolve or reopen a thread as the calling member; the thread as JSON."""
+    engagement = auth.engagement(eid, review=True)
+    return json_response(_comment_json(change(db.session, engagement, _member(), comment_id)))
+
+
 @bp.route(f"{EID}/comments/<{BIG}:comment_id>/resolve")
 class CommentResolve(MethodView):
     review_action = True
@@ -128,8 +134,7 @@ class CommentResolve(MethodView):
     @bp.alt_response(200, schema=CommentOut, success=True, description="The thread")
     @bp.alt_response(404, schema=Problem, description="No such comment in this engagement")
     def post(self, eid: int, comment_id: int):
-        engagement = auth.engagement(eid, review=True)
-        return json_response(_comment_json(comment_svc.resolve(db.session, engagement, _member(), comment_id)))
+        return _change_state(eid, comment_id, comment_svc.resolve)
 
 
 @bp.route(f"{EID}/comments/<{BIG}:comment_id>/reopen")
@@ -140,8 +145,7 @@ class CommentReopen(MethodView):
     @bp.alt_response(200, schema=CommentOut, success=True, description="The thread")
     @bp.alt_response(404, schema=Problem, description="No such comment in this engagement")
     def post(self, eid: int, comment_id: int):
-        engagement = auth.engagement(eid, review=True)
-        return json_response(_comment_json(comment_svc.reopen(db.session, engagement, _member(), comment_id)))
+        return _change_state(eid, comment_id, comment_svc.reopen)
 
 
 @bp.route(f"{EID}/signoffs")

@@ -137,3 +137,19 @@ def delete_scenario(session: Session, engagement: Engagement, scenario: Scenario
         raise ValidationError({"scenario": "The current-state scenario cannot be deleted."})
     session.delete(scenario)
     session.commit()
+
+
+def store_settings(session: Session, row_class, engagement: Engagement, scenario: Scenario,
+                   canonical: dict, *, user=None, commit: bool = True) -> dict:
+    """Store a scenario's validated settings document (ATP rules, cost model, return policy) in its one row of
+    `row_class`, made on first save; returns the document. The caller has checked the scenario is the
+    engagement's."""
+    row = session.scalar(select(row_class).where(row_class.scenario_id == scenario.id))
+    if row is None:
+        row = row_class(engagement_id=engagement.id, scenario_id=scenario.id, document=canonical)
+        session.add(row)
+    row.document = canonical
+    row.updated_by_id = user.id if user is not None else None
+    if commit:
+        session.commit()
+    return canonical

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.engines.atp import Rules
 from app.engines.rules import default_document, parse_rules, rules_to_document
 from app.services.errors import NotFound, ValidationError
+from app.services.scenarios import store_settings
 from models import AtpRules, Channel, Engagement, Scenario, User
 
 EVERY_CHANNEL = "all channels"  # what default rules report when no channel is known anywhere
@@ -45,15 +46,7 @@ def save_rules(
     if rules is None:
         raise ValidationError(errors)
     canonical = rules_to_document(rules, document.get("channel_map"))
-    row = session.scalar(select(AtpRules).where(AtpRules.scenario_id == scenario.id))
-    if row is None:
-        row = AtpRules(engagement_id=engagement.id, scenario_id=scenario.id, document=canonical)
-        session.add(row)
-    row.document = canonical
-    row.updated_by_id = user.id if user is not None else None
-    if commit:
-        session.commit()
-    return canonical
+    return store_settings(session, AtpRules, engagement, scenario, canonical, user=user, commit=commit)
 
 
 def default_channels(session: Session, engagement: Engagement, rules: Rules) -> list[str]:

@@ -16,6 +16,7 @@ from app.graph.returns import dc_latency, restock_latency, return_access
 from app.services.datasets.store import Frame
 from app.services.datasets.uploads import load_frame
 from app.services.errors import NotFound, ServiceError, ValidationError
+from app.services.scenarios import store_settings
 from models import DatasetVersion, Engagement, EngineRun, Scenario, User
 from models import ReturnPolicy as PolicyRow
 
@@ -42,15 +43,7 @@ def save_policy(session: Session, engagement: Engagement, scenario: Scenario, do
     if scenario.engagement_id != engagement.id:
         raise NotFound("No such scenario in this engagement.")
     canonical = check_policy(document).to_document()
-    row = session.scalar(select(PolicyRow).where(PolicyRow.scenario_id == scenario.id))
-    if row is None:
-        row = PolicyRow(engagement_id=engagement.id, scenario_id=scenario.id, document=canonical)
-        session.add(row)
-    row.document = canonical
-    row.updated_by_id = user.id if user is not None else None
-    if commit:
-        session.commit()
-    return canonical
+    return store_settings(session, PolicyRow, engagement, scenario, canonical, user=user, commit=commit)
 
 
 def dataset_channels(orders: Frame, returns: Frame) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from app.engines.routing import STRATEGIES, CostModel, CostModelError, dense_atp
 from app.engines.rules import parse_rules
 from app.services.engines.inputs import Inputs
 from app.services.errors import NotFound, ValidationError
+from app.services.scenarios import store_settings
 from models import Engagement, EngineRun, RoutingCostModel, Scenario, User
 
 
@@ -50,15 +51,7 @@ def save_cost_model(session: Session, engagement: Engagement, scenario: Scenario
     if scenario.engagement_id != engagement.id:
         raise NotFound("No such scenario in this engagement.")
     canonical = cost_model(document).to_document()
-    row = session.scalar(select(RoutingCostModel).where(RoutingCostModel.scenario_id == scenario.id))
-    if row is None:
-        row = RoutingCostModel(engagement_id=engagement.id, scenario_id=scenario.id, document=canonical)
-        session.add(row)
-    row.document = canonical
-    row.updated_by_id = user.id if user is not None else None
-    if commit:
-        session.commit()
-    return canonical
+    return store_settings(session, RoutingCostModel, engagement, scenario, canonical, user=user, commit=commit)
 
 
 def strategy_names() -> tuple[str, ...]:
